@@ -1,0 +1,108 @@
+"""Building the Application: settings, storage, clock and delivery wired into PTB."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.clock import Clock, SystemClock
+from bot.commands import menu
+from bot.config import Settings
+from bot.context import BotData
+from bot.delivery import Delivery
+from bot.services.tasks import TaskService
+from bot.workdays import WorkCalendar
+from storage import Database
+
+log = logging.getLogger(__name__)
+
+OfficeApp = Application  # type: ignore[type-arg]  # PTB's generics are too wide to spell here
+
+# How often the background loop looks for due work and unsent outbox entries.
+TICK = timedelta(seconds=2)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Log to stderr; keep httpx at WARNING since Bot API URLs contain the token."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    db: Database,
+    clock: Clock | None = None,
+    tick: timedelta = TICK,
+) -> OfficeApp:
+    """The real bot. `db` must be open; the caller owns closing it."""
+    from bot.ratelimit import OfficeRateLimiter
+
+    token = settings.require_token()
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .context_types(ContextTypes(bot_data=BotData))
+        .defaults(
+            Defaults(
+                tzinfo=settings.tz,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(OfficeRateLimiter(max_retries=3))
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+    )
+    if settings.api_base_url:
+        builder = builder.base_url(settings.api_base_url)
+    if settings.api_file_url:
+        builder = builder.base_file_url(settings.api_file_url)
+    app = builder.build()
+
+    data: BotData = app.bot_data
+    data.settings = settings
+    data.clock = clock or SystemClock(settings.tz)
+    data.db = db
+    data.calendar = WorkCalendar.from_settings(settings)
+    data.delivery = Delivery(app.bot, db=db, clock=data.clock, settings=settings)
+    data.tasks = TaskService(db, data.clock, settings, data.calendar)
+    data.bot_username = ""
+    data.tick = tick
+
+    from handlers import register
+
+    register(app)
+    return app
+
+
+async def _post_init(app: OfficeApp) -> None:
+    """Learn who we are, publish the command menu, start the background loop."""
+    data: BotData = app.bot_data
+    me = await app.bot.get_me()
+    data.bot_username = me.username or ""
+    data.delivery.bot_username = data.bot_username
+    for lang_code, lang in ((None, data.settings.lang), ("zh", "zh"), ("en", "en")):
+        commands = [BotCommand(name, desc) for name, desc in menu(lang)]
+        await app.bot.set_my_commands(
+            commands, scope=BotCommandScopeDefault(), language_code=lang_code
+        )
+    if app.job_queue is not None:
+        from handlers.jobs import job_tick
+
+        app.job_queue.run_repeating(
+            job_tick, interval=data.tick, first=0.1, name="tick", job_kwargs={"max_instances": 1}
+        )
+    log.info("officebot started as @%s", data.bot_username)
+
+
+async def _post_stop(app: OfficeApp) -> None:
+    """Let in-flight deliveries finish before the process exits."""
+    data: BotData = app.bot_data
+    await data.delivery.drain()

@@ -1,0 +1,96 @@
+"""The `officebot` command: run, parse, simulate, --version.
+
+Kept light at import time: `officebot parse` must start fast, so telegram and storage are
+imported only by the subcommands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.config import SettingsError
+
+
+def _lang_for_errors() -> str:
+    import os
+
+    from bot.i18n import normalize_lang
+
+    return normalize_lang(os.environ.get("OFFICEBOT_LANG"))
+
+
+def _fail(key: str, **values: object) -> int:
+    from bot.i18n import t_plain
+
+    lang = _lang_for_errors()
+    print(t_plain(lang, key, **values), file=sys.stderr)  # type: ignore[arg-type]
+    return 2
+
+
+def cmd_run(argv: Sequence[str]) -> int:
+    """Run the bot until SIGINT/SIGTERM; exit 0 on a clean stop, 2 on a setup problem."""
+    parser = argparse.ArgumentParser(prog="officebot run", description="Run the Telegram bot.")
+    parser.parse_args(argv)
+
+    from bot.config import load_settings
+
+    try:
+        settings = load_settings()
+        settings.require_token()
+    except SettingsError as exc:
+        return _fail(exc.key, **exc.values)
+
+    from bot.app import build_application, configure_logging
+    from storage import CorruptDataFile, Database, DataDirLocked
+
+    configure_logging()
+    db = Database(settings.data_dir)
+    try:
+        db.open()
+    except DataDirLocked as exc:
+        return _fail("cli.data_locked", path=str(exc.path))
+    except CorruptDataFile as exc:
+        return _fail(
+            "cli.data_corrupt", path=str(exc.path), backup=str(exc.newest_backup or "-")
+        )
+    try:
+        app = build_application(settings, db=db)
+        app.run_polling(allowed_updates=["message", "edited_message", "callback_query", "my_chat_member", "chat_member"], close_loop=True)
+    finally:
+        db.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(
+            "usage: officebot {run,parse,simulate} [...] | --version\n\n"
+            "  run       run the Telegram bot (settings from the environment and .env)\n"
+            "  parse     show how a plain-language message is understood (JSON)\n"
+            "  simulate  try the real bot offline in the terminal, no token needed"
+        )
+        return 0 if args else 2
+    if args[0] in ("--version", "-V"):
+        print(f"officebot {__version__}")
+        return 0
+    command, rest = args[0], args[1:]
+    if command == "run":
+        return cmd_run(rest)
+    if command == "parse":
+        from bot.parsing.cli import main as parse_main
+
+        return parse_main(rest)
+    if command == "simulate":
+        from bot.sim.cli import main as simulate_main
+
+        return simulate_main(rest)
+    print(f"officebot: unknown command {command!r} (try: run, parse, simulate, --version)", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,28 @@
+"""Telegram glue: one module per feature, all wired here in an order that matters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, TypeHandler
+
+from handlers import errors, start, tasks, tracking
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Wire every handler. Lower groups run first; within a group the first match wins."""
+    # Group -3..-1: before any feature, for every update — allowlist, exactly-once, who is who.
+    app.add_handler(TypeHandler(Update, tracking.pre_allowlist), group=-3)
+    app.add_handler(TypeHandler(Update, tracking.pre_exactly_once), group=-2)
+    app.add_handler(TypeHandler(Update, tracking.pre_track), group=-1)
+
+    # Group 0: commands and buttons, each feature's own; then replies to the bot's prompts;
+    # the catch-all plain-text capture goes last so it never shadows a command.
+    app.add_handler(CommandHandler("start", start.cmd_start))
+    app.add_handler(CommandHandler("help", start.cmd_help))
+    tasks.register(app)
+    # (other features register here, before the catch-all)
+    tasks.register_catch_all(app)
+
+    app.add_error_handler(errors.on_error)  # type: ignore[arg-type]

@@ -1,0 +1,94 @@
+"""Small helpers every handler shares: who is speaking, in which language, admin checks."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import Chat, Message, MessageEntity, Update, User
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
+
+from bot.config import Lang
+from bot.context import BotData, Ctx
+from bot.i18n import t
+from bot.people import group_lang, lang_of
+
+log = logging.getLogger(__name__)
+TASK_NUMBER_RE = re.compile(r"#\s*(\d{1,9})\b")
+
+
+def data_of(context: Ctx) -> BotData:
+    return context.bot_data
+
+
+def reply_lang(update: Update, context: Ctx) -> Lang:
+    """The language to answer in: the person's in a private chat, the group's in a group."""
+    data = data_of(context)
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is not None and chat.type != Chat.PRIVATE:
+        return group_lang(data.db.get_workspace(chat.id), data.settings)
+    person = data.db.get_person(user.id) if user else None
+    if person is None and user is not None:
+        from bot.i18n import normalize_lang
+
+        return normalize_lang(user.language_code, data.settings.lang)
+    return lang_of(person, data.settings)
+
+
+def user_lang(user: User, context: Ctx) -> Lang:
+    data = data_of(context)
+    person = data.db.get_person(user.id)
+    if person is None:
+        from bot.i18n import normalize_lang
+
+        return normalize_lang(user.language_code, data.settings.lang)
+    return lang_of(person, data.settings)
+
+
+async def reply(update: Update, context: Ctx, key: str, /, **values: object) -> Message | None:
+    """Answer the message in its chat, in the right language."""
+    msg = update.effective_message
+    if msg is None:
+        return None
+    return await msg.reply_text(t(reply_lang(update, context), key, **values))
+
+
+async def is_admin(context: Ctx, user_id: int, chat_id: int | None) -> bool:
+    """OFFICEBOT_ADMINS, or an administrator of the given group chat."""
+    data = data_of(context)
+    if user_id in data.settings.admins:
+        return True
+    if chat_id is None or chat_id > 0:
+        return False
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except TelegramError:
+        log.info("could not check admin status of %s in %s", user_id, chat_id)
+        return False
+    return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+def py_span(text: str, entity: MessageEntity) -> tuple[int, int]:
+    """Telegram counts UTF-16 code units; Python counts code points."""
+    encoded = text.encode("utf-16-le")
+    start = len(encoded[: entity.offset * 2].decode("utf-16-le"))
+    end = start + len(
+        encoded[entity.offset * 2 : (entity.offset + entity.length) * 2].decode("utf-16-le")
+    )
+    return start, end
+
+
+def task_number(text: str) -> int | None:
+    m = TASK_NUMBER_RE.search(text)
+    return int(m.group(1)) if m else None
+
+
+def command_args(message: Message) -> str:
+    """The text after the command (`/task@bot text` → `text`)."""
+    text = message.text or message.caption or ""
+    parts = text.split(maxsplit=1)
+    if parts and parts[0].startswith("/"):
+        return parts[1] if len(parts) > 1 else ""
+    return text

@@ -1,0 +1,908 @@
+"""Tasks on Telegram: capture, the queue, the buttons, and the prompts that ask for a reply.
+
+Handlers translate: read the update, call the task service, render the answer. Prompts
+(办不了 / 推迟到… / 转交给…) are stateless: the bot's question carries the task number and is
+recognised again from its text when the person replies to it, so a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import (
+    Chat,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import tasks as rules
+from bot.config import LANGS, Lang
+from bot.context import Ctx
+from bot.delivery import keyboard
+from bot.i18n import t, t_plain
+from bot.models import Button, Kind, Task
+from bot.parsing import ParseError, parse_when
+from bot.people import tz_of
+from bot.render import RenderContext, Rendered
+from bot.tasks import Action, TaskRefused
+from bot.taskviews import PAGE_SIZE, card_with_state, picker_rows, queue_line
+from handlers.common import (
+    command_args,
+    data_of,
+    is_admin,
+    py_span,
+    reply_lang,
+    task_number,
+    user_lang,
+)
+
+log = logging.getLogger(__name__)
+
+PROMPTS = ("cannot", "snooze", "due", "hand", "reassign", "report")
+_CB_RE = re.compile(r"^t:([a-z]{2,6}):(\d{1,9})(?::([a-z0-9-]{1,20}))?$")
+
+
+# ----- helpers ------------------------------------------------------------------------------
+def _ctx(context: Ctx, user_id: int, lang: Lang) -> RenderContext:
+    data = data_of(context)
+    return RenderContext(lang, tz_of(data.db.get_person(user_id), data.settings), data.clock.now())
+
+
+def _refusal(lang: Lang, exc: TaskRefused) -> str:
+    return t(lang, f"tasks.{exc.key}", **exc.values)
+
+
+async def _answer_refusal(update: Update, context: Ctx, exc: TaskRefused | ParseError) -> None:
+    lang = reply_lang(update, context)
+    text = _refusal(lang, exc) if isinstance(exc, TaskRefused) else exc.message(lang)
+    if update.callback_query is not None:
+        await update.callback_query.answer(_strip_tags(text), show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)
+
+
+def _strip_tags(text: str) -> str:
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", text))[:190]
+
+
+async def _admin_for(context: Ctx, task: Task, user_id: int, action: Action) -> bool:
+    if rules.may(task, user_id, action):
+        return False
+    return await is_admin(context, user_id, task.chat_id)
+
+
+def _mentions(message: Message, bot_username: str) -> list[tuple[int, int, str]]:
+    """Telegram's text_mention entities (people without a username) as parser spans."""
+    text = message.text or message.caption or ""
+    out = []
+    for entity in message.entities or message.caption_entities or ():
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
+            start, end = py_span(text, entity)
+            out.append((start, end, f"id:{entity.user.id}"))
+    return out
+
+
+# ----- creating -----------------------------------------------------------------------------
+async def _create(
+    update: Update, context: Ctx, text: str, *, source: Message | None = None
+) -> None:
+    data = data_of(context)
+    msg = update.effective_message
+    user = update.effective_user
+    chat = update.effective_chat
+    if msg is None or user is None or chat is None:
+        return
+    mentions = _mentions(source or msg, data.bot_username) if (source or msg).text == text else []
+    try:
+        outcome = data.tasks.create(
+            actor=user.id,
+            chat_id=chat.id,
+            text=text,
+            mentions=mentions,
+            ignore_usernames={data.bot_username} if data.bot_username else set(),
+            message_id=(source or msg).message_id,
+            update_id=update.update_id,
+        )
+    except (ParseError, TaskRefused) as exc:
+        await _answer_refusal(update, context, exc)
+        return
+    await data.delivery.send(outcome.entries)
+
+
+async def cmd_task(update: Update, context: Ctx) -> None:
+    """/task <text>, or /task [text] in reply to a message (its text is the task then)."""
+    msg = update.effective_message
+    if msg is None:
+        return
+    text = command_args(msg).strip()
+    source = msg.reply_to_message
+    if not text and source is not None and (source.text or source.caption):
+        await _create(update, context, source.text or source.caption or "", source=source)
+        return
+    if not text:
+        await _reply_key(update, context, "tasks.task_usage")
+        return
+    await _create(update, context, text)
+
+
+async def msg_private_text(update: Update, context: Ctx) -> None:
+    """Any plain text in a private chat is a task (unless it answers one of our prompts)."""
+    msg = update.effective_message
+    if msg is None or not msg.text:
+        return
+    if await _maybe_prompt_reply(update, context):
+        return
+    await _create(update, context, msg.text)
+
+
+async def msg_group_text(update: Update, context: Ctx) -> None:
+    """In a group: a reply to one of our prompts, or a message that mentions the bot."""
+    msg = update.effective_message
+    if msg is None or not msg.text:
+        return
+    if await _maybe_prompt_reply(update, context):
+        return
+    bot_username = data_of(context).bot_username.lower()
+    mentioned = any(
+        e.type == MessageEntity.MENTION and msg.parse_entity(e).lower() == f"@{bot_username}"
+        for e in msg.entities or ()
+    )
+    if mentioned:
+        await _create(update, context, msg.text)
+
+
+# ----- the queue ----------------------------------------------------------------------------
+def _page(
+    context: Ctx, user_id: int, lang: Lang, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    data = data_of(context)
+    queue = data.tasks.queue(user_id)
+    if not queue:
+        return t(lang, "tasks.my_empty"), None
+    pages = max(1, (len(queue) + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = min(max(page, 0), pages - 1)
+    ctx = _ctx(context, user_id, lang)
+    lines = [t(lang, "tasks.my_header", count=len(queue), page=page + 1, pages=pages)]
+    for task in queue[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
+        lines.append(queue_line(data.tasks.card_params(task), ctx))
+    buttons = []
+    if page > 0:
+        buttons.append(
+            InlineKeyboardButton(t(lang, "tasks.btn_prev"), callback_data=f"my:{page - 1}")
+        )
+    if page < pages - 1:
+        buttons.append(
+            InlineKeyboardButton(t(lang, "tasks.btn_next"), callback_data=f"my:{page + 1}")
+        )
+    return "\n".join(lines), InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+async def cmd_my(update: Update, context: Ctx) -> None:
+    """/my: my open tasks in 轻重缓急 order, ten a page."""
+    msg, user = update.effective_message, update.effective_user
+    if msg is None or user is None:
+        return
+    lang = user_lang(user, context)
+    text, markup = _page(context, user.id, lang, 0)
+    if update.effective_chat is not None and update.effective_chat.type != Chat.PRIVATE:
+        # A group never sees anyone's private list: send it privately.
+        await _private_or_hint(update, context, text, markup)
+        return
+    await msg.reply_text(text, reply_markup=markup)
+
+
+async def _private_or_hint(update: Update, context: Ctx, text: str, markup: Any) -> None:
+    user = update.effective_user
+    msg = update.effective_message
+    assert user is not None and msg is not None
+    person = data_of(context).db.get_person(user.id)
+    if person is not None and person.reachable_privately:
+        try:
+            await context.bot.send_message(user.id, text, reply_markup=markup)
+            await msg.reply_text(t(reply_lang(update, context), "tasks.sent_privately"))
+            return
+        except Exception:
+            log.info("could not send privately to %s", user.id)
+    await msg.reply_text(
+        t(reply_lang(update, context), "tasks.start_privately", bot=data_of(context).bot_username)
+    )
+
+
+async def cb_my_page(update: Update, context: Ctx) -> None:
+    """Page through /my."""
+    query = update.callback_query
+    if query is None or query.data is None or update.effective_user is None:
+        return
+    try:
+        page = int(query.data.split(":")[1])
+    except (IndexError, ValueError):
+        await query.answer(
+            t(user_lang(update.effective_user, context), "tasks.stale_button"), show_alert=True
+        )
+        return
+    lang = user_lang(update.effective_user, context)
+    text, markup = _page(context, update.effective_user.id, lang, page)
+    await query.answer()
+    await _edit(query.message, text, markup)
+
+
+async def cmd_next(update: Update, context: Ctx) -> None:
+    """/next: the one task to do now, with its buttons."""
+    msg, user = update.effective_message, update.effective_user
+    if msg is None or user is None:
+        return
+    data = data_of(context)
+    lang = user_lang(user, context)
+    queue = data.tasks.queue(user.id)
+    if not queue:
+        text, markup = t(lang, "tasks.my_empty"), None
+    else:
+        task = queue[0]
+        rendered = card_with_state(
+            data.tasks.card_params(task), _ctx(context, user.id, lang), buttons=True
+        )
+        text = t(lang, "tasks.next_header", count=len(queue)) + "\n" + rendered.text
+        markup = keyboard(rendered, lang)
+    if update.effective_chat is not None and update.effective_chat.type != Chat.PRIVATE:
+        await _private_or_hint(update, context, text, markup)
+        return
+    await msg.reply_text(text, reply_markup=markup)
+
+
+async def cmd_assigned(update: Update, context: Ctx) -> None:
+    """/assigned: what I handed out, each person's state, with a 催办 button per task."""
+    msg, user = update.effective_message, update.effective_user
+    if msg is None or user is None:
+        return
+    data = data_of(context)
+    lang = user_lang(user, context)
+    tasks = data.tasks.assigned_by(user.id)
+    now = data.clock.now()
+    if not tasks:
+        text, markup = t(lang, "tasks.assigned_empty"), None
+    else:
+        ctx = _ctx(context, user.id, lang)
+        lines = [t(lang, "tasks.assigned_header", count=len(tasks))]
+        rows = []
+        for task in tasks[:20]:
+            params = data.tasks.card_params(task)
+            params["assigner_name"] = None
+            lines.append(queue_line(params, ctx))
+            for a in task.assignees:
+                state = rules.assignee_state(task, a, now)
+                lines.append(
+                    t(
+                        lang,
+                        "tasks.assigned_person",
+                        name=data.tasks.name(a.user_id, a.username),
+                        state=t(lang, f"tasks.astate_{state}"),
+                    )
+                )
+            if any(a.done_at is None and a.user_id is not None for a in task.assignees):
+                rows.append(
+                    [
+                        InlineKeyboardButton(
+                            t(lang, "tasks.btn_nudge", number=task.number),
+                            callback_data=f"t:nudge:{task.number}",
+                        )
+                    ]
+                )
+        text, markup = "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
+    if update.effective_chat is not None and update.effective_chat.type != Chat.PRIVATE:
+        await _private_or_hint(update, context, text, markup)
+        return
+    await msg.reply_text(text, reply_markup=markup)
+
+
+async def cmd_tasks(update: Update, context: Ctx) -> None:
+    """/tasks in a group: the open tasks created there, by assignee."""
+    msg, chat = update.effective_message, update.effective_chat
+    if msg is None or chat is None:
+        return
+    lang = reply_lang(update, context)
+    if chat.type == Chat.PRIVATE:
+        await msg.reply_text(t(lang, "tasks.tasks_private"))
+        return
+    data = data_of(context)
+    tasks = data.tasks.in_chat(chat.id)
+    if not tasks:
+        await msg.reply_text(t(lang, "tasks.tasks_empty"))
+        return
+    ctx = RenderContext(lang, data.settings.tz, data.clock.now())
+    by_person: dict[str, list[str]] = {}
+    for task in tasks:
+        params = data.tasks.card_params(task)
+        for a in task.assignees:
+            if a.done_at is None:
+                by_person.setdefault(data.tasks.name(a.user_id, a.username), []).append(
+                    queue_line(params, ctx)
+                )
+    lines = [t(lang, "tasks.tasks_header", count=len(tasks))]
+    for name, items in by_person.items():
+        lines.append(t(lang, "tasks.tasks_person", name=name, count=len(items)))
+        lines.extend(f"  {line}" for line in items)
+    await msg.reply_text("\n".join(lines))
+
+
+# ----- commands that act on #n ---------------------------------------------------------------
+async def _act(
+    update: Update, context: Ctx, number: int, action: Action, **kwargs: Any
+) -> rules.Task | None:
+    data = data_of(context)
+    user = update.effective_user
+    assert user is not None
+    task = data.tasks.get(number)
+    if task is None:
+        await _answer_refusal(update, context, TaskRefused("unknown", number=number))
+        return None
+    admin = await _admin_for(context, task, user.id, action)
+    try:
+        outcome = data.tasks.act(
+            number, user.id, action, is_admin=admin, update_id=update.update_id, **kwargs
+        )
+    except TaskRefused as exc:
+        await _answer_refusal(update, context, exc)
+        return None
+    await data.delivery.send(outcome.entries)
+    return outcome.task
+
+
+def _number_and_rest(text: str) -> tuple[int | None, str]:
+    m = re.match(r"\s*#?\s*(\d{1,9})\b\s*(.*)$", text, re.S)
+    if m:
+        return int(m.group(1)), m.group(2).strip()
+    return None, text.strip()
+
+
+async def _resolve_number(update: Update, context: Ctx, given: int | None) -> int | None:
+    """#n as given; else the task of the message replied to; else the only open task."""
+    if given is not None:
+        return given
+    msg = update.effective_message
+    if msg is not None and msg.reply_to_message is not None:
+        n = task_number(msg.reply_to_message.text or "")
+        if n is not None:
+            return n
+    user = update.effective_user
+    if user is not None:
+        queue = data_of(context).tasks.queue(user.id)
+        if len(queue) == 1:
+            return queue[0].number
+    await _reply_key(update, context, "tasks.which_task")
+    return None
+
+
+async def cmd_done(update: Update, context: Ctx) -> None:
+    """/done [#n] [note]"""
+    msg = update.effective_message
+    if msg is None:
+        return
+    given, note = _number_and_rest(command_args(msg))
+    number = await _resolve_number(update, context, given)
+    if number is None:
+        return
+    task = await _act(update, context, number, Action.DONE, note=note)
+    if task is not None:
+        await _reply_key(update, context, "tasks.done_reply", number=number, title=task.title)
+
+
+async def cmd_snooze(update: Update, context: Ctx) -> None:
+    """/snooze #n <when, in plain language>"""
+    msg = update.effective_message
+    if msg is None:
+        return
+    given, when_text = _number_and_rest(command_args(msg))
+    if given is None or not when_text:
+        await _reply_key(update, context, "tasks.snooze_usage")
+        return
+    await _snooze_to(update, context, given, when_text)
+
+
+async def _snooze_to(
+    update: Update, context: Ctx, number: int, when_text: str, *, action: Action = Action.SNOOZE
+) -> None:
+    data = data_of(context)
+    task = data.tasks.get(number)
+    kind = task.kind if task is not None else Kind.TASK
+    try:
+        until = parse_when(
+            when_text,
+            now=data.clock.now(),
+            settings=data.settings,
+            calendar=data.calendar,
+            kind=Kind.REMINDER if kind == Kind.REMINDER else Kind.TASK,
+        )
+    except ParseError as exc:
+        await _answer_refusal(update, context, exc)
+        return
+    done = await _act(update, context, number, action, until=until)
+    if done is not None:
+        lang = reply_lang(update, context)
+        user = update.effective_user
+        assert user is not None
+        from bot.fmt import format_when
+
+        ctx = _ctx(context, user.id, lang)
+        await _reply_key(
+            update,
+            context,
+            "tasks.snoozed_reply",
+            number=number,
+            due=format_when(until, lang, ctx.tz, ctx.now),
+        )
+
+
+async def cmd_report(update: Update, context: Ctx) -> None:
+    """/report #n <text>: a progress note (汇报) to the assigner."""
+    msg = update.effective_message
+    if msg is None:
+        return
+    given, text = _number_and_rest(command_args(msg))
+    if given is None or not text:
+        await _reply_key(update, context, "tasks.report_usage")
+        return
+    task = await _act(update, context, given, Action.REPORT, note=text)
+    if task is not None:
+        await _reply_key(update, context, "tasks.report_sent", number=given)
+
+
+async def _reply_key(update: Update, context: Ctx, key: str, **values: Any) -> None:
+    msg = update.effective_message
+    if msg is not None:
+        await msg.reply_text(t(reply_lang(update, context), key, **values))
+
+
+# ----- buttons --------------------------------------------------------------------------------
+_SIMPLE = {
+    "ack": Action.ACK,
+    "done": Action.DONE,
+    "cx": Action.CANCEL,
+    "kp": Action.KEEP,
+    "undo": Action.UNDO,
+    "nudge": Action.NUDGE,
+    "ask": Action.ASK_REASSIGN,
+}
+
+
+async def cb_task(update: Update, context: Ctx) -> None:
+    """Every task button: `t:<verb>:<n>[:<arg>]`. Old or tampered data gets a polite alert."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    lang = user_lang(user, context)
+    m = _CB_RE.match(query.data or "")
+    if m is None:
+        await query.answer(t(lang, "tasks.stale_button"), show_alert=True)
+        return
+    verb, number, arg = m.group(1), int(m.group(2)), m.group(3)
+    data = data_of(context)
+    task = data.tasks.get(number)
+    if task is None:
+        await query.answer(t(lang, "tasks.stale_button"), show_alert=True)
+        return
+    handler = _MENUS.get(verb)
+    if handler is not None:
+        await handler(update, context, task, arg, lang)
+        return
+    action = _SIMPLE.get(verb)
+    if action is None:
+        await query.answer(t(lang, "tasks.stale_button"), show_alert=True)
+        return
+    admin = await _admin_for(context, task, user.id, action)
+    try:
+        outcome = data.tasks.act(
+            number, user.id, action, is_admin=admin, update_id=update.update_id
+        )
+    except TaskRefused as exc:
+        await query.answer(_strip_tags(_refusal(lang, exc)), show_alert=True)
+        return
+    await query.answer(t(lang, f"tasks.{outcome.toast}", number=number))
+    await _show_state(context, query.message, outcome.task, user.id, lang)
+    await data.delivery.send(outcome.entries)
+
+
+async def _show_state(context: Ctx, message: Any, task: Task, viewer: int, lang: Lang) -> None:
+    """Edit the message the button was on to show the task as it now stands."""
+    data = data_of(context)
+    params = data.tasks.card_params(task)
+    rendered = card_with_state(
+        params, _ctx(context, viewer, lang), buttons=rules.open_for(task, viewer)
+    )
+    await _edit(message, rendered.text, keyboard(rendered, lang))
+
+
+async def _edit(message: Any, text: str, markup: Any) -> None:
+    if not isinstance(message, Message):
+        return
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except BadRequest as exc:  # "message is not modified" and old messages are fine
+        log.debug("edit skipped: %s", exc.message)
+
+
+def _rows(buttons: list[tuple[Button, ...]], lang: Lang) -> InlineKeyboardMarkup | None:
+    rendered = Rendered("", tuple(buttons))
+    kb = keyboard(rendered, lang)
+    return kb if isinstance(kb, InlineKeyboardMarkup) else None
+
+
+async def _menu_snooze(
+    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
+) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    try:
+        rules.check(
+            task,
+            user.id,
+            Action.SNOOZE,
+            is_admin=await _admin_for(context, task, user.id, Action.SNOOZE),
+        )
+    except TaskRefused as exc:
+        await query.answer(_strip_tags(_refusal(lang, exc)), show_alert=True)
+        return
+    n = task.number
+    options = [
+        ("1h", "tasks.snz_1h"),
+        ("pm", "tasks.snz_pm"),
+        ("tam", "tasks.snz_tam"),
+        ("mon", "tasks.snz_mon"),
+    ]
+    now = (
+        data_of(context)
+        .clock.now()
+        .astimezone(tz_of(data_of(context).db.get_person(user.id), data_of(context).settings))
+    )
+    if now.hour >= 14:
+        options = [o for o in options if o[0] != "pm"]
+    rows: list[tuple[Button, ...]] = [
+        tuple(Button(key, f"t:sz:{n}:{opt}") for opt, key in options[:2])
+    ]
+    rows.append(tuple(Button(key, f"t:sz:{n}:{opt}") for opt, key in options[2:]))
+    rows.append(
+        (Button("tasks.snz_custom", f"t:sz:{n}:custom"), Button("tasks.btn_back", f"t:back:{n}"))
+    )
+    await query.answer()
+    if isinstance(query.message, Message):
+        with contextlib.suppress(BadRequest):
+            await query.message.edit_reply_markup(_rows(rows, lang))
+
+
+def snooze_target(
+    option: str, now: datetime, tz: Any, settings: Any, calendar: Any
+) -> datetime | None:
+    """When each snooze button means, in the person's zone."""
+    local = now.astimezone(tz)
+    start = settings.workday_start
+    if option == "1h":
+        return now + timedelta(hours=1)
+    if option == "pm":
+        at = local.replace(hour=14, minute=0, second=0, microsecond=0)
+        return at if at > local else None
+    if option == "tam":
+        day = local + timedelta(days=1)
+        return day.replace(hour=start.hour, minute=start.minute, second=0, microsecond=0)
+    if option == "mon":
+        days = 7 - local.weekday()
+        day = local + timedelta(days=days)
+        return day.replace(hour=start.hour, minute=start.minute, second=0, microsecond=0)
+    return None
+
+
+async def _choose_snooze(
+    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
+) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    data = data_of(context)
+    if arg == "custom":
+        await _ask(update, context, task, "snooze", lang)
+        return
+    tz = tz_of(data.db.get_person(user.id), data.settings)
+    until = snooze_target(arg or "", data.clock.now(), tz, data.settings, data.calendar)
+    if until is None:
+        await query.answer(t(lang, "tasks.stale_button"), show_alert=True)
+        return
+    admin = await _admin_for(context, task, user.id, Action.SNOOZE)
+    try:
+        outcome = data.tasks.act(
+            task.number,
+            user.id,
+            Action.SNOOZE,
+            is_admin=admin,
+            update_id=update.update_id,
+            until=until,
+        )
+    except TaskRefused as exc:
+        await query.answer(_strip_tags(_refusal(lang, exc)), show_alert=True)
+        return
+    await query.answer(t(lang, "tasks.toast_snooze", number=task.number))
+    await _show_state(context, query.message, outcome.task, user.id, lang)
+    await data.delivery.send(outcome.entries)
+
+
+async def _menu_hand(update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    try:
+        rules.check(
+            task,
+            user.id,
+            Action.HAND_OVER,
+            is_admin=await _admin_for(context, task, user.id, Action.HAND_OVER),
+        )
+    except TaskRefused as exc:
+        await query.answer(_strip_tags(_refusal(lang, exc)), show_alert=True)
+        return
+    n = task.number
+    rows = picker_rows(data_of(context).tasks.candidates(task, exclude=user.id), f"t:ho:{n}")
+    rows.append((Button("tasks.btn_ask_reassign", f"t:ask:{n}"),))
+    rows.append(
+        (Button("tasks.btn_type_name", f"t:hn:{n}"), Button("tasks.btn_back", f"t:back:{n}"))
+    )
+    await query.answer()
+    if isinstance(query.message, Message):
+        with contextlib.suppress(BadRequest):
+            await query.message.edit_reply_markup(_rows(rows, lang))
+
+
+async def _menu_reassign(
+    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
+) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    try:
+        rules.check(
+            task,
+            user.id,
+            Action.REASSIGN,
+            is_admin=await _admin_for(context, task, user.id, Action.REASSIGN),
+        )
+    except TaskRefused as exc:
+        await query.answer(_strip_tags(_refusal(lang, exc)), show_alert=True)
+        return
+    n = task.number
+    rows = picker_rows(data_of(context).tasks.candidates(task, exclude=None), f"t:ra:{n}")
+    rows.append((Button("tasks.btn_type_name", f"t:rn:{n}"),))
+    await query.answer()
+    if isinstance(query.message, Message):
+        with contextlib.suppress(BadRequest):
+            await query.message.edit_reply_markup(_rows(rows, lang))
+
+
+async def _give_to(
+    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang, action: Action
+) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    data = data_of(context)
+    try:
+        to_user = int(arg or "")
+    except ValueError:
+        await query.answer(t(lang, "tasks.stale_button"), show_alert=True)
+        return
+    admin = await _admin_for(context, task, user.id, action)
+    try:
+        outcome = data.tasks.act(
+            task.number,
+            user.id,
+            action,
+            is_admin=admin,
+            update_id=update.update_id,
+            to_user=to_user,
+        )
+    except TaskRefused as exc:
+        await query.answer(_strip_tags(_refusal(lang, exc)), show_alert=True)
+        return
+    await query.answer(
+        t(lang, "tasks.toast_handed", number=task.number, name=data.tasks.name(to_user))
+    )
+    if isinstance(query.message, Message):
+        base = query.message.text_html or ""
+        await _edit(
+            query.message,
+            base + "\n" + t(lang, "tasks.now_with", name=data.tasks.name(to_user)),
+            None,
+        )
+    await data.delivery.send(outcome.entries)
+
+
+async def _hand_to(update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang) -> None:
+    await _give_to(update, context, task, arg, lang, Action.HAND_OVER)
+
+
+async def _reassign_to(
+    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
+) -> None:
+    await _give_to(update, context, task, arg, lang, Action.REASSIGN)
+
+
+async def _back(update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    await query.answer()
+    await _show_state(context, query.message, task, user.id, lang)
+
+
+async def _ask(update: Update, context: Ctx, task: Task, kind: str, lang: Lang) -> None:
+    """Send a ForceReply question that carries the task number (see PROMPTS)."""
+    query = update.callback_query
+    user = update.effective_user
+    chat = update.effective_chat
+    assert user is not None
+    action = {
+        "cannot": Action.CANNOT,
+        "snooze": Action.SNOOZE,
+        "due": Action.CHANGE_DUE,
+        "hand": Action.HAND_OVER,
+        "reassign": Action.REASSIGN,
+        "report": Action.REPORT,
+    }[kind]
+    try:
+        rules.check(
+            task, user.id, action, is_admin=await _admin_for(context, task, user.id, action)
+        )
+    except TaskRefused as exc:
+        if query is not None:
+            await query.answer(_strip_tags(_refusal(lang, exc)), show_alert=True)
+        return
+    if query is not None:
+        await query.answer()
+    chat_id = chat.id if chat is not None else user.id
+    text = t_plain(lang, f"tasks.prompt_{kind}", number=task.number)
+    prefix = ""
+    if chat_id < 0:
+        from bot.people import mention
+
+        prefix = mention(data_of(context).db.get_person(user.id), user.id) + " "
+    await context.bot.send_message(
+        chat_id, prefix + _escape(text), reply_markup=ForceReply(selective=True)
+    )
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)
+
+
+async def _prompt_cannot(
+    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
+) -> None:
+    await _ask(update, context, task, "cannot", lang)
+
+
+async def _prompt_due(
+    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
+) -> None:
+    await _ask(update, context, task, "due", lang)
+
+
+async def _prompt_hand(
+    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
+) -> None:
+    await _ask(update, context, task, "hand", lang)
+
+
+async def _prompt_reassign(
+    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
+) -> None:
+    await _ask(update, context, task, "reassign", lang)
+
+
+_MENUS = {
+    "snz": _menu_snooze,
+    "sz": _choose_snooze,
+    "hand": _menu_hand,
+    "ho": _hand_to,
+    "hn": _prompt_hand,
+    "re": _menu_reassign,
+    "ra": _reassign_to,
+    "rn": _prompt_reassign,
+    "cant": _prompt_cannot,
+    "due": _prompt_due,
+    "back": _back,
+}
+
+
+# ----- replies to prompts ----------------------------------------------------------------------
+def _which_prompt(text: str) -> tuple[str, int] | None:
+    """Recognise one of our questions from its text: (kind, task number)."""
+    n = task_number(text)
+    if n is None:
+        return None
+    for kind in PROMPTS:
+        for lang in LANGS:
+            expected = t_plain(lang, f"tasks.prompt_{kind}", number=n)
+            # In a group the question starts with a mention of the person asked.
+            if text == expected or text.endswith(" " + expected):
+                return kind, n
+    return None
+
+
+async def _maybe_prompt_reply(update: Update, context: Ctx) -> bool:
+    msg = update.effective_message
+    if msg is None or msg.reply_to_message is None:
+        return False
+    replied = msg.reply_to_message
+    if replied.from_user is None or replied.from_user.id != context.bot.id:
+        return False
+    found = _which_prompt(replied.text or "")
+    if found is None:
+        return False
+    kind, number = found
+    answer = (msg.text or "").strip()
+    data = data_of(context)
+    if kind == "cannot":
+        task = await _act(update, context, number, Action.CANNOT, note=answer)
+        if task is not None:
+            await _reply_key(update, context, "tasks.cannot_sent", number=number)
+    elif kind == "report":
+        task = await _act(update, context, number, Action.REPORT, note=answer)
+        if task is not None:
+            await _reply_key(update, context, "tasks.report_sent", number=number)
+    elif kind in ("snooze", "due"):
+        await _snooze_to(
+            update,
+            context,
+            number,
+            answer,
+            action=Action.SNOOZE if kind == "snooze" else Action.CHANGE_DUE,
+        )
+    elif kind in ("hand", "reassign"):
+        name = answer.lstrip("@").split()[0] if answer else ""
+        person = data.db.find_person(name) if name else None
+        if person is None:
+            await _reply_key(update, context, "tasks.unknown_person_named", name=answer[:40])
+            return True
+        task = await _act(
+            update,
+            context,
+            number,
+            Action.HAND_OVER if kind == "hand" else Action.REASSIGN,
+            to_user=person.user_id,
+        )
+        if task is not None:
+            await _reply_key(update, context, "tasks.now_with", name=person.display_name)
+    return True
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Task commands and buttons (before the catch-all)."""
+    app.add_handler(CommandHandler("task", cmd_task))
+    app.add_handler(CommandHandler("my", cmd_my))
+    app.add_handler(CommandHandler("next", cmd_next))
+    app.add_handler(CommandHandler("done", cmd_done))
+    app.add_handler(CommandHandler("snooze", cmd_snooze))
+    app.add_handler(CommandHandler("report", cmd_report))
+    app.add_handler(CommandHandler("assigned", cmd_assigned))
+    app.add_handler(CommandHandler("tasks", cmd_tasks))
+    app.add_handler(CallbackQueryHandler(cb_task, pattern=r"^t:"))
+    app.add_handler(CallbackQueryHandler(cb_my_page, pattern=r"^my:"))
+
+
+def register_catch_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Plain text: a task in a private chat; in a group only when the bot is mentioned or a
+    prompt is answered. Goes last so it never shadows a command or another feature."""
+    text = filters.TEXT & ~filters.COMMAND
+    app.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, msg_private_text))
+    app.add_handler(MessageHandler(text & filters.ChatType.GROUPS, msg_group_text))
