@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import timedelta
+from typing import Any, TypeAlias
+
+# Opt in to PTB's coming behaviour: durations (e.g. RetryAfter.retry_after) as timedelta.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -11,7 +16,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.clock import Clock, SystemClock
 from bot.commands import menu
-from bot.config import Settings
+from bot.config import Lang, Settings
 from bot.context import BotData
 from bot.delivery import Delivery
 from bot.services.tasks import TaskService
@@ -20,7 +25,8 @@ from storage import Database
 
 log = logging.getLogger(__name__)
 
-OfficeApp = Application  # type: ignore[type-arg]  # PTB's generics are too wide to spell here
+# PTB's Application generics are wide; officebot's data lives in the typed BotData.
+OfficeApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 # How often the background loop looks for due work and unsent outbox entries.
 TICK = timedelta(seconds=2)
@@ -88,7 +94,12 @@ async def _post_init(app: OfficeApp) -> None:
     me = await app.bot.get_me()
     data.bot_username = me.username or ""
     data.delivery.bot_username = data.bot_username
-    for lang_code, lang in ((None, data.settings.lang), ("zh", "zh"), ("en", "en")):
+    langs: tuple[tuple[str | None, Lang], ...] = (
+        (None, data.settings.lang),
+        ("zh", "zh"),
+        ("en", "en"),
+    )
+    for lang_code, lang in langs:
         commands = [BotCommand(name, desc) for name, desc in menu(lang)]
         await app.bot.set_my_commands(
             commands, scope=BotCommandScopeDefault(), language_code=lang_code

@@ -47,18 +47,27 @@ def cmd_run(argv: Sequence[str]) -> int:
     from storage import CorruptDataFile, Database, DataDirLocked
 
     configure_logging()
-    db = Database(settings.data_dir)
+    from bot.clock import SystemClock
+
+    db = Database(settings.data_dir, clock=SystemClock(settings.tz))
     try:
         db.open()
     except DataDirLocked as exc:
         return _fail("cli.data_locked", path=str(exc.path))
     except CorruptDataFile as exc:
-        return _fail(
-            "cli.data_corrupt", path=str(exc.path), backup=str(exc.newest_backup or "-")
-        )
+        return _fail("cli.data_corrupt", path=str(exc.path), backup=str(exc.newest_backup or "-"))
     try:
         app = build_application(settings, db=db)
-        app.run_polling(allowed_updates=["message", "edited_message", "callback_query", "my_chat_member", "chat_member"], close_loop=True)
+        app.run_polling(
+            allowed_updates=[
+                "message",
+                "edited_message",
+                "callback_query",
+                "my_chat_member",
+                "chat_member",
+            ],
+            close_loop=True,
+        )
     finally:
         db.close()
     return 0
@@ -85,10 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return parse_main(rest)
     if command == "simulate":
-        from bot.sim.cli import main as simulate_main
+        from bot.sim.cli import main as simulate_main  # type: ignore[import-not-found,unused-ignore]
 
-        return simulate_main(rest)
-    print(f"officebot: unknown command {command!r} (try: run, parse, simulate, --version)", file=sys.stderr)
+        return int(simulate_main(rest))
+    print(
+        f"officebot: unknown command {command!r} (try: run, parse, simulate, --version)",
+        file=sys.stderr,
+    )
     return 2
 
 

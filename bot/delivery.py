@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from telegram import (
     Bot,
@@ -67,7 +68,7 @@ class Delivery:
         self._settings = settings
         self.bot_username = ""
         self._inflight: set[str] = set()
-        self._running: set[asyncio.Task[None]] = set()
+        self._running: set[asyncio.Future[Any]] = set()
         self._hooks: dict[str, list[SentHook]] = defaultdict(list)
         self._concurrency = asyncio.Semaphore(32)
 
@@ -128,13 +129,12 @@ class Delivery:
                     finally:
                         self._inflight.discard(e.id)
 
-        task = asyncio.gather(*(serve(q) for q in by_recipient.values()))
-        wrapper = asyncio.ensure_future(task)
-        self._running.add(wrapper)  # type: ignore[arg-type]
+        batch = asyncio.gather(*(serve(q) for q in by_recipient.values()))
+        self._running.add(batch)
         try:
-            await wrapper
+            await batch
         finally:
-            self._running.discard(wrapper)  # type: ignore[arg-type]
+            self._running.discard(batch)
 
     async def _deliver(self, entry: OutboxEntry) -> None:
         # Re-read: another path may have sent or changed it meanwhile.
@@ -187,8 +187,8 @@ class Delivery:
                 tx.put_outbox(notice)
             self._spawn(self.send([notice]))
 
-    def _spawn(self, coro: asyncio.Future[None] | object) -> None:
-        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 

@@ -7,7 +7,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler, TypeHandler
 
-from handlers import errors, start, tasks, tracking
+from handlers import directory, errors, notices, reminders, settings, start, tasks, tracking
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -22,7 +22,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("start", start.cmd_start))
     app.add_handler(CommandHandler("help", start.cmd_help))
     tasks.register(app)
-    # (other features register here, before the catch-all)
+    reminders.register(app)  # /digest, /week; due work joins the tick loop
+    settings.register(app)  # /settings: language, time zone
+    directory.register(app)  # /contact, /roster, /docs, /template, files and contact cards
+    notices.register(app)  # /notify, /notices, confirmations
     tasks.register_catch_all(app)
 
-    app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
+    app.add_error_handler(errors.on_error)

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from bot.context import Ctx
 
 log = logging.getLogger(__name__)
 
-# Features with due work (reminders, digests, notices) add a coroutine function here:
-# `async def step(context) -> None`, run in order at every tick.
-TICK_STEPS: list[object] = []
+TickStep = Callable[[Ctx], Awaitable[None]]
+# Features with due work (reminders, digests, notices) add a step here from their
+# `register(app)` (once: `add_tick_step`); steps run in order at every tick.
+TICK_STEPS: list[TickStep] = []
+
+
+def add_tick_step(step: TickStep) -> None:
+    if step not in TICK_STEPS:
+        TICK_STEPS.append(step)
 
 
 async def job_tick(context: Ctx) -> None:
@@ -18,7 +25,7 @@ async def job_tick(context: Ctx) -> None:
     data = context.bot_data
     for step in TICK_STEPS:
         try:
-            await step(context)  # type: ignore[operator]
+            await step(context)
         except Exception:
             log.exception("tick step %s failed", getattr(step, "__name__", step))
     await data.delivery.flush()

@@ -339,7 +339,7 @@ async def cmd_tasks(update: Update, context: Ctx) -> None:
 # ----- commands that act on #n ---------------------------------------------------------------
 async def _act(
     update: Update, context: Ctx, number: int, action: Action, **kwargs: Any
-) -> rules.Task | None:
+) -> Task | None:
     data = data_of(context)
     user = update.effective_user
     assert user is not None

@@ -56,7 +56,9 @@ def test_every_variable_is_read():
     [
         pytest.param({"OFFICEBOT_TZ": "Mars/Base"}, "config.bad_tz", id="tz"),
         pytest.param({"OFFICEBOT_LANG": "fr"}, "config.bad_lang", id="lang"),
-        pytest.param({"OFFICEBOT_WORKDAY": "18:00-09:00"}, "config.bad_workday", id="workday-order"),
+        pytest.param(
+            {"OFFICEBOT_WORKDAY": "18:00-09:00"}, "config.bad_workday", id="workday-order"
+        ),
         pytest.param({"OFFICEBOT_WORKDAY": "9-18"}, "config.bad_workday", id="workday-shape"),
         pytest.param({"OFFICEBOT_DIGEST_TIME": "25:00"}, "config.bad_time", id="digest"),
         pytest.param({"OFFICEBOT_ADMINS": "abc"}, "config.bad_ids", id="admins"),

@@ -38,8 +38,10 @@ def test_domain_module_imports_no_io_library(path):
 
 def test_nothing_reads_the_wall_clock_but_the_clock():
     offenders = []
-    for path in list((ROOT / "bot").rglob("*.py")) + list((ROOT / "handlers").rglob("*.py")) + list(
-        (ROOT / "storage").rglob("*.py")
+    for path in (
+        list((ROOT / "bot").rglob("*.py"))
+        + list((ROOT / "handlers").rglob("*.py"))
+        + list((ROOT / "storage").rglob("*.py"))
     ):
         if path.name == "clock.py" or "sim" in path.parts:
             continue

@@ -13,7 +13,15 @@ NOW = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
 LEADER, ZHANG, LI, STRANGER = 1, 2, 3, 99
 
 
-def make(number=1, *, due=None, priority=Priority.NORMAL, created=NOW, assignees=(ZHANG,), status=Status.OPEN):
+def make(
+    number=1,
+    *,
+    due=None,
+    priority=Priority.NORMAL,
+    created=NOW,
+    assignees=(ZHANG,),
+    status=Status.OPEN,
+):
     return Task(
         number=number,
         space="g-100",
@@ -39,7 +47,16 @@ def test_overdue_tasks_come_first_then_priority_then_due_then_creation():
     normal_none_old = make(6, created=NOW - 5 * h)
     normal_none_new = make(7, created=NOW - h)
     low = make(8, due=NOW + h, priority=Priority.LOW)
-    shuffled = [low, normal_none_new, high_no_due, urgent_late, normal_none_old, overdue_low, normal_due, urgent_soon]
+    shuffled = [
+        low,
+        normal_none_new,
+        high_no_due,
+        urgent_late,
+        normal_none_old,
+        overdue_low,
+        normal_due,
+        urgent_soon,
+    ]
     assert [t.number for t in rules.order_queue(shuffled, NOW)] == [1, 3, 2, 4, 5, 6, 7, 8]
 
 

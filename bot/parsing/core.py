@@ -1,0 +1,148 @@
+"""One message in, one ParsedMessage out: the phrase passes in their order."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from bot.config import Settings
+from bot.models import Kind, Priority
+from bot.parsing.errors import ParseError
+from bot.parsing.people import take_people
+from bot.parsing.priority import take_priority
+from bot.parsing.remind import take_remind_before
+from bot.parsing.repeat import take_repeat
+from bot.parsing.scan import Scan
+from bot.parsing.title import build_title, take_filler
+from bot.parsing.when import Found, RuleMatcher, resolve, take_when
+from bot.workdays import WorkCalendar
+
+MAX_LENGTH: Final = 2000
+
+_KIND_RE: Final = re.compile(r"提醒|叫我|(?<![a-z0-9_])remind(?:er|ers)?(?![a-z0-9_])")
+# parse_when also takes a bare amount: "30分钟", "2 hours", "1h" (snooze buttons and replies).
+_BARE_DURATION_RE: Final = re.compile(
+    r"^\s*(?P<n>[0-9]+(?:\.[0-9]+)?|[一二两三四五六七八九十半]{1,3})\s*(?:个)?\s*"
+    r"(?P<u>分钟|分|小时|钟头|天|min|mins|minutes?|m|h|hrs?|hours?|d|days?)\s*$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedMessage:
+    """What one message asks for (spec/parsing.md "Input and output")."""
+
+    title: str
+    assignees: tuple[str, ...]  # order of first mention, no '@'; () = the sender; ("*",) = everyone
+    due: datetime | None
+    priority: Priority
+    recurrence: str | None
+    remind_before: int | None  # minutes
+    kind: Kind
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The object `officebot parse` prints."""
+        return {
+            "title": self.title,
+            "assignees": list(self.assignees),
+            "due": self.due.isoformat() if self.due is not None else None,
+            "priority": str(self.priority),
+            "recurrence": self.recurrence,
+            "remind_before": self.remind_before,
+            "kind": str(self.kind),
+        }
+
+
+_CALENDARS: dict[int, tuple[Settings, WorkCalendar]] = {}
+
+
+def _calendar(settings: Settings) -> WorkCalendar:
+    """The settings' work calendar, looked up by identity first (hashing Settings is not free)."""
+    hit = _CALENDARS.get(id(settings))
+    if hit is not None and hit[0] is settings:
+        return hit[1]
+    cal = WorkCalendar.from_settings(settings)
+    if len(_CALENDARS) > 64:
+        _CALENDARS.clear()
+    _CALENDARS[id(settings)] = (settings, cal)
+    return cal
+
+
+def _check_length(text: str) -> None:
+    if len(text) > MAX_LENGTH:
+        raise ParseError("parsing.too_long", length=len(text), limit=MAX_LENGTH)
+    if not text.strip():
+        raise ParseError("parsing.empty")
+
+
+def parse_assignment(
+    text: str,
+    *,
+    now: datetime,
+    settings: Settings,
+    calendar: WorkCalendar | None = None,
+    mentions: Sequence[tuple[int, int, str]] = (),
+    ignore_usernames: Collection[str] = (),
+) -> ParsedMessage:
+    """Read one message: who, what, by when, how urgent, how often. Raises ParseError."""
+    _check_length(text)
+    cal = calendar if calendar is not None else _calendar(settings)
+    now = now.astimezone(settings.tz)
+    scan = Scan(text)
+    assignees = take_people(scan, mentions, ignore_usernames)
+    kind = Kind.REMINDER if _KIND_RE.search(scan.work) else Kind.TASK
+    remind_before = take_remind_before(scan)
+    repeat = take_repeat(scan)
+    found = take_when(scan)
+    if repeat is not None and repeat.pod is not None and found.pod is None:
+        found.pod = repeat.pod
+    priority = take_priority(scan)
+    take_filler(scan)
+    matcher = None
+    if repeat is not None:
+        matcher = RuleMatcher(
+            calendar=cal,
+            weekdays=repeat.weekdays,
+            monthday=repeat.monthday,
+            workdays=repeat.workdays,
+        )
+    due = resolve(found, now=now, settings=settings, calendar=cal, kind=kind, recurrence=matcher)
+    title = build_title(scan)
+    if not title:
+        raise ParseError("parsing.no_title")
+    return ParsedMessage(
+        title=title,
+        assignees=assignees,
+        due=due,
+        priority=priority,
+        recurrence=repeat.rule if repeat is not None else None,
+        remind_before=remind_before,
+        kind=kind,
+    )
+
+
+def parse_when(
+    text: str,
+    *,
+    now: datetime,
+    settings: Settings,
+    calendar: WorkCalendar | None = None,
+    kind: Kind = Kind.TASK,
+) -> datetime:
+    """Read only a date/time phrase ("明天上午", "周五下午3点", "in 2 hours", "30分钟")."""
+    _check_length(text)
+    cal = calendar if calendar is not None else _calendar(settings)
+    now = now.astimezone(settings.tz)
+    scan = Scan(text)
+    bare = _BARE_DURATION_RE.match(scan.work)
+    if bare:
+        scan = Scan(f"{text.strip()}后" if not bare.group("u").isascii() else f"in {text.strip()}")
+    found: Found = take_when(scan)
+    if not found.anything:
+        raise ParseError("parsing.no_time")
+    due = resolve(found, now=now, settings=settings, calendar=cal, kind=kind)
+    if due is None:
+        raise ParseError("parsing.no_time")
+    return due

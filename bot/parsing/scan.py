@@ -1,0 +1,201 @@
+"""The text being parsed: the original, a normalised copy of the same length, and the cut spans.
+
+Every phrase pass matches against `work` (full-width folded to ASCII, ASCII lower-cased, spaces
+unified, already-taken phrases masked) and cuts spans that index the original text too, so the
+title is rebuilt from what the sender actually wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+MASK = "\x00"
+
+
+def _build_table() -> dict[int, str]:
+    table: dict[int, str] = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}
+    for cp in range(ord("A"), ord("Z") + 1):
+        table[cp] = chr(cp + 32)
+        table[cp + 0xFEE0] = chr(cp + 32)  # full-width capitals fold to lower-case ASCII
+    spaces = [0x00A0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF, 0x85]
+    spaces += list(range(0x2000, 0x200C))
+    for cp in spaces:
+        table[cp] = " "
+    table[0] = " "  # the mask character must only ever mean "taken"
+    table[0xFE6B] = "@"  # small commercial at
+    return table
+
+
+_NORM = _build_table()
+_FOLD_RE: Final = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_NORM)) + "]")
+
+
+def normalize(text: str) -> str:
+    """Fold `text` for matching; the result has exactly the same length."""
+    if text.isascii():
+        return text.lower().replace("\x00", " ")
+    # Mostly Chinese with a few full-width marks: replacing just those beats translating all.
+    return _FOLD_RE.sub(_fold, text)
+
+
+def _fold(m: re.Match[str]) -> str:
+    return _NORM[ord(m.group())]
+
+
+class Scan:
+    """One message under parsing."""
+
+    __slots__ = ("_words", "cuts", "text", "word_set", "work")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.work = normalize(text)
+        self.cuts: list[tuple[int, int]] = []
+        # The ASCII words present, computed once: masking only hides some of them, so this stays
+        # a safe superset (a phrase is always matched against the current `work`).
+        self.word_set = frozenset(_WORD_RE.findall(self.work))
+        self._words: list[tuple[int, str]] | None = None
+
+    def cut(self, start: int, end: int) -> None:
+        """Take [start, end) out of the title and hide it from later passes."""
+        if end <= start:
+            return
+        self.cuts.append((start, end))
+        self.work = self.work[:start] + MASK * (end - start) + self.work[end:]
+
+    def original(self, start: int, end: int) -> str:
+        return self.text[start:end]
+
+    @property
+    def words(self) -> list[tuple[int, str]]:
+        """(start, word) of every ASCII word, found on first use (most passes never need it)."""
+        if self._words is None:
+            self._words = [(m.start(), m.group()) for m in _WORD_RE.finditer(self.work)]
+        return self._words
+
+
+class Family:
+    """One family of phrases (dates, times, …) in Chinese and English, matched in one pass.
+
+    `re` tries every branch of an alternation at every position, which is slow for big
+    families. So the Chinese alternation is only tried where its first character can start a
+    phrase (a one-character look-ahead, after a quick probe that one occurs at all), and an
+    English branch only at a word it can start with: `en_first` names, per branch, its
+    possible first words ("#" for a number), and each such word gets its own small pattern.
+    `zh_needs` / `en_needs` skip a half outright when the message lacks a word every phrase of
+    it contains. Matches come back in text order, not overlapping.
+    """
+
+    __slots__ = ("_by_word", "_digit_rx", "_en_needs", "_zh", "_zh_needs", "_zh_probe")
+
+    def __init__(
+        self,
+        *,
+        zh_first: str,
+        zh: str,
+        en: str,
+        en_first: Mapping[str, str],
+        zh_needs: tuple[str, ...] = (),
+        en_needs: Iterable[str] = (),
+    ) -> None:
+        self._zh = re.compile(rf"(?=[{zh_first}])(?:{zh})") if zh else None
+        self._zh_probe = re.compile(rf"[{zh_first}]")
+        self._zh_needs = zh_needs
+        self._en_needs = frozenset(en_needs)
+        per_word: dict[str, list[str]] = {}
+        for branch in split_branches(en) if en else []:
+            name = _BRANCH_NAME_RE.match(branch)
+            if name is None or name.group(1) not in en_first:
+                raise ValueError(f"English branch without first words: {branch[:40]}")
+            for word in dict.fromkeys(en_first[name.group(1)].split()):
+                per_word.setdefault(word, []).append(branch)
+        compiled = {
+            word: re.compile(rf"(?<![a-z0-9_])(?:{'|'.join(branches)})")
+            for word, branches in per_word.items()
+        }
+        self._digit_rx = compiled.pop("#", None)
+        self._by_word = compiled
+
+    def finditer(self, scan: Scan) -> list[re.Match[str]]:
+        work = scan.work
+        zh: list[re.Match[str]] = []
+        if (
+            self._zh is not None
+            and self._zh_probe.search(work) is not None
+            and (not self._zh_needs or any(need in work for need in self._zh_needs))
+        ):
+            zh = list(self._zh.finditer(work))
+        en: list[re.Match[str]] = []
+        words = scan.word_set
+        if words and (not self._en_needs or not self._en_needs.isdisjoint(words)):
+            by_word = self._by_word
+            digit_rx = self._digit_rx
+            if not by_word.keys().isdisjoint(words) or (
+                digit_rx is not None and _DIGIT_RE.search(work) is not None
+            ):
+                taken = 0
+                for start, text in scan.words:
+                    if start < taken:
+                        continue
+                    rx = by_word.get(text)
+                    if rx is None and digit_rx is not None and text[0] in _DIGITS:
+                        rx = digit_rx
+                    if rx is not None:
+                        m = rx.match(work, start)
+                        if m is not None:
+                            en.append(m)
+                            taken = m.end()
+        if not en:
+            return zh
+        if not zh:
+            return en
+        merged: list[re.Match[str]] = []
+        end = 0
+        for m in sorted(zh + en, key=lambda x: x.start()):
+            if m.start() >= end:
+                merged.append(m)
+                end = m.end()
+        return merged
+
+
+def split_branches(pattern: str) -> list[str]:
+    """The top-level alternatives of a regex source (outside groups and character classes)."""
+    out: list[str] = []
+    depth = 0
+    start = 0
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
+
+
+_BRANCH_NAME_RE: Final = re.compile(r"\(\?P<(\w+)>")
+_DIGIT_RE: Final = re.compile(r"[0-9]")
+
+
+def _expand_ranges(chars: str) -> str:
+    """ "0-9ab" → "0123456789ab" (the character-class ranges Family is given)."""
+    return re.sub(r"(.)-(.)", lambda m: "".join(map(chr, range(ord(m[1]), ord(m[2]) + 1))), chars)
+
+
+_WORD_RE: Final = re.compile(r"[a-z0-9]+")
+_DIGITS: Final = frozenset("0123456789")

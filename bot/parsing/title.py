@@ -1,0 +1,77 @@
+"""The title: what is left once every parsed phrase and the filler words are cut."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from bot.parsing.scan import Scan
+
+_CLAUSE_CHARS = r"\s\x00,.;:!?，。；：！？、"
+# Polite openers only count at the start of a clause: 申请, 请假, 邀请 keep their 请.
+_FILLER_RE: Final = re.compile(
+    r"(?=[请麻帮记提叫一pkcwrsd])(?:"
+    rf"(?<![^{_CLAUSE_CHARS}])(?:(?:请(?![假示教求客柬款愿])(?:你|您)?|麻烦(?:你|您|大家)?|帮忙|记得"
+    r"|提醒(?:我们|我|一下)?|叫我)\s*)+"
+    r"|提醒我|帮我|一下(?!午)"
+    r"|(?<![a-z0-9_])(?:please|pls|plz|kindly|(?:can|could|would)\s+(?:you|u)(?:\s+please)?"
+    r"|remind\s+(?:me|us)(?:\s+to)?|remind(?:\s+to)?|set\s+a\s+reminder\s+to|set\s+a\s+reminder"
+    r"|don'?t\s+forget\s+to)(?![a-z0-9_]))"
+)
+_PUNCT: Final = r"\s,.;:!?，。；：！？、~～\-—…·|/\\"
+_RUN_RE: Final = re.compile(rf"[{_PUNCT}]{{2,}}")
+_EMPTY_BRACKETS_RE: Final = re.compile(r"\(\s*\)|（\s*）|\[\s*\]|【\s*】|“\s*”|\"\s*\"")
+_EDGE_CHARS: Final = " \t\n\r\f\v\u3000\u00a0\x00,.;:!?，。；：！？、~～-—…·|/\\"
+_BRACKET_OPENERS: Final = '(（[【"“'
+_LEAD_TO_RE: Final = re.compile(r"^(?:(?:to|and)\s+|的(?!确))", re.IGNORECASE)
+
+
+def take_filler(scan: Scan) -> None:
+    """Cut the polite and reminder filler (请 麻烦 帮我 提醒我, please, remind me to …)."""
+    for m in _FILLER_RE.finditer(scan.work):
+        scan.cut(m.start(), m.end())
+
+
+def _collapse(run: re.Match[str]) -> str:
+    text = run.group()
+    for ch in text:
+        if not ch.isspace():
+            return ch
+    return " "
+
+
+def build_title(scan: Scan) -> str:
+    """The original text without the cut spans, tidied at the seams and trimmed of punctuation."""
+    text = scan.text
+    pieces: list[str] = []
+    pos = 0
+    for start, end in sorted(scan.cuts):
+        if start > pos:
+            piece = text[pos:start]
+            if pieces and _joins_words(pieces[-1], piece):
+                pieces.append(" ")
+            pieces.append(piece)
+        pos = max(pos, end)
+    if pos < len(text):
+        piece = text[pos:]
+        if pieces and _joins_words(pieces[-1], piece):
+            pieces.append(" ")
+        pieces.append(piece)
+    title = "".join(pieces)
+    if not scan.cuts:
+        return _tidy_edges(title)
+    if any(ch in title for ch in _BRACKET_OPENERS):
+        title = _EMPTY_BRACKETS_RE.sub("", title)
+    return _tidy_edges(_RUN_RE.sub(_collapse, title))
+
+
+def _tidy_edges(title: str) -> str:
+    title = title.strip(_EDGE_CHARS)
+    if title[:1] == "的" or title[:3].lower() in ("to ", "and"):
+        title = _LEAD_TO_RE.sub("", title).strip(_EDGE_CHARS)
+    return title
+
+
+def _joins_words(left: str, right: str) -> bool:
+    a, b = left[-1:], right[:1]
+    return a.isascii() and a.isalnum() and b.isascii() and b.isalnum()

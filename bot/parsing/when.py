@@ -1,0 +1,832 @@
+"""Dates, times of day and durations (spec/parsing.md "Dates" and "Times of day").
+
+Two passes over the scan: date phrases (and durations) first, then times of day. Each keeps the
+first phrase it finds; `resolve` turns what was kept into one aware moment.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Final
+
+from bot.config import Settings
+from bot.models import Kind
+from bot.parsing.errors import ParseError
+from bot.parsing.numbers import EN_NUM, EN_NUM_WORDS, NUM, SMALL, to_int
+from bot.parsing.scan import Family, Scan
+from bot.workdays import WorkCalendar
+
+_B: Final = r"(?<![a-z0-9_])"  # ASCII word start (CJK characters count as boundaries)
+_E: Final = r"(?![a-z0-9_])"  # ASCII word end
+
+_WD_ZH = "一二三四五六日天1234567"
+_WD_VALUE = {
+    "一": 0,
+    "二": 1,
+    "三": 2,
+    "四": 3,
+    "五": 4,
+    "六": 5,
+    "日": 6,
+    "天": 6,
+    "1": 0,
+    "2": 1,
+    "3": 2,
+    "4": 3,
+    "5": 4,
+    "6": 5,
+    "7": 6,
+}
+EN_DAYS = (
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun"
+)
+_EN_DAY_VALUE = {
+    "mon": 0,
+    "tue": 1,
+    "wed": 2,
+    "thu": 3,
+    "fri": 4,
+    "sat": 5,
+    "sun": 6,
+}
+_EN_MONTHS = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+)
+_ORD = r"(?:st|nd|rd|th)"
+_EN_DAY_FIRST = EN_DAYS.replace("|", " ") + " this coming next"
+_EN_MONTH_FIRST = _EN_MONTHS.replace("|", " ")
+_DAYS_IN_MONTH_LEAP = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def en_weekday(word: str) -> int:
+    """monday/mon/tues… → 0…6."""
+    return _EN_DAY_VALUE[word[:3]]
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def en_month(word: str) -> int:
+    return _MONTHS.index(word[:3]) + 1
+
+
+def zh_weekday(ch: str) -> int:
+    return _WD_VALUE[ch]
+
+
+# --- the date pass --------------------------------------------------------------------------
+
+_DATE_ZH: Final = (
+    # durations first: at one start position they beat a bare "N日"
+    rf"(?P<zh_hours>(?:(?P<zh_hn>[0-9]+\.[0-9]+|{NUM})(?:个)?(?P<zh_hhalf>半)?|(?P<zh_honly>半))"
+    r"(?:个)?(?:小时|钟头)(?P<zh_hdir>以后|之后|后|之内|以内|内))"
+    rf"|(?P<zh_mins>(?P<zh_mn>{NUM})(?:分钟|分)(?P<zh_mdir>以后|之后|后|之内|以内|内)|一刻钟(?:以后|之后|后))"
+    rf"|(?P<zh_ndays>(?P<zh_dn>{NUM})(?:个)?(?P<zh_du>工作日|天|日|周|星期|礼拜|月)"
+    r"(?P<zh_ddir>以后|之后|后|之内|以内|内))"
+    rf"|(?P<zh_ymd>(?P<zh_y>[0-9]{{4}}|[零〇一二三四五六七八九]{{4}})年(?P<zh_y_m>{SMALL})月"
+    rf"(?P<zh_y_d>{SMALL})[日号])"
+    rf"|(?P<zh_md>(?P<zh_yr>今年|明年|后年)?(?<![0-9])(?P<zh_m>{SMALL})月(?P<zh_d>{SMALL})"
+    r"(?:[日号]|(?=之前|以前|前|[\s,.;:!?。、\x00]|$)))"
+    rf"|(?P<zh_nmd>下个?月(?:的)?(?P<zh_nmd_d>{SMALL})[号日])"
+    r"|(?P<zh_nmend>下个?月(?:的)?(?:月底|月末|底|末))"
+    r"|(?P<zh_mend>(?:本|这个?)?月[底末])"
+    r"|(?P<zh_yend>(?P<zh_ye>今|明)?年(?:年)?[底末])"
+    rf"|(?P<zh_wd>(?P<zh_wpre>本|这个|这|下一个|下个|下)?(?:周|星期|礼拜)(?P<zh_wdc>[{_WD_ZH}]))"
+    r"|(?P<zh_week>(?P<zh_wkpre>本|这个|这|下一个|下个|下)(?:周|星期|礼拜)(?:之内|以内|内)?)"
+    r"|(?P<zh_nwd>下一?个?工作日)"
+    r"|(?P<zh_rel>大后天|后天|明天|明日|明儿|明早|明晚|今天|今日|今儿|今早|今晚|今夜|当天)"
+    rf"|(?P<zh_dom>(?<![0-9月第])(?P<zh_dom_d>{SMALL})[号日]"
+    r"(?!楼|房|室|厅|馆|线|门|窗|柜|桌|位|机|车|栋|座|层|台|文|件|表|会议室|院|街|路|码|子|元))"
+)
+_DATE_EN: Final = (
+    rf"(?P<en_dat>the\s+day\s+after\s+tomorrow{_E})"
+    rf"|(?P<en_rel>(?:today|tonight|tomorrow|tmrw|tmr|tmw){_E})"
+    rf"|(?P<en_nmd>next\s+month\s+on\s+the\s+(?P<en_nmd_d>[0-9]{{1,2}}){_ORD}?{_E})"
+    rf"|(?P<en_th>the\s+(?P<en_th_d>[0-9]{{1,2}}){_ORD}(?P<en_th_nm>\s+(?:of\s+)?next\s+month)?{_E})"
+    rf"|(?P<en_eonm>(?:the\s+)?end\s+of\s+next\s+month{_E})"
+    rf"|(?P<en_eom>(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month|eom|month[- ]end){_E})"
+    rf"|(?P<en_eoy>(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?year|eoy|year[- ]end){_E})"
+    rf"|(?P<en_eonw>(?:the\s+)?end\s+of\s+next\s+week{_E})"
+    rf"|(?P<en_wd>(?:(?P<en_wpre>this\s+coming|this|next|coming)\s+)?(?P<en_wdn>{EN_DAYS}){_E})"
+    rf"|(?P<en_week>(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?week|eow|this\s+week|(?P<en_nw>next\s+week)){_E})"
+    rf"|(?P<en_md>(?P<en_md_m>{_EN_MONTHS})\.?\s*(?P<en_md_d>[0-9]{{1,2}}){_ORD}?{_E}"
+    rf"(?:,?\s*(?P<en_md_y>[0-9]{{4}}){_E})?)"
+    rf"|(?P<en_dm>(?P<en_dm_d>[0-9]{{1,2}}){_ORD}?\s*(?:of\s+)?(?P<en_dm_m>{_EN_MONTHS}){_E}"
+    rf"(?:,?\s*(?P<en_dm_y>[0-9]{{4}}){_E})?)"
+    rf"|(?P<en_in>(?P<en_in_w>in|within)\s+(?P<en_in_n>[0-9]+\.[0-9]+|{EN_NUM}|half\s+an?|a\s+couple\s+of)"
+    r"\s*(?P<en_in_u>business\s+days?|working\s+days?|work\s+days?|days?|weeks?|months?|"
+    r"hours?|hrs?|h|minutes?|mins?|m|d)(?P<en_in_half>\s+and\s+a\s+half)?(?![a-z0-9_]))"
+    rf"|(?P<en_later>(?P<en_la_n>[0-9]+\.[0-9]+|{EN_NUM}|a\s+couple\s+of)\s*"
+    r"(?P<en_la_u>days?|weeks?|months?|hours?|hrs?|minutes?|mins?)\s+(?:from\s+now|later)(?![a-z0-9_]))"
+    rf"|(?P<en_nwd>next\s+(?:working|business|work)\s*day{_E})"
+    r"|(?P<iso>(?<![0-9])(?P<iso_y>[0-9]{4})[-/](?P<iso_m>[0-9]{1,2})[-/](?P<iso_d>[0-9]{1,2})(?![0-9]))"
+    r"|(?P<slash>(?<![0-9/.])(?P<sl_m>[0-9]{1,2})/(?P<sl_d>[0-9]{1,2})(?![0-9/]))"
+)
+_DATES: Final = Family(
+    zh_first="0-9零〇一二两三四五六七八九十百半今明后大当下本这周星礼月年",
+    zh=_DATE_ZH,
+    en=_DATE_EN,
+    en_first={
+        "en_dat": "the",
+        "en_rel": "today tonight tomorrow tmrw tmr tmw",
+        "en_nmd": "next",
+        "en_th": "the",
+        "en_eonm": "the end",
+        "en_eom": "the end eom month",
+        "en_eoy": "the end eoy year",
+        "en_eonw": "the end",
+        "en_wd": _EN_DAY_FIRST,
+        "en_week": "the end eow this next",
+        "en_md": _EN_MONTH_FIRST,
+        "en_dm": "#",
+        "en_in": "in within",
+        "en_later": "# " + " ".join(EN_NUM_WORDS),
+        "en_nwd": "next",
+        "iso": "#",
+        "slash": "#",
+    },
+)
+
+# --- the time-of-day pass --------------------------------------------------------------------
+
+_ZH_MIN = r"(?:[0-9]{1,2}分?|零[一二三四五六七八九]分?|[一二三四五]?十[一二三四五六七八九]?分?|[一二三四五六七八九]分)"
+_AP = r"(?P<ap>a\.?m\.?|p\.?m\.?)(?![a-z])"
+_TIME_ZH: Final = (
+    r"(?P<eod>下班(?:之前|以前|前))"
+    r"|(?P<sod>上班(?:之前|以前|前))"
+    rf"|(?P<zclock>(?<![0-9.第])(?P<zh_h>{SMALL})[点时](?:(?P<zh_half>半)|(?P<zh_q1>一刻)|(?P<zh_q3>三刻)"
+    rf"|(?P<zh_min>{_ZH_MIN})|整)?钟?"
+    r"(?!建议|意见|要求|内容|看法|想法|注意|说明|原因|问题|事项|理由|措施|体会|儿|点))"
+    rf"|(?P<pod>上午|早上|早晨|清晨|中午|正午|下午|傍晚|晚上|夜里|夜间|夜晚|凌晨"
+    rf"|早(?=\s*{SMALL}[点时:])|晚(?=\s*{SMALL}[点时:]))"
+)
+_TIME_EN: Final = (
+    r"(?P<eod_en>(?:(?:the\s+)?end\s+of\s+(?:the\s+)?(?:business\s+|work\s+)?day"
+    rf"|eod|cob|close\s+of\s+business|end\s+of\s+business){_E})"
+    rf"|(?P<hm>(?<![0-9:.])(?P<hm_h>[0-9]{{1,2}}):(?P<hm_m>[0-9]{{2}})(?![0-9])(?:\s*{_AP})?)"
+    rf"|(?P<hap>(?<![0-9:.])(?P<hap_h>[0-9]{{1,2}})(?:\.(?P<hap_m>[0-9]{{2}}))?\s*"
+    r"(?P<ap2>a\.?m\.?|p\.?m\.?)(?![a-z]))"
+    r"|(?P<oclock>(?P<oc_h>[0-9]{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+    r"\s*o'?clock(?![a-z]))"
+    r"|(?P<athour>(?:at\s+(?P<at_h>[0-9]{1,2})(?![0-9])"
+    r"(?!\s*(?:[%:/]|\.[0-9]|(?:[ap]\.?m|o'?clock|st|nd|rd|th|x)(?![a-z])))"
+    r"|(?:by|before|until|till|around)\s+(?P<by_h>[0-9]{1,2})"
+    r"(?=\s*$|\s*[,.;!?)\x00]|\s+(?:today|tomorrow|tonight|on|this|next|in|and|or|please|pls|sharp|"
+    r"the|for|every|each|to)(?![a-z0-9_]))))"
+    rf"|(?P<pod_en>(?:(?:in\s+the|this)\s+)?(?:morning|afternoon|evening){_E}"
+    rf"|(?:at\s+)?(?:noon|midday|night){_E})"
+)
+_TIMES: Final = Family(
+    zh_first="0-9零〇一二两三四五六七八九十上下早晚中正傍夜凌清",
+    zh=_TIME_ZH,
+    en=_TIME_EN,
+    en_first={
+        "eod_en": "the end eod cob close",
+        "hm": "#",
+        "hap": "#",
+        "oclock": "# one two three four five six seven eight nine ten eleven twelve",
+        "athour": "at by before until till around",
+        "pod_en": "in this morning afternoon evening at noon midday night",
+    },
+)
+
+_RANGE_END_RE: Final = re.compile(
+    rf"\s*(?:到|至|-|~|–|—|to|until|till)\s*(?:上午|中午|下午|晚上)?\s*"
+    rf"(?:{SMALL}[点时](?:半|一刻|三刻|{_ZH_MIN})?|[0-9]{{1,2}}:[0-9]{{2}}(?:\s*[ap]\.?m\.?)?"
+    r"|[0-9]{1,2}\s*[ap]\.?m\.?)(?![a-z0-9])"
+)
+
+_POD_WORDS = {
+    "上午": "morning",
+    "早上": "morning",
+    "早晨": "morning",
+    "清晨": "morning",
+    "早": "morning",
+    "中午": "noon",
+    "正午": "noon",
+    "下午": "afternoon",
+    "傍晚": "evening",
+    "晚上": "evening",
+    "夜晚": "evening",
+    "晚": "evening",
+    "夜里": "night",
+    "夜间": "night",
+    "凌晨": "dawn",
+    "morning": "morning",
+    "afternoon": "afternoon",
+    "evening": "evening",
+    "noon": "noon",
+    "midday": "noon",
+    "night": "evening",
+}
+# Parts of the day that only qualify a clock time; alone they are not a moment.
+_POD_NEEDS_CLOCK = frozenset({"dawn", "night"})
+
+# Deadline words and prepositions around a date or time: they leave the title with it.
+_LEFT_EXT: Final = re.compile(
+    r"(?:(?:截止到|截止于|截止|截至到|截至|最晚|最迟|不晚于|不迟于|务必于|务必在|于|在)\s*"
+    r"|(?<![a-z0-9_])(?:(?:by|before|no\s+later\s+than|not\s+later\s+than|due(?:\s+(?:by|on|at))?"
+    r"|until|till|on|at|for|from|starting|around|about)\s+)+)$"
+)
+_LEFT_LAST: Final = frozenset(" \t\n\r到止于至晚迟在")
+_LEFT_TO: Final = re.compile(r"(?:要到|到)\s*$")
+_RIGHT_EXT: Final = re.compile(
+    r"\s*(?:(?P<dl>之前|以前|前(?!往|进|台|面|辈|后|夕|任|者|天|几|提|期|方|排)|为止|截止)(?:的)?"
+    r"|之内|以内|左右|前后|的(?!确)"
+    r"|\s(?:at\s+the\s+latest|sharp)(?![a-z0-9_]))"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DateSpec:
+    """A date phrase, before it is placed against today."""
+
+    kind: str
+    a: int = 0
+    b: int = 0
+    c: int = 0
+    text: str = ""
+    part: str | None = None  # 明早 / 明晚 / tonight carry a part of the day
+
+
+@dataclass(slots=True)
+class Found:
+    """What the date and time passes kept."""
+
+    date: DateSpec | None = None
+    delta: timedelta | None = None
+    hour: int | None = None
+    minute: int = 0
+    ap: str | None = None  # 'am' / 'pm' written with the clock
+    fixed: bool = False  # "03:30": the hour is as written
+    pod: str | None = None
+    edge: str | None = None  # 'end' (下班前, EOD) or 'start' (上班前)
+
+    @property
+    def anything(self) -> bool:
+        return (
+            self.date is not None
+            or self.delta is not None
+            or self.hour is not None
+            or self.pod is not None
+            or self.edge is not None
+        )
+
+
+def extend(scan: Scan, start: int, end: int) -> tuple[int, int]:
+    """Widen a phrase over its deadline words and prepositions (截止…前, by …, at …)."""
+    work = scan.work
+    right = _RIGHT_EXT.match(work, end)
+    deadline = False
+    if right:
+        end = right.end()
+        deadline = right.group("dl") is not None
+    lo = max(0, start - 24)
+    # Most phrases have no deadline word before them: look only when the character before
+    # could end one (a space before an English word, or 到 止 于 至 晚 迟 在).
+    before = work[start - 1] if start else ""
+    left = _LEFT_EXT.search(work, lo, start) if before in _LEFT_LAST else None
+    if left:
+        start = left.start()
+    elif deadline:
+        to = _LEFT_TO.search(work, lo, start) if before in _LEFT_LAST else None
+        if to:
+            start = to.start()
+    return start, end
+
+
+def _valid_md(month: int | None, day: int | None) -> bool:
+    return (
+        month is not None
+        and day is not None
+        and 1 <= month <= 12
+        and 1 <= day <= _DAYS_IN_MONTH_LEAP[month - 1]
+    )
+
+
+def _bad(scan: Scan, m: re.Match[str]) -> ParseError:
+    return ParseError("parsing.bad_date", date=scan.original(m.start(), m.end()).strip())
+
+
+def _hours_delta(n: float, half: bool) -> timedelta | None:
+    minutes = round((n + (0.5 if half else 0)) * 60)
+    return timedelta(minutes=minutes) if minutes > 0 else None
+
+
+def _en_amount(raw: str) -> float | None:
+    raw = raw.strip()
+    if raw.startswith("half"):
+        return 0.5
+    if raw.startswith("a couple"):
+        return 2
+    if "." in raw:
+        return float(raw)
+    value = to_int(raw)
+    return None if value is None else float(value)
+
+
+def _unit_result(n: float, unit: str, text: str) -> DateSpec | timedelta | None:
+    """A relative phrase: hours and minutes are a moment, days and longer a date."""
+    if unit.startswith(("h", "小", "钟")):
+        return _hours_delta(n, False)
+    if unit.startswith(("m", "分")) and not unit.startswith(("mo", "月")):
+        minutes = round(n)
+        return timedelta(minutes=minutes) if minutes > 0 else None
+    whole = round(n)
+    if whole != n or whole < 0:
+        return None
+    if unit.startswith(("business", "working", "work", "工作")):
+        return DateSpec("in_workdays", whole, text=text) if whole > 0 else None
+    if unit.startswith(("w", "周", "星", "礼")):
+        return DateSpec("in_days", 7 * whole, text=text)
+    if unit.startswith(("mo", "月")):
+        return DateSpec("in_months", whole, text=text)
+    return DateSpec("in_days", whole, text=text)
+
+
+def _date_token(scan: Scan, m: re.Match[str]) -> DateSpec | timedelta | None:
+    """One date-pass match → a date, a duration, or None (not a date after all)."""
+    g = m.group
+    name = m.lastgroup
+    text = scan.original(m.start(), m.end()).strip()
+    if name == "zh_hours":
+        if g("zh_honly"):
+            return _hours_delta(0.5, False)
+        raw = g("zh_hn")
+        n = float(raw) if "." in raw else to_int(raw)
+        return None if n is None else _hours_delta(float(n), bool(g("zh_hhalf")))
+    if name == "zh_mins":
+        if g("zh_mn") is None:
+            return timedelta(minutes=15)
+        n = to_int(g("zh_mn"))
+        return timedelta(minutes=n) if n else None
+    if name == "zh_ndays":
+        n = to_int(g("zh_dn"))
+        return None if n is None else _unit_result(n, g("zh_du"), text)
+    if name == "zh_ymd":
+        y, mo, d = to_int(g("zh_y")), to_int(g("zh_y_m")), to_int(g("zh_y_d"))
+        if y is None or not _valid_md(mo, d) or mo is None or d is None:
+            raise _bad(scan, m)
+        try:
+            date(y, mo, d)
+        except ValueError:
+            raise _bad(scan, m) from None
+        return DateSpec("ymd", y, mo, d, text=text)
+    if name == "zh_md":
+        mo, d = to_int(g("zh_m")), to_int(g("zh_d"))
+        if mo is None or d is None or not (1 <= mo <= 12 and 1 <= d <= 31):
+            # "13月5日" is a date gone wrong; say so rather than guess.
+            raise _bad(scan, m)
+        if not _valid_md(mo, d):
+            raise _bad(scan, m)
+        offset = {"今年": 0, "明年": 1, "后年": 2}.get(g("zh_yr") or "", 0)
+        return DateSpec("md", mo, d, offset, text=text)
+    if name == "zh_nmd":
+        d = to_int(g("zh_nmd_d"))
+        if d is None or not 1 <= d <= 31:
+            raise _bad(scan, m)
+        return DateSpec("next_dom", d, text=text)
+    if name == "zh_nmend":
+        return DateSpec("month_end", 1, text=text)
+    if name == "zh_mend":
+        return DateSpec("month_end", 0, text=text)
+    if name == "zh_yend":
+        return DateSpec("year_end", 1 if g("zh_ye") == "明" else 0, text=text)
+    if name == "zh_wd":
+        wd = zh_weekday(g("zh_wdc"))
+        pre = g("zh_wpre") or ""
+        kind = "next_wd" if pre.startswith("下") else "this_wd" if pre else "wd"
+        return DateSpec(kind, wd, text=text)
+    if name == "zh_week":
+        pre = g("zh_wkpre")
+        return DateSpec("next_week" if pre.startswith("下") else "this_week", text=text)
+    if name == "zh_nwd":
+        return DateSpec("next_workday", text=text)
+    if name == "zh_rel":
+        word = g("zh_rel")
+        days = {"大": 3, "后": 2, "明": 1}.get(word[0], 0)
+        part = {"早": "morning", "晚": "evening", "夜": "evening"}.get(word[1])
+        return DateSpec("rel", days, text=text, part=part)
+    if name == "zh_dom":
+        d = to_int(g("zh_dom_d"))
+        if d is None or not 1 <= d <= 31:
+            return None
+        return DateSpec("dom", d, text=text)
+    if name == "en_dat":
+        return DateSpec("rel", 2, text=text)
+    if name == "en_rel":
+        word = g("en_rel")
+        if word == "tonight":
+            return DateSpec("rel", 0, text=text, part="evening")
+        return DateSpec("rel", 0 if word == "today" else 1, text=text)
+    if name == "en_nmd":
+        d = int(g("en_nmd_d"))
+        if not 1 <= d <= 31:
+            raise _bad(scan, m)
+        return DateSpec("next_dom", d, text=text)
+    if name == "en_th":
+        d = int(g("en_th_d"))
+        if not 1 <= d <= 31:
+            return None
+        return DateSpec("next_dom" if g("en_th_nm") else "dom", d, text=text)
+    if name == "en_eonm":
+        return DateSpec("month_end", 1, text=text)
+    if name == "en_eom":
+        return DateSpec("month_end", 0, text=text)
+    if name == "en_eoy":
+        return DateSpec("year_end", 0, text=text)
+    if name == "en_eonw":
+        return DateSpec("next_week", text=text)
+    if name == "en_wd":
+        word = g("en_wdn")
+        pre = (g("en_wpre") or "").split()
+        if word in ("sat", "sun") and not pre:
+            # "sat" and "sun" are words too; take them only after on/by/before/until.
+            before = scan.work[max(0, m.start() - 8) : m.start()]
+            if not re.search(
+                r"(?:^|[^a-z])(?:on|by|before|until|till|due|every|this|next)\s+$", before
+            ):
+                return None
+        wd = en_weekday(word)
+        kind = "next_wd" if pre[:1] == ["next"] else "this_wd" if pre[:1] == ["this"] else "wd"
+        return DateSpec(kind, wd, text=text)
+    if name == "en_week":
+        return DateSpec("next_week" if g("en_nw") else "this_week", text=text)
+    if name in ("en_md", "en_dm"):
+        suffix = name[3:]
+        mo = en_month(g(f"en_{suffix}_m"))
+        d = int(g(f"en_{suffix}_d"))
+        year = g(f"en_{suffix}_y")
+        if not _valid_md(mo, d):
+            raise _bad(scan, m)
+        if year:
+            try:
+                date(int(year), mo, d)
+            except ValueError:
+                raise _bad(scan, m) from None
+            return DateSpec("ymd", int(year), mo, d, text=text)
+        return DateSpec("md", mo, d, 0, text=text)
+    if name == "en_in":
+        amount = _en_amount(g("en_in_n"))
+        if amount is None:
+            return None
+        if g("en_in_half"):
+            amount += 0.5
+        unit = g("en_in_u")
+        return _unit_result(amount, unit, text)
+    if name == "en_later":
+        amount = _en_amount(g("en_la_n"))
+        return None if amount is None else _unit_result(amount, g("en_la_u"), text)
+    if name == "en_nwd":
+        return DateSpec("next_workday", text=text)
+    if name == "iso":
+        y, mo, d = int(g("iso_y")), int(g("iso_m")), int(g("iso_d"))
+        try:
+            date(y, mo, d)
+        except ValueError:
+            raise _bad(scan, m) from None
+        return DateSpec("ymd", y, mo, d, text=text)
+    if name == "slash":
+        mo, d = int(g("sl_m")), int(g("sl_d"))
+        if not (1 <= mo <= 12 and 1 <= d <= 31):
+            return None  # 24/7, 1/50: not a date
+        if not _valid_md(mo, d):
+            raise _bad(scan, m)
+        return DateSpec("md", mo, d, 0, text=text)
+    return None
+
+
+_CLOCK_GROUPS = frozenset({"zclock", "hm", "hap", "oclock", "athour"})
+_SMALL_WORDS_BEFORE_YIDIAN = frozenset("快早晚慢多少好大小高低轻重有点些再稍差短长近远")
+
+
+def _clock(scan: Scan, m: re.Match[str]) -> tuple[int, int, str | None, bool] | None:
+    """A clock match → (hour, minute, am/pm, hour-as-written) or None."""
+    g = m.group
+    name = m.lastgroup
+    ap: str | None = None
+    fixed = False
+    minute = 0
+    if name == "zclock":
+        raw = g("zh_h")
+        hour = to_int(raw)
+        if raw == "一" and not g("zh_min") and not g("zh_half"):
+            # 快一点 / 早一点 / 有一点: "a little", not one o'clock.
+            prev = scan.work[m.start() - 1] if m.start() else ""
+            if prev in _SMALL_WORDS_BEFORE_YIDIAN:
+                return None
+        if g("zh_half"):
+            minute = 30
+        elif g("zh_q1"):
+            minute = 15
+        elif g("zh_q3"):
+            minute = 45
+        elif g("zh_min"):
+            value = to_int(g("zh_min").rstrip("分"))
+            if value is None:
+                return None
+            minute = value
+        fixed = raw.isdigit() and len(raw) == 2 and raw[0] == "0"
+    elif name == "hm":
+        hour = int(g("hm_h"))
+        minute = int(g("hm_m"))
+        ap = g("ap")
+        fixed = (len(g("hm_h")) == 2 and g("hm_h")[0] == "0") or hour >= 13 or hour == 0
+    elif name == "hap":
+        hour = int(g("hap_h"))
+        minute = int(g("hap_m") or 0)
+        ap = g("ap2")
+    elif name == "oclock":
+        hour = to_int(g("oc_h"))
+    else:  # athour
+        hour = int(g("at_h") or g("by_h"))
+    if hour is None or minute > 59:
+        return None
+    if ap:
+        ap = "am" if ap.startswith("a") else "pm"
+        if not 1 <= hour <= 12:
+            return None
+    elif hour > 23:
+        return None
+    return hour, minute, ap, fixed
+
+
+def take_when(scan: Scan, *, dates: bool = True) -> Found:
+    """Find and cut the first date phrase (or duration) and the first time of day."""
+    found = Found()
+    if dates:
+        for m in _DATES.finditer(scan):
+            result = _date_token(scan, m)
+            if result is None:
+                continue
+            if isinstance(result, timedelta):
+                found.delta = result
+            else:
+                found.date = result
+                found.pod = result.part
+            scan.cut(*extend(scan, m.start(), m.end()))
+            break
+    if found.delta is not None:
+        return found
+    pod_span: tuple[int, int] | None = None
+    pod: str | None = None
+    clock_span: tuple[int, int] | None = None
+    edge_span: tuple[int, int] | None = None
+    for m in _TIMES.finditer(scan):
+        name = m.lastgroup
+        if name in ("pod", "pod_en"):
+            if pod is None:
+                word = m.group().split()[-1]
+                pod = _POD_WORDS.get(word, "evening" if word == "tonight" else "morning")
+                pod_span = (m.start(), m.end())
+        elif name in ("eod", "eod_en", "sod"):
+            if edge_span is None:
+                found.edge = "start" if name == "sod" else "end"
+                edge_span = (m.start(), m.end())
+        elif name in _CLOCK_GROUPS and clock_span is None:
+            clock = _clock(scan, m)
+            if clock is not None:
+                found.hour, found.minute, found.ap, found.fixed = clock
+                clock_span = (m.start(), m.end())
+    if pod is not None and (found.hour is not None or pod not in _POD_NEEDS_CLOCK):
+        found.pod = pod
+    else:
+        pod_span = None
+    if clock_span is not None:
+        # "10点到11点", "10am to 11am": the end of a range leaves the title with its start.
+        tail = _RANGE_END_RE.match(scan.work, clock_span[1])
+        if tail:
+            clock_span = (clock_span[0], tail.end())
+    for span in (pod_span, clock_span, edge_span):
+        if span is not None:
+            scan.cut(*extend(scan, *span))
+    return found
+
+
+# --- placing what was found against now -------------------------------------------------------
+
+
+def _pod_hour(hour: int, pod: str | None, ap: str | None, fixed: bool) -> int:
+    if ap == "am":
+        return hour % 12
+    if ap == "pm":
+        return hour % 12 + 12
+    if pod in ("afternoon", "evening"):
+        return hour + 12 if hour < 12 else hour
+    if pod == "noon":
+        return hour + 12 if 1 <= hour <= 5 else hour
+    if pod == "night":
+        return hour + 12 if 6 <= hour < 12 else (0 if hour == 12 else hour)
+    if pod == "dawn":
+        return 0 if hour == 12 else hour
+    if pod == "morning" or fixed:
+        return hour
+    # A bare hour: 1–7 are afternoon office hours.
+    return hour + 12 if 1 <= hour <= 7 else hour
+
+
+def _time_of_day(found: Found, settings: Settings, kind: Kind, dated: bool) -> time | None:
+    reminder = kind == Kind.REMINDER
+    if found.hour is not None:
+        hour = _pod_hour(found.hour, found.pod, found.ap, found.fixed)
+        if hour > 23:
+            hour -= 12
+        return time(hour, found.minute)
+    if found.pod == "morning":
+        return time(9) if reminder else time(12)
+    if found.pod == "noon":
+        return time(12)
+    if found.pod == "afternoon":
+        return time(14) if reminder else settings.workday_end
+    if found.pod == "evening":
+        return time(19) if reminder else time(21)
+    if found.edge == "end":
+        return settings.workday_end
+    if found.edge == "start":
+        return settings.workday_start
+    if dated:
+        return settings.workday_start if reminder else settings.workday_end
+    return None
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, _calendar.monthrange(year, month)[1])
+
+
+def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + n
+    return index // 12, index % 12 + 1
+
+
+def _dom_from(year: int, month: int, day: int) -> date:
+    """Day `day` of the first month from (year, month) on that has it."""
+    for i in range(13):
+        y, mo = _add_months(year, month, i)
+        if day <= _calendar.monthrange(y, mo)[1]:
+            return date(y, mo, day)
+    raise ParseError("parsing.bad_date", date=str(day))
+
+
+def _md_from(year: int, month: int, day: int) -> date:
+    for y in range(year, year + 9):
+        try:
+            return date(y, month, day)
+        except ValueError:
+            continue
+    raise ParseError("parsing.bad_date", date=f"{month}/{day}")
+
+
+def _place(spec: DateSpec, today: date, cal: WorkCalendar) -> tuple[date, str | None]:
+    """The date a phrase names, and how it rolls forward if its moment has passed."""
+    k = spec.kind
+    monday = today - timedelta(days=today.weekday())
+    if k == "rel":
+        return today + timedelta(days=spec.a), "day"
+    if k == "wd":
+        return today + timedelta(days=(spec.a - today.weekday()) % 7), "week"
+    if k == "this_wd":
+        return monday + timedelta(days=spec.a), "week"
+    if k == "next_wd":
+        return monday + timedelta(days=7 + spec.a), "week"
+    if k == "this_week":
+        return monday + timedelta(days=4), "week"
+    if k == "next_week":
+        return monday + timedelta(days=11), None
+    if k == "md":
+        if spec.c == 0:
+            return _md_from(today.year, spec.a, spec.b), "year"
+        try:
+            return date(today.year + spec.c, spec.a, spec.b), None
+        except ValueError:
+            raise ParseError("parsing.bad_date", date=spec.text) from None
+    if k == "ymd":
+        return date(spec.a, spec.b, spec.c), None
+    if k == "dom":
+        return _dom_from(today.year, today.month, spec.a), "dom"
+    if k == "next_dom":
+        y, mo = _add_months(today.year, today.month, 1)
+        try:
+            return date(y, mo, spec.a), None
+        except ValueError:
+            raise ParseError("parsing.bad_date", date=spec.text) from None
+    if k == "month_end":
+        y, mo = _add_months(today.year, today.month, spec.a)
+        return _month_end(y, mo), "month_end"
+    if k == "year_end":
+        return date(today.year + spec.a, 12, 31), "year_end"
+    if k == "in_days":
+        return today + timedelta(days=spec.a), "day"
+    if k == "in_months":
+        y, mo = _add_months(today.year, today.month, spec.a)
+        return date(y, mo, min(today.day, _calendar.monthrange(y, mo)[1])), "day"
+    if k == "in_workdays":
+        d = today
+        for _ in range(spec.a):
+            d = cal.next_workday(d)
+        return d, "day"
+    if k == "next_workday":
+        return cal.next_workday(today), "workday"
+    raise AssertionError(k)
+
+
+def _roll(d: date, step: str, spec: DateSpec | None, cal: WorkCalendar) -> date:
+    if step == "day":
+        return d + timedelta(days=1)
+    if step == "week":
+        return d + timedelta(days=7)
+    if step == "workday":
+        return cal.next_workday(d)
+    if step == "year" and spec is not None:
+        return _md_from(d.year + 1, spec.a, spec.b)
+    if step == "dom" and spec is not None:
+        y, mo = _add_months(d.year, d.month, 1)
+        return _dom_from(y, mo, spec.a)
+    if step == "month_end":
+        y, mo = _add_months(d.year, d.month, 1)
+        return _month_end(y, mo)
+    if step == "year_end":
+        return date(d.year + 1, 12, 31)
+    raise AssertionError(step)
+
+
+def resolve(
+    found: Found,
+    *,
+    now: datetime,
+    settings: Settings,
+    calendar: WorkCalendar,
+    kind: Kind,
+    recurrence: RuleMatcher | None = None,
+) -> datetime | None:
+    """The moment `found` names, never before `now` (which is in settings.tz)."""
+    tz = settings.tz
+    if found.delta is not None:
+        return (now + found.delta).replace(second=0, microsecond=0)
+    tod = _time_of_day(
+        found, settings, kind, dated=found.date is not None or recurrence is not None
+    )
+    if tod is None:
+        return None
+    today = now.date()
+    if recurrence is not None:
+        base = _place(found.date, today, calendar)[0] if found.date is not None else today
+        return recurrence.first(base, tod, now)
+    if found.date is None:
+        moment = datetime.combine(today, tod, tzinfo=tz)
+        if moment < now:
+            nxt = calendar.next_workday(today) if found.edge else today + timedelta(days=1)
+            moment = datetime.combine(nxt, tod, tzinfo=tz)
+        return moment
+    d, step = _place(found.date, today, calendar)
+    moment = datetime.combine(d, tod, tzinfo=tz)
+    for _ in range(12):
+        if moment >= now:
+            return moment
+        if step is None:
+            raise ParseError("parsing.past_date", date=found.date.text)
+        d = _roll(d, step, found.date, calendar)
+        moment = datetime.combine(d, tod, tzinfo=tz)
+    raise ParseError("parsing.past_date", date=found.date.text)
+
+
+class RuleMatcher:
+    """Which days a parsed recurrence runs on, to find its first occurrence."""
+
+    __slots__ = ("calendar", "monthday", "weekdays", "workdays")
+
+    def __init__(
+        self,
+        *,
+        calendar: WorkCalendar,
+        weekdays: frozenset[int] | None = None,
+        monthday: int | None = None,
+        workdays: bool = False,
+    ) -> None:
+        self.calendar = calendar
+        self.weekdays = weekdays
+        self.monthday = monthday
+        self.workdays = workdays
+
+    def matches(self, d: date) -> bool:
+        if self.workdays:
+            return self.calendar.is_workday(d)
+        if self.weekdays is not None and d.weekday() not in self.weekdays:
+            return False
+        if self.monthday is not None:
+            last = _calendar.monthrange(d.year, d.month)[1]
+            return d.day == (last if self.monthday == -1 else self.monthday)
+        return True
+
+    def first(self, base: date, tod: time, now: datetime) -> datetime | None:
+        for i in range(400):
+            d = base + timedelta(days=i)
+            if self.matches(d):
+                moment = datetime.combine(d, tod, tzinfo=now.tzinfo)
+                if moment >= now:
+                    return moment
+        return None

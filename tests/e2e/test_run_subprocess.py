@@ -1,0 +1,153 @@
+"""`officebot run` as a real process against the fake Bot API: start, answer, stop, crash."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.sim.fake_api import FakeBotAPI
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def fake():
+    with FakeBotAPI() as api:
+        yield api
+
+
+def _env(fake: FakeBotAPI, data: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "OFFICEBOT_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+        TELEGRAM_API_FILE_URL=fake.file_url,
+        OFFICEBOT_DATA_DIR=str(data),
+        **extra,
+    )
+    return env
+
+
+def _spawn(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _stop(
+    proc: subprocess.Popen[str], sig: int = signal.SIGTERM, timeout: float = 10
+) -> tuple[int, str]:
+    proc.send_signal(sig)
+    started = time.monotonic()
+    _, err = proc.communicate(timeout=timeout)
+    assert time.monotonic() - started < timeout
+    return proc.returncode, err
+
+
+def _run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def test_run_answers_start_and_stops_cleanly_on_sigterm(fake: FakeBotAPI, tmp_path: Path):
+    proc = _spawn(_env(fake, tmp_path / "data"), tmp_path)
+    try:
+        user = fake.add_user(2001, "张三")
+        fake.send_message(user, fake.private_chat(user), "/start")
+        await fake.wait_for_message(user.id, contains="你好", timeout=30)
+    finally:
+        code, err = _stop(proc)
+    assert code == 0, err
+    assert fake.token not in err  # the token is in every Bot API URL: never logged
+    assert "Traceback" not in err
+
+
+def test_run_without_a_token_says_how_to_get_one_and_exits_2(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "OFFICEBOT_"))}
+    result = _run_cli(["run"], env, tmp_path)
+    assert result.returncode == 2
+    assert "@BotFather" in result.stderr
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_run_with_a_malformed_token_exits_2(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "OFFICEBOT_"))}
+    env["TELEGRAM_BOT_TOKEN"] = "oops"
+    env["OFFICEBOT_LANG"] = "en"
+    result = _run_cli(["run"], env, tmp_path)
+    assert result.returncode == 2
+    assert "malformed" in result.stderr
+    assert "oops" not in result.stderr
+
+
+def test_run_with_a_bad_setting_names_it(fake: FakeBotAPI, tmp_path: Path):
+    result = _run_cli(["run"], _env(fake, tmp_path / "data", OFFICEBOT_TZ="Mars/Base"), tmp_path)
+    assert result.returncode == 2
+    assert "OFFICEBOT_TZ" in result.stderr
+
+
+def test_version(tmp_path: Path):
+    result = _run_cli(["--version"], dict(os.environ), tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("officebot ")
+
+
+async def test_a_second_process_on_the_same_data_dir_is_refused(fake: FakeBotAPI, tmp_path: Path):
+    env = _env(fake, tmp_path / "data")
+    first = _spawn(env, tmp_path)
+    try:
+        user = fake.add_user(2002, "李四")
+        fake.send_message(user, fake.private_chat(user), "/start")
+        await fake.wait_for_message(user.id, contains="你好", timeout=30)
+        second = await asyncio.to_thread(_run_cli, ["run"], env, tmp_path)
+        assert second.returncode == 2
+        assert str(tmp_path / "data") in second.stderr
+    finally:
+        code, _ = _stop(first)
+    assert code == 0
+
+
+async def test_kill_9_right_after_a_confirmation_loses_nothing(fake: FakeBotAPI, tmp_path: Path):
+    env = _env(fake, tmp_path / "data")
+    user = fake.add_user(2003, "王五")
+    chat = fake.private_chat(user)
+    proc = _spawn(env, tmp_path)
+    try:
+        fake.send_message(user, chat, "/start")
+        await fake.wait_for_message(user.id, contains="你好", timeout=30)
+        fake.send_message(user, chat, "周五下午三点前交季度总结，急")
+        await fake.wait_for_message(user.id, contains="已记下", timeout=15)
+    finally:
+        proc.kill()  # SIGKILL: no shutdown code runs
+        proc.communicate(timeout=10)
+    again = _spawn(env, tmp_path)
+    try:
+        fake.send_message(user, chat, "/my")
+        msg = await fake.wait_for_message(user.id, contains="季度总结", timeout=30)
+        assert "#1" in msg.text
+        # The message that created the task is not applied twice after the restart.
+        await asyncio.sleep(0.5)
+        assert sum("已记下" in m.text for m in fake.bot_messages(user.id)) == 1
+    finally:
+        code, _ = _stop(again)
+    assert code == 0

@@ -1,0 +1,178 @@
+"""Properties of the parser over arbitrary text: it parses or says why; never crashes, never past."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.config import Settings
+from bot.parsing import ParsedMessage, ParseError, parse_assignment
+
+SETTINGS = Settings()
+TZ = ZoneInfo("Asia/Shanghai")
+
+# Pieces of real messages, so that random combinations exercise the phrase passes, not just
+# the "nothing found" path that random Unicode mostly takes.
+FRAGMENTS = [
+    "明天",
+    "后天",
+    "大后天",
+    "今晚",
+    "明早",
+    "周五",
+    "下周一",
+    "本周",
+    "下周",
+    "月底",
+    "下个月底",
+    "年底",
+    "12月5日",
+    "2月30日",
+    "13月",
+    "31号",
+    "下个月31号",
+    "3天后",
+    "两周后",
+    "半小时后",
+    "一个半小时后",
+    "下个工作日",
+    "上午",
+    "中午",
+    "下午",
+    "晚上",
+    "凌晨",
+    "三点",
+    "三点半",
+    "十二点一刻",
+    "0点",
+    "24点",
+    "3:30",
+    "25:61",
+    "前",
+    "之前",
+    "截止",
+    "为止",
+    "下班前",
+    "每天",
+    "每个工作日",
+    "每周一三五",
+    "隔周二",
+    "每月31号",
+    "每月底",
+    "急",
+    "不急",
+    "马上",
+    "尽快",
+    "有空",
+    "@张三",
+    "@zhangsan",
+    "大家",
+    "提醒我",
+    "提前30分钟",
+    "提前半小时提醒",
+    "请",
+    "麻烦",
+    "一下",
+    "交报告",
+    "三楼",
+    "，",
+    "。",
+    "！！！",
+    "　",
+    " ",
+    "tomorrow",
+    "today",
+    "tonight",
+    "next Friday",
+    "this week",
+    "end of month",
+    "Dec 5",
+    "Feb 30",
+    "the 31st",
+    "in 2 hours",
+    "in an hour and a half",
+    "within 3 days",
+    "at 3",
+    "3pm",
+    "12am",
+    "13pm",
+    "9:30am",
+    "noon",
+    "EOD",
+    "by",
+    "before",
+    "every day",
+    "every other Tuesday",
+    "every month on the 31st",
+    "weekdays",
+    "urgent",
+    "not urgent",
+    "asap",
+    "p4",
+    "!!",
+    "remind me",
+    "10 minutes before",
+    "please",
+    "send the report",
+    "room 3",
+    "2020-1-5",
+    "2026-12-31",
+    "12/31",
+]
+SHANGHAI_NOWS = st.datetimes(
+    min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(TZ)
+)
+MESSAGES = st.one_of(
+    st.text(max_size=4000),
+    st.lists(st.sampled_from(FRAGMENTS), max_size=12).map("".join),
+    st.lists(st.sampled_from(FRAGMENTS), max_size=12).map(" ".join),
+)
+
+
+def outcome(text: str, now: datetime) -> ParsedMessage | ParseError:
+    """The parse, or the ParseError it raised (anything else propagates and fails the test)."""
+    try:
+        return parse_assignment(text, now=now, settings=SETTINGS)
+    except ParseError as exc:
+        return exc
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=MESSAGES, now=SHANGHAI_NOWS)
+def test_parses_or_explains_never_crashes_never_past(text: str, now: datetime) -> None:
+    first = outcome(text, now)
+    again = outcome(text, now)
+    if isinstance(first, ParseError):
+        assert first.message("zh").strip()
+        assert first.message("en").strip()
+        assert isinstance(again, ParseError)
+        assert again.key == first.key  # same input, same answer
+        return
+    assert again == first  # same input, same answer
+    assert first.title.strip()
+    if first.due is not None:
+        assert first.due.tzinfo is not None
+        assert first.due >= now
+    first.to_json_dict()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    text=st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=8).map("".join),
+    now=st.datetimes(
+        min_value=datetime(2025, 1, 1),
+        max_value=datetime(2029, 12, 31),
+        timezones=st.sampled_from([ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York"), TZ]),
+    ),
+)
+def test_any_zone_of_now_is_read_in_the_configured_zone(text: str, now: datetime) -> None:
+    try:
+        parsed = parse_assignment(text, now=now, settings=SETTINGS)
+    except ParseError:
+        return
+    if parsed.due is not None:
+        assert parsed.due >= now
+        assert parsed.due.tzinfo == TZ

@@ -1,0 +1,59 @@
+"""Factories for storage tests: a manual clock, a Database on tmp_path, records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from storage_helpers import NOW
+
+from bot.clock import ManualClock
+from storage import Database
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def open_db(data_dir: Path, clock: ManualClock) -> Iterator[Callable[[], Database]]:
+    """Open a Database on data_dir; everything opened is closed at teardown."""
+    opened: list[Database] = []
+
+    def factory() -> Database:
+        db = Database(data_dir, clock=clock)
+        db.open()
+        opened.append(db)
+        return db
+
+    yield factory
+    for db in opened:
+        db.close()
+
+
+@pytest.fixture
+def db(open_db: Callable[[], Database]) -> Database:
+    return open_db()
+
+
+@pytest.fixture(params=["live", "reopened"])
+def view(
+    request: pytest.FixtureRequest, open_db: Callable[[], Database]
+) -> Callable[[Database], Database]:
+    """Read through the same Database, or through a fresh one that rebuilt its indexes from
+    the files: both must answer alike (TinyDB-tests style parametrisation)."""
+
+    def see(db: Database) -> Database:
+        if request.param == "live":
+            return db
+        db.close()
+        return open_db()
+
+    return see
