@@ -100,10 +100,7 @@ def _next_workday_occurrence(
 
 def _nth(n: int, lang: Lang) -> str:
     """15 → "15th" in English, "15" in Chinese (the catalog decides the shape)."""
-    if 10 <= n % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return t_plain(lang, f"parsing.rec.nth.{suffix}", n=n)
 
 

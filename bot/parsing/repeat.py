@@ -13,7 +13,6 @@ from bot.parsing.when import EN_DAYS, en_weekday, extend, zh_weekday
 BYDAY_CODES: Final = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 WORKDAYS_RULE: Final = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
 
-_B = r"(?<![a-z0-9_])"
 _E = r"(?![a-z0-9_])"
 _ZH_DAY = "[一二三四五六日天1-7]"
 _ZH_DAYS = rf"{_ZH_DAY}(?:\s*(?:[、,和及与至到~-]|以及)?\s*(?:周|星期|礼拜)?{_ZH_DAY})*"
@@ -173,5 +172,14 @@ def take_repeat(scan: Scan) -> Repeat | None:
     m, found = best
     if found.rule == WORKDAYS_RULE:
         found = Repeat(WORKDAYS_RULE, workdays=True, pod=found.pod)
+    if m.group() in _ADJECTIVES and _NOUN_AFTER.match(scan.work, m.end()):
+        # "daily standup", "weekly report": the rule is meant, and the words name the task.
+        return found
     scan.cut(*extend(scan, m.start(), m.end()))
     return found
+
+
+_ADJECTIVES: Final = frozenset({"daily", "weekly", "monthly", "yearly", "annual"})
+_NOUN_AFTER: Final = re.compile(
+    r"\s+(?!(?:on|at|by|from|starting|until|till|in|for|before|and|or|please|pls)(?![a-z]))[a-z]"
+)

@@ -192,10 +192,5 @@ _BRANCH_NAME_RE: Final = re.compile(r"\(\?P<(\w+)>")
 _DIGIT_RE: Final = re.compile(r"[0-9]")
 
 
-def _expand_ranges(chars: str) -> str:
-    """ "0-9ab" → "0123456789ab" (the character-class ranges Family is given)."""
-    return re.sub(r"(.)-(.)", lambda m: "".join(map(chr, range(ord(m[1]), ord(m[2]) + 1))), chars)
-
-
 _WORD_RE: Final = re.compile(r"[a-z0-9]+")
 _DIGITS: Final = frozenset("0123456789")

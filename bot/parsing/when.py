@@ -19,7 +19,6 @@ from bot.parsing.numbers import EN_NUM, EN_NUM_WORDS, NUM, SMALL, to_int
 from bot.parsing.scan import Family, Scan
 from bot.workdays import WorkCalendar
 
-_B: Final = r"(?<![a-z0-9_])"  # ASCII word start (CJK characters count as boundaries)
 _E: Final = r"(?![a-z0-9_])"  # ASCII word end
 
 _WD_ZH = "一二三四五六日天1234567"
@@ -229,15 +228,15 @@ _POD_NEEDS_CLOCK = frozenset({"dawn", "night"})
 
 # Deadline words and prepositions around a date or time: they leave the title with it.
 _LEFT_EXT: Final = re.compile(
-    r"(?:(?:截止到|截止于|截止|截至到|截至|最晚|最迟|不晚于|不迟于|务必于|务必在|于|在)\s*"
+    r"(?:(?:截止到|截止于|截止|截至到|截至|最晚|最迟|不晚于|不迟于|务必于|务必在|于|在|从|自)\s*"
     r"|(?<![a-z0-9_])(?:(?:by|before|no\s+later\s+than|not\s+later\s+than|due(?:\s+(?:by|on|at))?"
     r"|until|till|on|at|for|from|starting|around|about)\s+)+)$"
 )
-_LEFT_LAST: Final = frozenset(" \t\n\r到止于至晚迟在")
+_LEFT_LAST: Final = frozenset(" \t\n\r到止于至晚迟在从自")
 _LEFT_TO: Final = re.compile(r"(?:要到|到)\s*$")
 _RIGHT_EXT: Final = re.compile(
     r"\s*(?:(?P<dl>之前|以前|前(?!往|进|台|面|辈|后|夕|任|者|天|几|提|期|方|排)|为止|截止)(?:的)?"
-    r"|之内|以内|左右|前后|的(?!确)"
+    r"|之内|以内|左右|前后|开始|起(?![来床草])|的(?!确)"
     r"|\s(?:at\s+the\s+latest|sharp)(?![a-z0-9_]))"
 )
 

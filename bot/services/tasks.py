@@ -26,6 +26,9 @@ from storage import Database, space_of_chat
 # A roster named in a message (`#各科室负责人`), resolved by the directory feature:
 # (space, name, actor) → member user ids and pending usernames, or None if no such roster.
 RosterResolver = Callable[[str, str, int], list[int | str] | None]
+# Called when a change finishes a task (done/cancelled), inside the same write: returns more
+# tasks to store and entries to queue (the recurrence of a repeating task, for instance).
+FinishHook = Callable[[Task, datetime], tuple[list[Task], list[OutboxEntry]]]
 _ROSTER_RE = re.compile(r"(?:^|(?<=\s))#(?!\d+\b)([^\s#，,。.!！?？:：]{1,40})")
 
 
@@ -53,6 +56,7 @@ class TaskService:
         self.settings = settings
         self.calendar = calendar
         self.roster_resolver = roster_resolver
+        self.finish_hooks: list[FinishHook] = []
 
     # ----- reading -------------------------------------------------------------------------
     def get(self, number: int) -> Task | None:
@@ -277,11 +281,26 @@ class TaskService:
             key=f"t{task.number}:{tag}:{len(task.events)}",
         )
 
-    def _commit(self, task: Task, entries: Sequence[OutboxEntry], update_id: int | None) -> None:
+    def _commit(
+        self, task: Task, entries: Sequence[OutboxEntry], update_id: int | None
+    ) -> tuple[OutboxEntry, ...]:
+        """One durable write; returns the entries finish hooks added (to be sent too)."""
+        more_tasks: list[Task] = []
+        more_entries: list[OutboxEntry] = []
+        if task.finished:
+            before = self.db.get_task(task.number)
+            if before is None or not before.finished:
+                for hook in self.finish_hooks:
+                    extra_tasks, extra_entries = hook(task, self.clock.now())
+                    more_tasks += extra_tasks
+                    more_entries += extra_entries
         with self.db.transaction(task.space, update_id=update_id) as tx:
             tx.put_task(task)
-            for e in entries:
+            for extra in more_tasks:
+                tx.put_task(extra)
+            for e in (*entries, *more_entries):
                 tx.put_outbox(e)
+        return tuple(more_entries)
 
     # ----- acting on a task ----------------------------------------------------------------
     def require(self, number: int, actor: int, action: Action, *, is_admin: bool = False) -> Task:
@@ -472,8 +491,8 @@ class TaskService:
                     )
         else:  # pragma: no cover - VIEW is not a change
             raise TaskRefused("unknown", number=number)
-        self._commit(task, entries, update_id)
-        return Outcome(task, tuple(entries), toast)
+        extra = self._commit(task, entries, update_id)
+        return Outcome(task, (*entries, *extra), toast)
 
     def _to_user(
         self, task: Task, uid: int, now: datetime, template: str, params: dict[str, Any], tag: str
