@@ -88,7 +88,11 @@ async def pre_track(update: Update, context: Ctx) -> None:
     if msg is not None and chat is not None and chat.type != Chat.PRIVATE:
         _learn_members(update, context)
     entries = []
-    if old is None or (old.username or "").lower() != (user.username or "").lower():
+    if (
+        old is None
+        or (old.username or "").lower() != (user.username or "").lower()
+        or set(person.chats) != set(old.chats)
+    ):
         entries += data.tasks.bind_person(person)
     if started_now:
         entries += data.delivery.release_held(user.id)

@@ -193,7 +193,7 @@ class TaskService:
             if name.startswith("id:") and name[3:].lstrip("-").isdigit():
                 add_id(int(name[3:]))
                 return
-            person = self.db.find_person(name)
+            person = self.db.find_person(name) or self._find_by_display_name(name, chat_id, actor)
             if person is not None:
                 add_id(person.user_id)
             elif name.lower() not in seen_names:
@@ -220,6 +220,34 @@ class TaskService:
         if not out:
             out.append(Assignee(user_id=actor))
         return tuple(out)
+
+    def _find_by_display_name(self, name: str, chat_id: int, actor: int) -> Person | None:
+        """`@张三`: the one person called that among the people the actor works with."""
+        wanted = name.strip().lower()
+        if not wanted:
+            return None
+        if chat_id < 0:
+            ws = self.db.get_workspace(chat_id)
+            pool = list(ws.members) if ws else []
+        else:
+            me = self.db.get_person(actor)
+            pool = []
+            for chat in me.chats if me else ():
+                ws = self.db.get_workspace(chat)
+                pool.extend(m for m in (ws.members if ws else ()) if m not in pool)
+        matches = []
+        for uid in pool:
+            person = self.db.get_person(uid)
+            if person is None:
+                continue
+            names = {
+                person.display_name.lower(),
+                person.first_name.lower(),
+                (person.last_name + person.first_name).lower(),
+            }
+            if wanted in names:
+                matches.append(person)
+        return matches[0] if len(matches) == 1 else None
 
     def _created_entries(
         self, task: Task, now: datetime, message_id: int | None
@@ -525,18 +553,27 @@ class TaskService:
     # ----- people becoming known ----------------------------------------------------------
     def bind_person(self, person: Person, *, update_id: int | None = None) -> list[OutboxEntry]:
         """A person with a username was seen: tasks waiting for @username become theirs."""
-        if not person.username:
-            return []
         now = self.clock.now()
         out: list[OutboxEntry] = []
-        for task in self.db.tasks_pending_username(person.username):
-            bound = rules.bind_username(task, person.username, person.user_id, now)
-            entries = []
-            if person.user_id != task.assigner:
-                entries.append(self._assigned_entry(bound, person.user_id, now))
-            self._commit(bound, entries, None)
-            out.extend(entries)
+        names = [n for n in (person.username, person.display_name, person.first_name) if n]
+        seen: set[int] = set()
+        for name in dict.fromkeys(n.lower() for n in names):
+            for task in self.db.tasks_pending_username(name):
+                if task.number in seen:
+                    continue
+                if name != (person.username or "").lower() and task.chat_id not in person.chats:
+                    continue  # a display name binds only within the group it was said in
+                seen.add(task.number)
+                out.extend(self._bind(task, name, person, now))
         return out
+
+    def _bind(self, task: Task, name: str, person: Person, now: datetime) -> list[OutboxEntry]:
+        bound = rules.bind_username(task, name, person.user_id, now)
+        entries: list[OutboxEntry] = []
+        if person.user_id != task.assigner:
+            entries.append(self._assigned_entry(bound, person.user_id, now))
+        self._commit(bound, entries, None)
+        return entries
 
     def reminder_kind(self, task: Task) -> bool:
         return task.kind == Kind.REMINDER

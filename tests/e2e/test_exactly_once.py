@@ -43,7 +43,12 @@ async def test_a_button_pressed_twice_counts_once(env: BotRunner):
         await fake.wait_for_message(u.id, contains="你好")
     fake.send_message(leader, fake.private_chat(leader), "@zhang 周五前交总结")
     card = await fake.wait_for_message(zhang.id, contains="新任务")
-    data = next(b["callback_data"] for row in card.reply_markup["inline_keyboard"] for b in row if "收到" in b["text"])
+    data = next(
+        b["callback_data"]
+        for row in card.reply_markup["inline_keyboard"]
+        for b in row
+        if "收到" in b["text"]
+    )
     fake.press(zhang, card, data)
     fake.press(zhang, (zhang.id, card.message_id), data, strict=False)
     await fake.wait_for(lambda: len(fake.callback_answers) >= 2)

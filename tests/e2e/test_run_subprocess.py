@@ -151,3 +151,24 @@ async def test_kill_9_right_after_a_confirmation_loses_nothing(fake: FakeBotAPI,
     finally:
         code, _ = _stop(again)
     assert code == 0
+
+
+def test_a_corrupt_data_file_is_never_overwritten_and_named(fake: FakeBotAPI, tmp_path: Path):
+    data = tmp_path / "data"
+    env = _env(fake, data)
+    # A first clean start and stop leaves real files (and a backup) behind.
+    from storage import Database
+
+    with Database(data) as db:
+        db.put_person(
+            __import__("bot.models", fromlist=["Person"]).Person(user_id=1, first_name="A")
+        )
+    people = data / "people.json"
+    assert people.exists()
+    people.write_bytes(b'{"people": {"1": {"user_id": 1, "first_na')
+    before = people.read_bytes()
+    result = _run_cli(["run"], env, tmp_path)
+    assert result.returncode == 2
+    assert str(people) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert people.read_bytes() == before

@@ -355,3 +355,93 @@ async def test_allowed_chats_limit_where_the_bot_answers(env: BotRunner, office:
     await fake.wait_for_message(zhang.id, contains="你好")
     assert fake.bot_messages(other.id) == []
     assert fake.bot_messages(outsider.id) == []
+
+
+async def test_a_chinese_name_after_at_finds_the_group_member(env: BotRunner, office: Office):
+    fake, group, leader, zhang = office.fake, office.group, office.leader, office.zhang
+    fake.send_message(leader, group, "/task @张三 周五前交总结")
+    confirm = await fake.wait_for_message(group.id, contains="已记下")
+    assert "承办人：张三" in confirm.text
+    card = await fake.wait_for_message(zhang.id, contains="新任务")
+    assert "交总结" in card.text
+
+
+async def test_a_chinese_name_not_yet_known_binds_when_they_speak_in_the_group(
+    env: BotRunner, office: Office
+):
+    fake, group, leader = office.fake, office.group, office.leader
+    fake.send_message(leader, group, "/task @小刘 明天上午 取快递")
+    await fake.wait_for_message(group.id, contains="还没有启动机器人")
+    liu = fake.add_user(40, "小刘")
+    fake.add_member(group, liu)
+    fake.send_message(liu, fake.private_chat(liu), "/start")
+    await fake.wait_for_message(liu.id, contains="你好")
+    fake.send_message(liu, group, "/help")
+    card = await fake.wait_for_message(liu.id, contains="新任务")
+    assert "取快递" in card.text
+
+
+async def test_change_due_time_by_typing_it(env: BotRunner, office: Office):
+    fake, group, leader, zhang = office.fake, office.group, office.leader, office.zhang
+    fake.send_message(leader, group, "/task @zhangsan 周五前交总结")
+    confirm = await fake.wait_for_message(group.id, contains="已记下")
+    await fake.wait_for_message(zhang.id, contains="新任务")
+    fake.press_button(leader, group.id, confirm.message_id, "改截止时间")
+    prompt = await fake.wait_for_message(group.id, contains="新的截止时间")
+    fake.send_message(leader, group, "周四下午五点前", reply_to=prompt.message_id)
+    notice = await fake.wait_for_message(zhang.id, contains="截止时间改为")
+    assert "12月3日 周四 17:00" in notice.text
+    assert env.db is not None
+    task = env.db.get_task(1)
+    assert task is not None and task.due is not None and task.due.hour == 17
+
+
+async def test_snooze_by_button_menu_and_by_command(env: BotRunner, office: Office):
+    fake, group, leader, zhang = office.fake, office.group, office.leader, office.zhang
+    fake.send_message(leader, group, "/task @zhangsan 今天下午三点前 交报表")
+    card = await fake.wait_for_message(zhang.id, contains="新任务")
+    fake.press_button(zhang, zhang.id, card.message_id, "推迟")
+    menu = await fake.wait_for(
+        lambda: (m := fake.message(zhang.id, card.message_id)) and "明天上午" in _buttons(m) and m
+    )
+    assert {"1 小时后", "今天下午", "下周一", "✍️ 自定义时间", "« 返回"} <= set(_buttons(menu))
+    fake.press_button(zhang, zhang.id, card.message_id, "明天上午")
+    await fake.wait_for_message(leader.id, contains="截止时间改为")
+    assert env.db is not None
+    task = env.db.get_task(1)
+    assert task is not None and task.due is not None and (task.due.day, task.due.hour) == (1, 9)
+    # The command form, in plain language.
+    fake.send_message(zhang, fake.private_chat(zhang), "/snooze #1 周三下午4点")
+    reply = await fake.wait_for_message(zhang.id, contains="已推迟到")
+    assert "12月2日 周三 16:00" in reply.text
+    # A time in the past is refused and changes nothing.
+    fake.send_message(zhang, fake.private_chat(zhang), "/snooze #1 看不懂的时间")
+    await fake.wait_for_message(zhang.id, contains="没看懂这个时间")
+    assert env.db.get_task(1).due.hour == 16  # type: ignore[union-attr]
+
+
+async def test_report_progress_reaches_the_assigner(env: BotRunner, office: Office):
+    fake, group, leader, zhang = office.fake, office.group, office.leader, office.zhang
+    fake.send_message(leader, group, "/task @zhangsan 周五前 协调会场")
+    await fake.wait_for_message(zhang.id, contains="新任务")
+    fake.send_message(zhang, fake.private_chat(zhang), "/report #1 已联系后勤科，周四给答复")
+    await fake.wait_for_message(zhang.id, contains="已把 #1 的进展汇报给交办人")
+    report = await fake.wait_for_message(leader.id, contains="汇报")
+    assert "已联系后勤科，周四给答复" in report.text
+
+
+async def test_my_pages_ten_at_a_time(env: BotRunner, office: Office):
+    fake, zhang = office.fake, office.zhang
+    assert env.db is not None
+    tasks = env.app.bot_data.tasks  # type: ignore[union-attr]
+    for i in range(12):
+        tasks.create(actor=zhang.id, chat_id=zhang.id, text=f"第{i + 1}件事 下周五前")
+    fake.send_message(zhang, fake.private_chat(zhang), "/my")
+    first = await fake.wait_for_message(zhang.id, contains="第 1/2 页")
+    assert first.text.count("#") == 10
+    fake.press_button(zhang, zhang.id, first.message_id, "下一页")
+    second = await fake.wait_for(
+        lambda: (m := fake.message(zhang.id, first.message_id)) and "第 2/2 页" in m.text and m
+    )
+    assert second.text.count("#") == 2
+    assert "上一页" in " ".join(_buttons(second))
