@@ -161,6 +161,19 @@ async def msg_group_text(update: Update, context: Ctx) -> None:
     )
     if mentioned:
         await _create(update, context, msg.text)
+        return
+    # With privacy mode off the bot sees every message: capture the ones that are clearly
+    # an assignment ("@张三 周五下午三点前把季度总结交给我，急"), ignore chatter.
+    data = data_of(context)
+    names_someone = any(
+        e.type in (MessageEntity.MENTION, MessageEntity.TEXT_MENTION) for e in msg.entities or ()
+    )
+    if names_someone and data.tasks.looks_like_assignment(
+        msg.text,
+        mentions=_mentions(msg, data.bot_username),
+        ignore_usernames={data.bot_username} if data.bot_username else set(),
+    ):
+        await _create(update, context, msg.text)
 
 
 # ----- the queue ----------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from typing import Any
 from bot import tasks as rules
 from bot.clock import Clock
 from bot.config import Settings
-from bot.models import Assignee, Kind, OutboxEntry, Person, Status, Task, TaskEvent
+from bot.models import Assignee, Kind, OutboxEntry, Person, Priority, Status, Task, TaskEvent
 from bot.outbox import new_entry
-from bot.parsing import ParsedMessage, parse_assignment
+from bot.parsing import ParsedMessage, ParseError, parse_assignment
 from bot.people import name_of
 from bot.tasks import Action, TaskRefused
 from bot.workdays import WorkCalendar
@@ -29,6 +29,7 @@ RosterResolver = Callable[[str, str, int], list[int | str] | None]
 # Called when a change finishes a task (done/cancelled), inside the same write: returns more
 # tasks to store and entries to queue (the recurrence of a repeating task, for instance).
 FinishHook = Callable[[Task, datetime], tuple[list[Task], list[OutboxEntry]]]
+_DEADLINE_RE = re.compile(r"前|截止|为止|\b(?:by|before|due|deadline|no later than)\b", re.I)
 _ROSTER_RE = re.compile(r"(?:^|(?<=\s))#(?!\d+\b)([^\s#，,。.!！?？:：]{1,40})")
 
 
@@ -116,6 +117,25 @@ class TaskService:
             mentions=mentions,
             ignore_usernames=ignore_usernames,
         )
+
+    def looks_like_assignment(
+        self,
+        text: str,
+        *,
+        mentions: Sequence[tuple[int, int, str]] = (),
+        ignore_usernames: Collection[str] = (),
+    ) -> bool:
+        """A plain group message that is clearly a task: it names someone and sets a deadline
+        (前/截止/by…) or says it is urgent or important. Chatter stays chatter."""
+        try:
+            parsed = self.parse(text, mentions=mentions, ignore_usernames=ignore_usernames)
+        except ParseError:
+            return False
+        if not parsed.assignees:
+            return False
+        if parsed.priority in (Priority.URGENT, Priority.HIGH):
+            return True
+        return parsed.due is not None and _DEADLINE_RE.search(text) is not None
 
     def create(
         self,

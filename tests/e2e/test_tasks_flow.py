@@ -445,3 +445,18 @@ async def test_my_pages_ten_at_a_time(env: BotRunner, office: Office):
     )
     assert second.text.count("#") == 2
     assert "上一页" in " ".join(_buttons(second))
+
+
+async def test_plain_group_messages_are_captured_only_when_clearly_an_assignment(
+    env: BotRunner, office: Office
+):
+    fake, group, leader, zhang = office.fake, office.group, office.leader, office.zhang
+    fake.send_message(leader, group, "@zhangsan 明天一起吃饭？")
+    fake.send_message(leader, group, "今天天气不错")
+    fake.send_message(leader, group, "@zhangsan 周五下午三点前把季度总结交给我，急")
+    confirm = await fake.wait_for_message(group.id, contains="已记下")
+    assert "季度总结" in confirm.text
+    card = await fake.wait_for_message(zhang.id, contains="新任务")
+    assert "季度总结" in card.text
+    assert env.db is not None
+    assert [t.title for t in env.db.tasks_in_chat(group.id)] == ["把季度总结交给我"]
