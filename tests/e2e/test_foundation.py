@@ -84,3 +84,35 @@ async def test_an_error_in_a_handler_is_logged_and_the_bot_keeps_going(
     fake.send_message(user, fake.private_chat(user), "/start")
     await fake.wait_for_message(user.id, contains="你好")
     assert any("boom" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+async def test_admins_hear_of_errors_at_most_every_ten_minutes(tmp_path, monkeypatch):
+    import handlers.errors as errors
+    import handlers.start as start
+
+    monkeypatch.setattr(errors, "_last_admin_notice", {})
+    runner = BotRunner(tmp_path / "data", admins=frozenset({1100}))
+    await runner.start()
+    try:
+        fake = runner.fake
+        admin = fake.add_user(1100, "管理员")
+        user = fake.add_user(1101, "周八")
+        fake.send_message(admin, fake.private_chat(admin), "/start")
+        await fake.wait_for_message(admin.id, contains="你好")
+
+        async def boom(update, context):
+            raise RuntimeError("boom")
+
+        assert runner.app is not None
+        for group in runner.app.handlers.values():
+            for h in group:
+                if getattr(h, "callback", None) is start.cmd_help:
+                    monkeypatch.setattr(h, "callback", boom)
+        for _ in range(2):
+            fake.send_message(user, fake.private_chat(user), "/help")
+            await fake.wait_for_message(user.id, contains="出了点问题")
+        notices = [m for m in fake.bot_messages(admin.id) if "RuntimeError: boom" in m.text]
+        assert len(notices) == 1
+        assert fake.token not in notices[0].text
+    finally:
+        await runner.stop()
