@@ -8,12 +8,16 @@ recognised again from its text when the person replies to it, so a restart loses
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import (
+    CallbackQuery,
     Chat,
     ForceReply,
     InlineKeyboardButton,
@@ -21,6 +25,7 @@ from telegram import (
     Message,
     MessageEntity,
     Update,
+    User,
 )
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -32,7 +37,7 @@ from bot.delivery import keyboard
 from bot.i18n import t, t_plain
 from bot.models import Button, Kind, Task
 from bot.parsing import ParseError, parse_when
-from bot.people import tz_of
+from bot.people import mention, tz_of
 from bot.render import RenderContext, Rendered
 from bot.tasks import Action, TaskRefused
 from bot.taskviews import PAGE_SIZE, card_with_state, picker_rows, queue_line
@@ -72,8 +77,7 @@ async def _answer_refusal(update: Update, context: Ctx, exc: TaskRefused | Parse
 
 
 def _strip_tags(text: str) -> str:
-    import html
-
+    """An alert shows plain text (at most 200 characters)."""
     return html.unescape(re.sub(r"<[^>]+>", "", text))[:190]
 
 
@@ -478,53 +482,95 @@ async def _reply_key(update: Update, context: Ctx, key: str, **values: Any) -> N
 
 
 # ----- buttons --------------------------------------------------------------------------------
-_SIMPLE = {
-    "ack": Action.ACK,
-    "done": Action.DONE,
-    "cx": Action.CANCEL,
-    "kp": Action.KEEP,
-    "undo": Action.UNDO,
-    "nudge": Action.NUDGE,
-    "ask": Action.ASK_REASSIGN,
-}
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """One press of a task button (`t:<verb>:<n>[:<arg>]`), with what its handler needs."""
+
+    update: Update
+    context: Ctx
+    query: CallbackQuery
+    user: User
+    task: Task
+    arg: str | None
+    lang: Lang
 
 
 async def cb_task(update: Update, context: Ctx) -> None:
-    """Every task button: `t:<verb>:<n>[:<arg>]`. Old or tampered data gets a polite alert."""
+    """Every task button. Old or tampered data gets a polite alert and changes nothing."""
     query = update.callback_query
     user = update.effective_user
     if query is None or user is None:
         return
     lang = user_lang(user, context)
     m = _CB_RE.match(query.data or "")
-    if m is None:
+    task = data_of(context).tasks.get(int(m.group(2))) if m else None
+    handler = _BUTTONS.get(m.group(1)) if m else None
+    if m is None or task is None or handler is None:
         await query.answer(t(lang, "tasks.stale_button"), show_alert=True)
         return
-    verb, number, arg = m.group(1), int(m.group(2)), m.group(3)
-    data = data_of(context)
-    task = data.tasks.get(number)
-    if task is None:
-        await query.answer(t(lang, "tasks.stale_button"), show_alert=True)
-        return
-    handler = _MENUS.get(verb)
-    if handler is not None:
-        await handler(update, context, task, arg, lang)
-        return
-    action = _SIMPLE.get(verb)
-    if action is None:
-        await query.answer(t(lang, "tasks.stale_button"), show_alert=True)
-        return
-    admin = await _admin_for(context, task, user.id, action)
+    await handler(Press(update, context, query, user, task, m.group(3), lang))
+
+
+async def _refuse(press: Press, exc: TaskRefused) -> None:
+    await press.query.answer(_strip_tags(_refusal(press.lang, exc)), show_alert=True)
+
+
+async def _allowed(press: Press, action: Action) -> bool:
+    """Check before showing a menu or a question; refuse with an alert otherwise."""
+    admin = await _admin_for(press.context, press.task, press.user.id, action)
+    try:
+        rules.check(press.task, press.user.id, action, is_admin=admin)
+    except TaskRefused as exc:
+        await _refuse(press, exc)
+        return False
+    return True
+
+
+async def _apply(press: Press, action: Action, toast: str | None = None, **kwargs: Any) -> None:
+    """Do `action`, answer with a toast, show the new state, tell the people concerned."""
+    data = data_of(press.context)
+    admin = await _admin_for(press.context, press.task, press.user.id, action)
     try:
         outcome = data.tasks.act(
-            number, user.id, action, is_admin=admin, update_id=update.update_id
+            press.task.number,
+            press.user.id,
+            action,
+            is_admin=admin,
+            update_id=press.update.update_id,
+            **kwargs,
         )
     except TaskRefused as exc:
-        await query.answer(_strip_tags(_refusal(lang, exc)), show_alert=True)
+        await _refuse(press, exc)
         return
-    await query.answer(t(lang, f"tasks.{outcome.toast}", number=number))
-    await _show_state(context, query.message, outcome.task, user.id, lang)
+    to_user = kwargs.get("to_user")
+    await press.query.answer(
+        t(
+            press.lang,
+            f"tasks.{toast or outcome.toast}",
+            number=press.task.number,
+            name=data.tasks.name(to_user) if to_user else "",
+        )
+    )
+    if to_user is not None and isinstance(press.query.message, Message):
+        note = t(press.lang, "tasks.now_with", name=data.tasks.name(to_user))
+        await _edit(press.query.message, (press.query.message.text_html or "") + "\n" + note, None)
+    else:
+        await _show_state(
+            press.context, press.query.message, outcome.task, press.user.id, press.lang
+        )
     await data.delivery.send(outcome.entries)
+
+
+async def _show_menu(press: Press, action: Action, rows: list[tuple[Button, ...]]) -> None:
+    """Swap the message's buttons for a menu (snooze times, people to hand to)."""
+    if not await _allowed(press, action):
+        return
+    await press.query.answer()
+    if isinstance(press.query.message, Message):
+        with contextlib.suppress(BadRequest):  # pressed twice: "message is not modified"
+            await press.query.message.edit_reply_markup(_rows(rows, press.lang))
 
 
 async def _show_state(context: Ctx, message: Any, task: Task, viewer: int, lang: Lang) -> None:
@@ -552,49 +598,6 @@ def _rows(buttons: list[tuple[Button, ...]], lang: Lang) -> InlineKeyboardMarkup
     return kb if isinstance(kb, InlineKeyboardMarkup) else None
 
 
-async def _menu_snooze(
-    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
-) -> None:
-    query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None
-    try:
-        rules.check(
-            task,
-            user.id,
-            Action.SNOOZE,
-            is_admin=await _admin_for(context, task, user.id, Action.SNOOZE),
-        )
-    except TaskRefused as exc:
-        await query.answer(_strip_tags(_refusal(lang, exc)), show_alert=True)
-        return
-    n = task.number
-    options = [
-        ("1h", "tasks.snz_1h"),
-        ("pm", "tasks.snz_pm"),
-        ("tam", "tasks.snz_tam"),
-        ("mon", "tasks.snz_mon"),
-    ]
-    now = (
-        data_of(context)
-        .clock.now()
-        .astimezone(tz_of(data_of(context).db.get_person(user.id), data_of(context).settings))
-    )
-    if now.hour >= 14:
-        options = [o for o in options if o[0] != "pm"]
-    rows: list[tuple[Button, ...]] = [
-        tuple(Button(key, f"t:sz:{n}:{opt}") for opt, key in options[:2])
-    ]
-    rows.append(tuple(Button(key, f"t:sz:{n}:{opt}") for opt, key in options[2:]))
-    rows.append(
-        (Button("tasks.snz_custom", f"t:sz:{n}:custom"), Button("tasks.btn_back", f"t:back:{n}"))
-    )
-    await query.answer()
-    if isinstance(query.message, Message):
-        with contextlib.suppress(BadRequest):
-            await query.message.edit_reply_markup(_rows(rows, lang))
-
-
 def snooze_target(
     option: str, now: datetime, tz: Any, settings: Any, calendar: Any
 ) -> datetime | None:
@@ -616,223 +619,110 @@ def snooze_target(
     return None
 
 
-async def _choose_snooze(
-    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
-) -> None:
-    query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None
-    data = data_of(context)
-    if arg == "custom":
-        await _ask(update, context, task, "snooze", lang)
-        return
-    tz = tz_of(data.db.get_person(user.id), data.settings)
-    until = snooze_target(arg or "", data.clock.now(), tz, data.settings, data.calendar)
-    if until is None:
-        await query.answer(t(lang, "tasks.stale_button"), show_alert=True)
-        return
-    admin = await _admin_for(context, task, user.id, Action.SNOOZE)
-    try:
-        outcome = data.tasks.act(
-            task.number,
-            user.id,
-            Action.SNOOZE,
-            is_admin=admin,
-            update_id=update.update_id,
-            until=until,
-        )
-    except TaskRefused as exc:
-        await query.answer(_strip_tags(_refusal(lang, exc)), show_alert=True)
-        return
-    await query.answer(t(lang, "tasks.toast_snooze", number=task.number))
-    await _show_state(context, query.message, outcome.task, user.id, lang)
-    await data.delivery.send(outcome.entries)
-
-
-async def _menu_hand(update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang) -> None:
-    query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None
-    try:
-        rules.check(
-            task,
-            user.id,
-            Action.HAND_OVER,
-            is_admin=await _admin_for(context, task, user.id, Action.HAND_OVER),
-        )
-    except TaskRefused as exc:
-        await query.answer(_strip_tags(_refusal(lang, exc)), show_alert=True)
-        return
-    n = task.number
-    rows = picker_rows(data_of(context).tasks.candidates(task, exclude=user.id), f"t:ho:{n}")
-    rows.append((Button("tasks.btn_ask_reassign", f"t:ask:{n}"),))
+async def _snooze_menu(press: Press) -> None:
+    n = press.task.number
+    data = data_of(press.context)
+    local = data.clock.now().astimezone(tz_of(data.db.get_person(press.user.id), data.settings))
+    options = [("1h", "snz_1h"), ("pm", "snz_pm"), ("tam", "snz_tam"), ("mon", "snz_mon")]
+    if local.hour >= 14:  # "this afternoon" has passed
+        options = [o for o in options if o[0] != "pm"]
+    buttons = [Button(f"tasks.{key}", f"t:sz:{n}:{opt}") for opt, key in options]
+    rows = [tuple(buttons[:2]), tuple(buttons[2:])]
     rows.append(
-        (Button("tasks.btn_type_name", f"t:hn:{n}"), Button("tasks.btn_back", f"t:back:{n}"))
+        (Button("tasks.snz_custom", f"t:sz:{n}:custom"), Button("tasks.btn_back", f"t:back:{n}"))
     )
-    await query.answer()
-    if isinstance(query.message, Message):
-        with contextlib.suppress(BadRequest):
-            await query.message.edit_reply_markup(_rows(rows, lang))
+    await _show_menu(press, Action.SNOOZE, rows)
 
 
-async def _menu_reassign(
-    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
-) -> None:
-    query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None
-    try:
-        rules.check(
-            task,
-            user.id,
-            Action.REASSIGN,
-            is_admin=await _admin_for(context, task, user.id, Action.REASSIGN),
-        )
-    except TaskRefused as exc:
-        await query.answer(_strip_tags(_refusal(lang, exc)), show_alert=True)
+async def _snooze_chosen(press: Press) -> None:
+    if press.arg == "custom":
+        await _ask(press, "snooze")
         return
-    n = task.number
-    rows = picker_rows(data_of(context).tasks.candidates(task, exclude=None), f"t:ra:{n}")
-    rows.append((Button("tasks.btn_type_name", f"t:rn:{n}"),))
-    await query.answer()
-    if isinstance(query.message, Message):
-        with contextlib.suppress(BadRequest):
-            await query.message.edit_reply_markup(_rows(rows, lang))
+    data = data_of(press.context)
+    tz = tz_of(data.db.get_person(press.user.id), data.settings)
+    until = snooze_target(press.arg or "", data.clock.now(), tz, data.settings, data.calendar)
+    if until is None:
+        await press.query.answer(t(press.lang, "tasks.stale_button"), show_alert=True)
+        return
+    await _apply(press, Action.SNOOZE, until=until)
 
 
-async def _give_to(
-    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang, action: Action
-) -> None:
-    query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None
-    data = data_of(context)
+async def _people_menu(press: Press, action: Action) -> None:
+    """Whom to hand over to (the assignee) or give it to (the assigner)."""
+    n = press.task.number
+    tasks = data_of(press.context).tasks
+    if action == Action.HAND_OVER:
+        rows = picker_rows(tasks.candidates(press.task, exclude=press.user.id), f"t:ho:{n}")
+        rows.append((Button("tasks.btn_ask_reassign", f"t:ask:{n}"),))
+        rows.append(
+            (Button("tasks.btn_type_name", f"t:hn:{n}"), Button("tasks.btn_back", f"t:back:{n}"))
+        )
+    else:
+        rows = picker_rows(tasks.candidates(press.task, exclude=None), f"t:ra:{n}")
+        rows.append((Button("tasks.btn_type_name", f"t:rn:{n}"),))
+    await _show_menu(press, action, rows)
+
+
+async def _give_to(press: Press, action: Action) -> None:
     try:
-        to_user = int(arg or "")
+        to_user = int(press.arg or "")
     except ValueError:
-        await query.answer(t(lang, "tasks.stale_button"), show_alert=True)
+        await press.query.answer(t(press.lang, "tasks.stale_button"), show_alert=True)
         return
-    admin = await _admin_for(context, task, user.id, action)
-    try:
-        outcome = data.tasks.act(
-            task.number,
-            user.id,
-            action,
-            is_admin=admin,
-            update_id=update.update_id,
-            to_user=to_user,
-        )
-    except TaskRefused as exc:
-        await query.answer(_strip_tags(_refusal(lang, exc)), show_alert=True)
-        return
-    await query.answer(
-        t(lang, "tasks.toast_handed", number=task.number, name=data.tasks.name(to_user))
-    )
-    if isinstance(query.message, Message):
-        base = query.message.text_html or ""
-        await _edit(
-            query.message,
-            base + "\n" + t(lang, "tasks.now_with", name=data.tasks.name(to_user)),
-            None,
-        )
-    await data.delivery.send(outcome.entries)
+    await _apply(press, action, toast="toast_handed", to_user=to_user)
 
 
-async def _hand_to(update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang) -> None:
-    await _give_to(update, context, task, arg, lang, Action.HAND_OVER)
+async def _back(press: Press) -> None:
+    await press.query.answer()
+    await _show_state(press.context, press.query.message, press.task, press.user.id, press.lang)
 
 
-async def _reassign_to(
-    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
-) -> None:
-    await _give_to(update, context, task, arg, lang, Action.REASSIGN)
+_PROMPT_ACTIONS = {
+    "cannot": Action.CANNOT,
+    "snooze": Action.SNOOZE,
+    "due": Action.CHANGE_DUE,
+    "hand": Action.HAND_OVER,
+    "reassign": Action.REASSIGN,
+    "report": Action.REPORT,
+}
 
 
-async def _back(update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang) -> None:
-    query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None
-    await query.answer()
-    await _show_state(context, query.message, task, user.id, lang)
-
-
-async def _ask(update: Update, context: Ctx, task: Task, kind: str, lang: Lang) -> None:
+async def _ask(press: Press, kind: str) -> None:
     """Send a ForceReply question that carries the task number (see PROMPTS)."""
-    query = update.callback_query
-    user = update.effective_user
-    chat = update.effective_chat
-    assert user is not None
-    action = {
-        "cannot": Action.CANNOT,
-        "snooze": Action.SNOOZE,
-        "due": Action.CHANGE_DUE,
-        "hand": Action.HAND_OVER,
-        "reassign": Action.REASSIGN,
-        "report": Action.REPORT,
-    }[kind]
-    try:
-        rules.check(
-            task, user.id, action, is_admin=await _admin_for(context, task, user.id, action)
-        )
-    except TaskRefused as exc:
-        if query is not None:
-            await query.answer(_strip_tags(_refusal(lang, exc)), show_alert=True)
+    if not await _allowed(press, _PROMPT_ACTIONS[kind]):
         return
-    if query is not None:
-        await query.answer()
-    chat_id = chat.id if chat is not None else user.id
-    text = t_plain(lang, f"tasks.prompt_{kind}", number=task.number)
-    prefix = ""
-    if chat_id < 0:
-        from bot.people import mention
-
-        prefix = mention(data_of(context).db.get_person(user.id), user.id) + " "
-    await context.bot.send_message(
-        chat_id, prefix + _escape(text), reply_markup=ForceReply(selective=True)
+    await press.query.answer()
+    chat = press.update.effective_chat
+    chat_id = chat.id if chat is not None else press.user.id
+    text = html.escape(
+        t_plain(press.lang, f"tasks.prompt_{kind}", number=press.task.number), quote=False
     )
+    if chat_id < 0:  # in a group, ask the person by name so ForceReply(selective) reaches them
+        text = (
+            mention(data_of(press.context).db.get_person(press.user.id), press.user.id) + " " + text
+        )
+    await press.context.bot.send_message(chat_id, text, reply_markup=ForceReply(selective=True))
 
 
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text, quote=False)
-
-
-async def _prompt_cannot(
-    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
-) -> None:
-    await _ask(update, context, task, "cannot", lang)
-
-
-async def _prompt_due(
-    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
-) -> None:
-    await _ask(update, context, task, "due", lang)
-
-
-async def _prompt_hand(
-    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
-) -> None:
-    await _ask(update, context, task, "hand", lang)
-
-
-async def _prompt_reassign(
-    update: Update, context: Ctx, task: Task, arg: str | None, lang: Lang
-) -> None:
-    await _ask(update, context, task, "reassign", lang)
-
-
-_MENUS = {
-    "snz": _menu_snooze,
-    "sz": _choose_snooze,
-    "hand": _menu_hand,
-    "ho": _hand_to,
-    "hn": _prompt_hand,
-    "re": _menu_reassign,
-    "ra": _reassign_to,
-    "rn": _prompt_reassign,
-    "cant": _prompt_cannot,
-    "due": _prompt_due,
+ButtonHandler = Callable[[Press], Awaitable[None]]
+_BUTTONS: dict[str, ButtonHandler] = {
+    "ack": lambda p: _apply(p, Action.ACK),
+    "done": lambda p: _apply(p, Action.DONE),
+    "cx": lambda p: _apply(p, Action.CANCEL),
+    "kp": lambda p: _apply(p, Action.KEEP),
+    "undo": lambda p: _apply(p, Action.UNDO),
+    "nudge": lambda p: _apply(p, Action.NUDGE),
+    "ask": lambda p: _apply(p, Action.ASK_REASSIGN),
+    "snz": _snooze_menu,
+    "sz": _snooze_chosen,
+    "hand": lambda p: _people_menu(p, Action.HAND_OVER),
+    "re": lambda p: _people_menu(p, Action.REASSIGN),
+    "ho": lambda p: _give_to(p, Action.HAND_OVER),
+    "ra": lambda p: _give_to(p, Action.REASSIGN),
+    "hn": lambda p: _ask(p, "hand"),
+    "rn": lambda p: _ask(p, "reassign"),
+    "cant": lambda p: _ask(p, "cannot"),
+    "due": lambda p: _ask(p, "due"),
     "back": _back,
 }
 
