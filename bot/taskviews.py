@@ -32,7 +32,7 @@ def _recurrence_text(rule: str | None, lang: Lang) -> str | None:
         from bot.recurrence import describe_recurrence
 
         return describe_recurrence(rule, lang)
-    except Exception:  # an unknown rule must not stop a card from rendering
+    except (ValueError, KeyError):  # an unknown rule must not stop a card from rendering
         return rule
 
 

@@ -24,7 +24,7 @@ async def on_error(update: object, context: Ctx) -> None:
     if isinstance(update, Update) and update.effective_message is not None:
         try:
             await update.effective_message.reply_text(t(reply_lang(update, context), "start.error"))
-        except Exception:  # noqa: BLE001 - the error path must never raise
+        except Exception:  # the error path must never raise
             log.debug("could not tell the user about the error", exc_info=True)
     await _tell_admins(context)
 
@@ -46,5 +46,5 @@ async def _tell_admins(context: Ctx) -> None:
             await context.bot.send_message(
                 admin, t(data.settings.lang, "start.admin_error", what=what)
             )
-        except Exception:  # noqa: BLE001 - an unreachable admin is not another error
+        except Exception:  # an unreachable admin is not another error
             log.debug("could not notify admin %s", admin, exc_info=True)

@@ -1,11 +1,133 @@
-"""Telegram glue for the reminders feature (being built)."""
+"""Reminders on Telegram: the due-work tick step, /digest and /week.
+
+The step asks the scheduler what is due by the clock (it commits), then sends in the background
+so a large batch paced by Telegram's limits never holds up the next tick.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from typing import Any
 
-from telegram.ext import Application
+from telegram import Chat, Update
+from telegram.ext import Application, CommandHandler
+
+import bot.reminderviews  # noqa: F401  (registers the templates)
+from bot.context import Ctx
+from bot.digest import digest_clock, parse_clock
+from bot.i18n import t
+from bot.models import OutboxEntry, Person
+from handlers.common import command_args, data_of, reply_lang
+from handlers.jobs import add_tick_step
+
+log = logging.getLogger(__name__)
+
+_NOW = ("now", "现在", "立即")
+_OFF = ("off", "关", "关闭", "不要")
+_ON = ("on", "开", "开启")
+_QUIET = ("quiet", "安静", "静音")
+_LOUD = ("loud", "提示", "一句话")
+
+
+async def step_due(context: Ctx) -> None:
+    """Work out what is due by the clock and store it; send it without waiting for the send."""
+    data = data_of(context)
+    work = data.scheduler.run()
+    if work.entries:
+        await _send_later(context, work.entries)
+
+
+async def _send_later(context: Ctx, entries: tuple[OutboxEntry, ...]) -> None:
+    data = data_of(context)
+    app = context.application
+    if app.running:
+        app.create_task(data.delivery.send(entries), name="reminders:send")
+    else:  # not running (a one-off tick): the outbox flush of this tick sends them
+        log.debug("application not running; %d entries left to the flush", len(entries))
+
+
+def _person(update: Update, context: Ctx) -> Person | None:
+    user = update.effective_user
+    if user is None:
+        return None
+    data = data_of(context)
+    return data.db.get_person(user.id) or Person(user_id=user.id)
+
+
+def _describe(person: Person, context: Ctx, lang: Any) -> str:
+    data = data_of(context)
+    clock = digest_clock(person.digest_time, data.settings.digest_time)
+    if clock is None:
+        state = t(lang, "reminders.digest_is_off")
+    else:
+        mode = t(lang, "reminders.mode_quiet" if person.digest_quiet else "reminders.mode_loud")
+        state = t(lang, "reminders.digest_is_at", time=clock.strftime("%H:%M"), mode=mode)
+    return state
+
+
+async def cmd_digest(update: Update, context: Ctx) -> None:
+    """/digest HH:MM | off | on | now | quiet | loud — the morning digest, for me."""
+    msg = update.effective_message
+    person = _person(update, context)
+    if msg is None or person is None:
+        return
+    data = data_of(context)
+    lang = reply_lang(update, context)
+    arg = command_args(msg).strip().lower()
+    if not arg:
+        await msg.reply_text(
+            _describe(person, context, lang) + "\n" + t(lang, "reminders.digest_usage")
+        )
+        return
+    if arg in _NOW:
+        await _on_demand(update, context, person, "digest")
+        return
+    if arg in _OFF:
+        changed = replace(person, digest_time="off")
+    elif arg in _ON:
+        changed = replace(person, digest_time=None)
+    elif arg in _QUIET:
+        changed = replace(person, digest_quiet=True)
+    elif arg in _LOUD:
+        changed = replace(person, digest_quiet=False)
+    else:
+        clock = parse_clock(arg)
+        if clock is None:
+            await msg.reply_text(t(lang, "reminders.digest_bad", value=arg[:20]))
+            return
+        changed = replace(person, digest_time=clock.strftime("%H:%M"))
+    data.db.put_person(replace(changed, updated_at=data.clock.now()))
+    data.scheduler.person_changed(person.user_id)
+    await msg.reply_text(t(lang, "reminders.digest_saved") + _describe(changed, context, lang))
+
+
+async def cmd_week(update: Update, context: Ctx) -> None:
+    """/week: this week's summary (总结), now."""
+    person = _person(update, context)
+    if person is not None:
+        await _on_demand(update, context, person, "week")
+
+
+async def _on_demand(update: Update, context: Ctx, person: Person, what: str) -> None:
+    msg = update.effective_message
+    chat = update.effective_chat
+    assert msg is not None
+    data = data_of(context)
+    lang = reply_lang(update, context)
+    in_group = chat is not None and chat.type != Chat.PRIVATE
+    if in_group and not person.reachable_privately:
+        # A group never sees anyone's digest: ask them to start the bot privately.
+        await msg.reply_text(t(lang, "tasks.start_privately", bot=data.bot_username))
+        return
+    entry = data.scheduler.on_demand(person, what, update_id=update.update_id)
+    await data.delivery.send([entry])
+    if in_group:
+        await msg.reply_text(t(lang, "tasks.sent_privately"))
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Wire this feature's handlers (before the catch-all)."""
+    """/digest, /week; due work joins the tick loop."""
+    app.add_handler(CommandHandler("digest", cmd_digest))
+    app.add_handler(CommandHandler("week", cmd_week))
+    add_tick_step(step_due)

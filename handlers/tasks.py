@@ -27,7 +27,7 @@ from telegram import (
     Update,
     User,
 )
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import tasks as rules
@@ -230,7 +230,7 @@ async def _private_or_hint(update: Update, context: Ctx, text: str, markup: Any)
             await context.bot.send_message(user.id, text, reply_markup=markup)
             await msg.reply_text(t(reply_lang(update, context), "tasks.sent_privately"))
             return
-        except Exception:
+        except TelegramError:
             log.info("could not send privately to %s", user.id)
     await msg.reply_text(
         t(reply_lang(update, context), "tasks.start_privately", bot=data_of(context).bot_username)

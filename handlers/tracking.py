@@ -10,6 +10,7 @@ import logging
 from dataclasses import replace
 
 from telegram import Chat, Update
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Ctx
@@ -36,7 +37,7 @@ async def pre_allowlist(update: Update, context: Ctx) -> None:
         for group in allowed:
             try:
                 member = await context.bot.get_chat_member(group, user.id)
-            except Exception:
+            except TelegramError:  # not a member there, or no access: a plain "no"
                 continue
             if member.status not in ("left", "kicked"):
                 return

@@ -189,7 +189,7 @@ class FakeBotAPI(BotApiMethods):
             result = self._call(method, params)
         except ApiError as err:
             result = err
-        except Exception:
+        except Exception:  # noqa: BLE001 - reported as a 500 and kept in internal_errors
             trace = traceback.format_exc()
             with self._cond:
                 self.internal_errors.append(f"{method}: {trace}")
