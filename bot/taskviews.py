@@ -109,6 +109,8 @@ def task_created(params: dict[str, Any], ctx: RenderContext) -> Rendered:
 def task_assigned(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """A new task for its assignee, with the buttons to work it."""
     lines = card_lines(params, ctx, heading=params.get("heading", "tasks.assigned_title"))
+    if params.get("from_name"):
+        lines.append(t(ctx.lang, "tasks.card_from", name=params["from_name"]))
     if params.get("note"):
         lines.append(t(ctx.lang, "tasks.card_note", note=params["note"]))
     return Rendered("\n".join(lines), work_buttons(params["number"]))
@@ -183,16 +185,10 @@ def task_progress(params: dict[str, Any], ctx: RenderContext) -> Rendered:
 
 @template("task_handed")
 def task_handed(params: dict[str, Any], ctx: RenderContext) -> Rendered:
-    return Rendered(
-        t(
-            ctx.lang,
-            "tasks.handed",
-            number=params["number"],
-            title=params["title"],
-            giver=params["giver"],
-            taker=params["taker"],
-        )
-    )
+    """Who has a task now: handed over by an assignee, or reassigned by the assigner (`by`)."""
+    key = "tasks.reassigned_notice" if params.get("by") else "tasks.handed"
+    values = {k: params[k] for k in ("number", "title", "giver", "taker")}
+    return Rendered(t(ctx.lang, key, by=params.get("by", ""), **values))
 
 
 @template("task_cancelled")

@@ -34,6 +34,7 @@ from bot import tasks as rules
 from bot.config import LANGS, Lang
 from bot.context import Ctx
 from bot.delivery import keyboard
+from bot.fmt import format_when
 from bot.i18n import t, t_plain
 from bot.models import Button, Kind, Task
 from bot.parsing import ParseError, parse_when
@@ -432,14 +433,16 @@ async def _snooze_to(
 ) -> None:
     data = data_of(context)
     task = data.tasks.get(number)
-    kind = task.kind if task is not None else Kind.TASK
+    # Snoozing says when to pick it up again (明天上午 → 09:00, like a reminder); a new due
+    # time is a deadline (明天上午 → by 12:00), except for reminders themselves.
+    is_reminder = action == Action.SNOOZE or (task is not None and task.kind == Kind.REMINDER)
     try:
         until = parse_when(
             when_text,
             now=data.clock.now(),
             settings=data.settings,
             calendar=data.calendar,
-            kind=Kind.REMINDER if kind == Kind.REMINDER else Kind.TASK,
+            kind=Kind.REMINDER if is_reminder else Kind.TASK,
         )
     except ParseError as exc:
         await _answer_refusal(update, context, exc)
@@ -449,8 +452,6 @@ async def _snooze_to(
         lang = reply_lang(update, context)
         user = update.effective_user
         assert user is not None
-        from bot.fmt import format_when
-
         ctx = _ctx(context, user.id, lang)
         await _reply_key(
             update,

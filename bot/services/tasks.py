@@ -468,32 +468,26 @@ class TaskService:
             else:
                 task = rules.reassign(task, actor, to_user, now, is_admin=is_admin)
             giver = next(iter(old - set(task.assignee_ids())), actor)
-            entries.append(
-                self._assigned_entry(
-                    task, to_user, now, heading="tasks.handed_title", note=self.name(giver)
-                )
-            )
-            if task.assigner not in (actor,):
+            names = {"giver": self.name(giver), "taker": self.name(to_user)}
+            if action == Action.HAND_OVER:
+                # 转交: the new person learns who passed it on; the assigner who has it now.
+                card = self._assigned_entry(task, to_user, now, heading="tasks.handed_title")
+                entries.append(replace(card, params={**card.params, "from_name": names["giver"]}))
+                told = {task.assigner} - {actor}
+                if giver != actor:
+                    told.add(giver)
+                for uid in told - {to_user}:
+                    tag = "handed" if uid == task.assigner else "handed_giver"
+                    entries.append(self._to_user(task, uid, now, "task_handed", names, tag))
+            else:
+                # 改派 by the assigner (or an admin): the one relieved of it is told, not thanked.
                 entries.append(
-                    self._to_assigner(
-                        task,
-                        now,
-                        "task_handed",
-                        {"giver": self.name(giver), "taker": self.name(to_user)},
-                        "handed",
-                    )
+                    self._assigned_entry(task, to_user, now, heading="tasks.reassigned_title")
                 )
-            if giver != actor and giver != to_user:
-                entries.append(
-                    self._to_user(
-                        task,
-                        giver,
-                        now,
-                        "task_handed",
-                        {"giver": self.name(giver), "taker": self.name(to_user)},
-                        "handed_giver",
-                    )
-                )
+                by = {**names, "by": who}
+                for uid in {giver, task.assigner} - {actor, to_user}:
+                    tag = "handed" if uid == task.assigner else "handed_giver"
+                    entries.append(self._to_user(task, uid, now, "task_handed", by, tag))
         elif action == Action.ASK_REASSIGN:
             task = rules.ask_reassign(task, actor, now)
             entries.append(

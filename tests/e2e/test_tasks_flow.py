@@ -115,8 +115,10 @@ async def test_the_whole_loop_back_to_the_assigner(env: BotRunner, office: Offic
         lambda: (m := fake.message(leader.id, report.message_id)) and "王五" in _buttons(m) and m
     )
     fake.press_button(leader, leader.id, picker.message_id, "王五")
-    handed = await fake.wait_for_message(wang.id, contains="转交给你")
-    assert "#1" in handed.text
+    handed = await fake.wait_for_message(wang.id, contains="交办人改派给你")
+    assert "#1" in handed.text and "备注" not in handed.text
+    relieved = await fake.wait_for_message(zhang.id, contains="改派给 王五")
+    assert "李主任 已把 #1" in relieved.text
     await fake.wait_for(
         lambda: "现由 王五 办理" in (fake.message(leader.id, report.message_id).text)
     )
@@ -260,9 +262,10 @@ async def test_hand_over_and_ask_for_reassignment(env: BotRunner, office: Office
     )
     assert "🙋 请示另安排" in _buttons(menu)
     fake.press_button(zhang, zhang.id, card.message_id, "王五")
-    await fake.wait_for_message(wang.id, contains="转交给你")
+    handed_card = await fake.wait_for_message(wang.id, contains="转交给你")
+    assert "转交人：张三" in handed_card.text
     told = await fake.wait_for_message(leader.id, contains="转交给")
-    assert "张三" in told.text and "王五" in told.text
+    assert "由 张三 转交给 王五" in told.text
 
     # 王五 asks the assigner to reassign instead.
     handed = fake.last_bot_message(wang.id)
@@ -414,10 +417,13 @@ async def test_snooze_by_button_menu_and_by_command(env: BotRunner, office: Offi
     fake.send_message(zhang, fake.private_chat(zhang), "/snooze #1 周三下午4点")
     reply = await fake.wait_for_message(zhang.id, contains="已推迟到")
     assert "12月2日 周三 16:00" in reply.text
+    # "上午" in a snooze is when to pick it up again: the start of work, not a noon deadline.
+    fake.send_message(zhang, fake.private_chat(zhang), "/snooze #1 下周一上午")
+    reply = await fake.wait_for_message(zhang.id, contains="12月7日 周一 09:00")
     # A time in the past is refused and changes nothing.
     fake.send_message(zhang, fake.private_chat(zhang), "/snooze #1 看不懂的时间")
     await fake.wait_for_message(zhang.id, contains="没看懂这个时间")
-    assert env.db.get_task(1).due.hour == 16  # type: ignore[union-attr]
+    assert env.db.get_task(1).due.hour == 9  # type: ignore[union-attr]
 
 
 async def test_report_progress_reaches_the_assigner(env: BotRunner, office: Office):
