@@ -12,9 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-## run: start the bot with the settings in .env (without a token: the offline simulator)
+## run: start the bot with the settings in .env (no token there: the offline simulator;
+##      `officebot simulate --hint` prints how to connect a real bot and exits 1 if a token is set)
 run: $(STAMP)
-	exec $(BIN)/officebot run
+	@if $(BIN)/officebot simulate --hint; then exec $(BIN)/officebot simulate; \
+	else exec $(BIN)/officebot run; fi
 
 ## test: ruff (lint + format check), mypy, then the test suite
 test: $(STAMP) lint typecheck unit

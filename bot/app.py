@@ -12,13 +12,16 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, ContextTypes, Defaults
 
 from bot.clock import Clock, SystemClock
 from bot.commands import menu
 from bot.config import Lang, Settings
 from bot.context import BotData
 from bot.delivery import Delivery
+from bot.services.directory import DirectoryService
+from bot.services.notices import NoticeService
+from bot.services.scheduler import Scheduler
 from bot.services.tasks import TaskService
 from bot.workdays import WorkCalendar
 from storage import Database
@@ -46,8 +49,13 @@ def build_application(
     db: Database,
     clock: Clock | None = None,
     tick: timedelta = TICK,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
 ) -> OfficeApp:
-    """The real bot. `db` must be open; the caller owns closing it."""
+    """The real bot. `db` must be open; the caller owns closing it.
+
+    `rate_limiter` defaults to Telegram's limits (bot/ratelimit.py); the offline simulator and
+    most end-to-end tests pass one without per-chat pacing, since their clock is not real.
+    """
     from bot.ratelimit import OfficeRateLimiter
 
     token = settings.require_token()
@@ -62,7 +70,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(OfficeRateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or OfficeRateLimiter(max_retries=3))
         .post_init(_post_init)
         .post_stop(_post_stop)
     )
@@ -79,6 +87,18 @@ def build_application(
     data.calendar = WorkCalendar.from_settings(settings)
     data.delivery = Delivery(app.bot, db=db, clock=data.clock, settings=settings)
     data.tasks = TaskService(db, data.clock, settings, data.calendar)
+    data.scheduler = Scheduler(db, data.clock, settings, data.calendar, data.tasks)
+    data.directory = DirectoryService(db, data.clock, settings)
+    data.tasks.roster_resolver = data.directory.resolve_roster
+    data.notices = NoticeService(
+        app.bot,
+        db=db,
+        clock=data.clock,
+        settings=settings,
+        calendar=data.calendar,
+        delivery=data.delivery,
+        directory=data.directory,
+    )
     data.bot_username = ""
     data.tick = tick
 

@@ -11,6 +11,9 @@ if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.config import Settings
     from bot.delivery import Delivery
+    from bot.services.directory import DirectoryService
+    from bot.services.notices import NoticeService
+    from bot.services.scheduler import Scheduler
     from bot.services.tasks import TaskService
     from bot.workdays import WorkCalendar
     from storage import Database
@@ -25,6 +28,9 @@ class BotData:
     calendar: WorkCalendar
     delivery: Delivery
     tasks: TaskService
+    scheduler: Scheduler
+    directory: DirectoryService
+    notices: NoticeService
     bot_username: str
     tick: timedelta
 

@@ -1,33 +1,152 @@
-"""Telegram's send limits: PTB's AIORateLimiter (30/s overall, 20/min per group, 429 retried)
-plus 1 message/s per private chat, which AIORateLimiter does not pace."""
+"""Telegram's send limits, paced strictly: 30 messages/s overall, 1/s per chat, 20/min per group,
+and a 429 honoured (everything waits retry_after, then the request is retried).
+
+PTB's AIORateLimiter uses leaky buckets, which let a full bucket's burst through on top of the
+steady rate (up to ~60 sends in one second, 40 in a group's first minute). These limiters are
+sliding windows with an even spacing, so no window of the period ever holds more than the limit.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
-from aiolimiter import AsyncLimiter
-from telegram.ext import AIORateLimiter
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
 
 JSONish = bool | dict[str, Any] | list[dict[str, Any]]
 
+OVERALL_RATE = 29.0  # per second, evenly spaced: a margin under 30 for network jitter
+GROUP_LIMIT = 20  # per GROUP_PERIOD seconds
+GROUP_PERIOD = 60.0
+CHAT_PERIOD = 1.0  # one message per second in any one chat
 
-class OfficeRateLimiter(AIORateLimiter):
-    """AIORateLimiter with an extra 1/s limiter per private chat."""
 
-    def __init__(self, *, max_retries: int = 3, private_rate: float = 1.0) -> None:
-        super().__init__(max_retries=max_retries)
-        self._private_rate = private_rate
-        self._private: dict[int, AsyncLimiter] = {}
+class Pace:
+    """At most `limit` grants in any `period` seconds (a hard sliding window on the real grant
+    times), evenly spaced `period / limit` apart on a virtual schedule (GCRA), so the small
+    lateness of every sleep does not add up over a long run; FIFO.
 
-    def _private_limiter(self, chat_id: int) -> AsyncLimiter:
-        if len(self._private) > 4096:  # forget idle limiters so memory stays flat
-            for key, lim in list(self._private.items()):
-                if lim.has_capacity(lim.max_rate):
-                    del self._private[key]
-        if chat_id not in self._private:
-            self._private[chat_id] = AsyncLimiter(1, self._private_rate)
-        return self._private[chat_id]
+    `reserve()` waits until a grant is allowed and keeps the pace locked while the caller
+    reserves its other paces; the grant is recorded when the context ends, just before the
+    request goes out, so the recorded time is the real send time.
+    """
+
+    def __init__(self, limit: int, period: float, *, spaced: bool = True) -> None:
+        self.limit = limit
+        self.period = period
+        self.spacing = period / limit if spaced else 0.0
+        self.tolerance = self.spacing / 8  # a sleep may wake this much early on the schedule
+        self._tat = 0.0  # theoretical time of the next grant
+        self._times: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    def _wait_for(self, now: float) -> float:
+        times = self._times
+        while times and now - times[0] >= self.period:
+            times.popleft()
+        wait = 0.0
+        if len(times) >= self.limit:
+            wait = self.period - (now - times[0])
+        if self.spacing:
+            wait = max(wait, self._tat - self.tolerance - now)
+        return wait
+
+    def _grant(self, now: float) -> None:
+        self._times.append(now)
+        if self.spacing:
+            self._tat = max(self._tat, now) + self.spacing
+
+    @contextlib.asynccontextmanager
+    async def reserve(self) -> AsyncIterator[None]:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            while True:  # sleeping until the window allows; FIFO thanks to the lock
+                wait = self._wait_for(loop.time())
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+            yield
+            self._grant(loop.time())
+
+    def idle(self, now: float) -> bool:
+        """Nothing waits and the window is empty: the pace can be forgotten."""
+        return not self._lock.locked() and self._wait_for(now) <= 0 and not self._times
+
+
+class OfficeRateLimiter(BaseRateLimiter[int]):
+    """Paces every request that names a chat; retries a 429 after the time Telegram asks."""
+
+    def __init__(
+        self,
+        *,
+        max_retries: int = 3,
+        overall_rate: float = OVERALL_RATE,
+        group_limit: int = GROUP_LIMIT,
+        group_period: float = GROUP_PERIOD,
+        chat_period: float = CHAT_PERIOD,
+    ) -> None:
+        self._max_retries = max_retries
+        # A window of one second holding `overall_rate` evenly spaced grants.
+        self._overall = Pace(max(int(overall_rate), 1), max(int(overall_rate), 1) / overall_rate)
+        self._group_limit = group_limit
+        self._group_period = group_period
+        self._chat_period = chat_period
+        self._chats: dict[int | str, Pace] = {}
+        self._groups: dict[int | str, Pace] = {}
+        self._retry_after = asyncio.Event()
+        self._retry_after.set()
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    def _pace(
+        self, table: dict[int | str, Pace], key: int | str, limit: int, period: float
+    ) -> Pace:
+        if len(table) > 4096:  # forget idle chats so memory stays flat
+            loop = asyncio.get_running_loop()
+            for k, old in list(table.items()):
+                if old.idle(loop.time()):
+                    del table[k]
+        pace = table.get(key)
+        if pace is None:
+            pace = table[key] = Pace(limit, period, spaced=False)
+        return pace
+
+    async def _once(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSONish]],
+        args: Any,
+        kwargs: dict[str, Any],
+        chat: int | str | None,
+        is_send: bool,
+    ) -> JSONish:
+        await self._retry_after.wait()
+        async with contextlib.AsyncExitStack() as stack:
+            if chat is not None:
+                if is_send:
+                    await stack.enter_async_context(
+                        self._pace(self._chats, chat, 1, self._chat_period).reserve()
+                    )
+                if isinstance(chat, str) or chat < 0:
+                    await stack.enter_async_context(
+                        self._pace(
+                            self._groups, chat, self._group_limit, self._group_period
+                        ).reserve()
+                    )
+                await stack.enter_async_context(self._overall.reserve())
+        # Every pace stamped "now" and released: the request goes out.
+        await self._retry_after.wait()
+        return await callback(*args, **kwargs)
 
     async def process_request(
         self,
@@ -38,12 +157,27 @@ class OfficeRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> JSONish:
-        chat_id = data.get("chat_id")
-        if isinstance(chat_id, int) and chat_id > 0 and endpoint.startswith("send"):
-            async with self._private_limiter(chat_id):
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
+        max_retries = rate_limit_args if rate_limit_args is not None else self._max_retries
+        raw = data.get("chat_id")
+        chat: int | str | None = None
+        if raw is not None:
+            try:
+                chat = int(raw)
+            except (TypeError, ValueError):
+                chat = str(raw)
+        is_send = endpoint.lower().startswith(("send", "copy", "forward"))
+        for attempt in range(max_retries + 1):
+            try:
+                return await self._once(callback, args, kwargs, chat, is_send)
+            except RetryAfter as exc:
+                if attempt >= max_retries:
+                    raise
+                delay = exc.retry_after
+                seconds = delay if isinstance(delay, int | float) else delay.total_seconds()
+                log.info("429 from Telegram: everything waits %.1f s", seconds + 0.1)
+                self._retry_after.clear()
+                try:
+                    await asyncio.sleep(seconds + 0.1)
+                finally:
+                    self._retry_after.set()
+        raise AssertionError("unreachable")  # pragma: no cover

@@ -70,6 +70,7 @@ from bot.services.directory import (
     private_space,
 )
 from handlers.common import command_args, data_of, is_admin, py_span, reply_lang, user_lang
+from handlers.jobs import add_tick_step
 
 log = logging.getLogger(__name__)
 
@@ -293,7 +294,7 @@ async def _search(update: Update, context: Ctx, query: str) -> None:
     found = data.directory.find_contacts(spaces, query, limit=SHOWN + 1, count_use=False)
     shown: list[Found] = found[:SHOWN]
     if shown:
-        shown = data.directory.count_uses(shown, update_id=update.update_id)
+        shown = data.directory.count_uses(shown)
     rendered = render_found(
         query,
         [(f.space, f.contact) for f in shown],
@@ -493,6 +494,8 @@ async def cmd_export(update: Update, context: Ctx) -> None:
     if msg is None or update.effective_user is None:
         return
     what = command_args(msg).strip().lower()
+    if what.startswith("notice"):
+        return  # `/export notice <n>` belongs to the notices feature (handlers/notices.py)
     if what not in ("contacts", "contact", "通讯录", "联系人", ""):
         await _say(update, context, "directory.export.usage")
         return
@@ -837,6 +840,11 @@ async def cb_directory(update: Update, context: Ctx) -> None:
         await query.answer(t(lang, "directory.stale_button"), show_alert=True)
 
 
+async def job_flush_uses(context: Ctx) -> None:
+    """Store the look-up counts gathered since the last tick (they rank frequent contacts)."""
+    data_of(context).directory.flush_uses()
+
+
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Directory commands, files, contact cards and buttons (before the catch-all)."""
     app.add_handler(CommandHandler(["contact", "c"], cmd_contact))
@@ -864,3 +872,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         MessageHandler(filters.TEXT & ~filters.COMMAND & _EditReplyFilter(), msg_edit_reply)
     )
     app.add_handler(CallbackQueryHandler(cb_directory, pattern=r"^d:"))
+    add_tick_step(job_flush_uses)

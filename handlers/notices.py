@@ -151,7 +151,11 @@ async def _confirm(update: Update, context: Ctx, number: int, version: int, lang
     answers = {
         Confirm.CONFIRMED: (t(lang, "notices.toast_confirmed"), False),
         Confirm.ALREADY: (
-            t(lang, "notices.toast_already", at=views._clock(at.isoformat() if at else None, ctx)),
+            t(
+                lang,
+                "notices.toast_already",
+                at=views.clock_text(at.isoformat() if at else None, ctx),
+            ),
             False,
         ),
         Confirm.NOT_RECIPIENT: (t(lang, "notices.alert_not_recipient"), True),
@@ -171,10 +175,11 @@ async def _confirm(update: Update, context: Ctx, number: int, version: int, lang
     }.get(result)
     if private and state is not None and isinstance(message, Message):
         # The person's own copy shows the new state; a group post is shared and stays.
-        params = data.notices.notice_params(notice)
-        if result == Confirm.STALE:
-            params["version"] = version
-        text = views.notice_state(params, ctx, state, at.isoformat() if at else None)
+        if state == "confirmed":
+            params = data.notices.notice_params(notice)
+            text = views.notice_state(params, ctx, state, at.isoformat() if at else None)
+        else:  # an old version or a cancelled notice: keep its text, say what became of it
+            text = message.text_html + "\n" + t(lang, f"notices.state_{state}", at="")
         try:
             await message.edit_text(text, reply_markup=None)
         except TelegramError as exc:

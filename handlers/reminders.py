@@ -6,6 +6,7 @@ so a large batch paced by Telegram's limits never holds up the next tick.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from typing import Any
@@ -33,9 +34,10 @@ _LOUD = ("loud", "提示", "一句话")
 async def step_due(context: Ctx) -> None:
     """Work out what is due by the clock and store it; send it without waiting for the send."""
     data = data_of(context)
-    work = data.scheduler.run()
-    if work.entries:
-        await _send_later(context, work.entries)
+    for batch in data.scheduler.batches():
+        if batch.entries:
+            await _send_later(context, batch.entries)
+        await asyncio.sleep(0)  # let the first sends start while the rest is written
 
 
 async def _send_later(context: Ctx, entries: tuple[OutboxEntry, ...]) -> None:

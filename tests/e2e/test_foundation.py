@@ -91,7 +91,7 @@ async def test_admins_hear_of_errors_at_most_every_ten_minutes(tmp_path, monkeyp
     import handlers.start as start
 
     monkeypatch.setattr(errors, "_last_admin_notice", {})
-    runner = BotRunner(tmp_path / "data", admins=frozenset({1100}))
+    runner = BotRunner(tmp_path / "data", paced=False, admins=frozenset({1100}))
     await runner.start()
     try:
         fake = runner.fake

@@ -1,0 +1,429 @@
+"""Issue 5 end to end: reminders before and at due, overdue nags and escalation, the
+not-acknowledged resend, quiet hours, digests, recurrences and a restart — through the fake API,
+moving a ManualClock (never sleeping for minutes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.sim.fake_api import FakeBotAPI, FakeChat, FakeUser
+from bot.sim.runner import BotRunner
+
+SH = ZoneInfo("Asia/Shanghai")
+MON = datetime(2026, 11, 30, 10, 0, tzinfo=SH)  # the runner's start: a Monday, 10:00
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A moment in the test week: day 30 = Mon 30 Nov, 1 = Tue 1 Dec, …"""
+    month = 11 if day >= 20 else 12
+    return datetime(2026, month, day, hour, minute, tzinfo=SH)
+
+
+@dataclass
+class Office:
+    fake: FakeBotAPI
+    group: FakeChat
+    leader: FakeUser
+    zhang: FakeUser
+    wang: FakeUser
+
+
+async def _started(fake: FakeBotAPI, *users: FakeUser) -> None:
+    for u in users:
+        fake.send_message(u, fake.private_chat(u), "/start")
+        await fake.wait_for_message(u.id, contains="你好")
+
+
+@pytest.fixture
+async def office(env: BotRunner) -> Office:
+    fake = env.fake
+    leader = fake.add_user(10, "李主任", username="lizhuren")
+    zhang = fake.add_user(11, "张三", username="zhangsan")
+    wang = fake.add_user(12, "王五", username="wangwu")
+    group = fake.add_group(-100100, "办公室", members=[leader, zhang, wang], admins=[leader])
+    await _started(fake, leader, zhang, wang)
+    for u in (zhang, wang):
+        fake.send_message(u, group, "/help")
+        await fake.wait_for_message(group.id, contains="用法")
+    return Office(fake, group, leader, zhang, wang)
+
+
+def _texts(fake: FakeBotAPI, chat_id: int, since: int, contains: str) -> list[str]:
+    """The bot's messages in a chat since a mark that contain `contains` (digests apart,
+    unless asked for: they mention every task)."""
+    return [
+        m.text
+        for m in fake.bot_messages(chat_id)
+        if m.seq > since and contains in m.text and ("早报" not in m.text or "早报" in contains)
+    ]
+
+
+async def _next(fake: FakeBotAPI, chat_id: int, since: int, contains: str) -> str:
+    """Wait for the first matching message (not a digest) since the mark."""
+    found = await fake.wait_for(lambda: _texts(fake, chat_id, since, contains))
+    return found[0]
+
+
+def _buttons(msg) -> dict[str, str]:
+    rows = (msg.reply_markup or {}).get("inline_keyboard", [])
+    return {b["text"]: b.get("callback_data", "") for row in rows for b in row}
+
+
+async def _assign(office: Office, text: str, who: FakeUser | None = None) -> int:
+    """Assign in the group; the assignee presses 收到 (keeps the ack flow out of the way)."""
+    fake = office.fake
+    mark = fake.mark()
+    fake.send_message(office.leader, office.group, f"/task {text}")
+    confirm = await fake.wait_for_message(office.group.id, contains="已记下", after=mark)
+    number = int(confirm.text.split("#")[1].split()[0])
+    if who is not None:
+        card = await fake.wait_for_message(who.id, contains=f"#{number}", after=mark)
+        fake.press_button(who, who.id, card.message_id, "收到")
+        await fake.wait_for_message(office.leader.id, contains="已收到", after=mark)
+    return number
+
+
+async def _quiet(env: BotRunner, seconds: float = 0.3) -> None:
+    """Let background sends finish (nothing more should arrive)."""
+    await env.idle(seconds)
+
+
+async def test_reminded_before_and_at_due_then_nagged_and_the_assigner_told_once_a_day(
+    env: BotRunner, office: Office
+):
+    fake, zhang, leader = office.fake, office.zhang, office.leader
+    n = await _assign(office, "@zhangsan 今天下午三点前报送材料，重要", who=zhang)
+
+    mark = fake.mark()
+    await env.set_time(at(30, 13, 59))
+    await _quiet(env)
+    assert _texts(fake, zhang.id, mark, f"#{n}") == []
+
+    await env.set_time(at(30, 14, 0))
+    before = await fake.wait_for_message(zhang.id, contains="还有 1 小时", after=mark)
+    assert f"#{n}" in before.text and "报送材料" in before.text and "今天 15:00" in before.text
+    assert "完成" in " ".join(_buttons(before)) and "补发" not in before.text
+
+    mark = fake.mark()
+    await env.set_time(at(30, 15, 0))
+    due = await fake.wait_for_message(zhang.id, contains="现在到期", after=mark)
+    assert f"#{n}" in due.text
+
+    # Overdue: every 2 work hours; a new work day begins with one at work start.
+    mark = fake.mark()
+    await env.set_time(at(30, 17, 0))
+    nag = await fake.wait_for_message(zhang.id, contains="已逾期", after=mark)
+    assert "2 小时" in nag.text and "推迟" in " ".join(_buttons(nag))
+    await env.set_time(at(30, 23, 0))
+    await env.set_time(at(1, 8, 59))
+    await _quiet(env)
+    assert len(_texts(fake, zhang.id, mark, "已逾期")) == 1  # nothing at night
+    await env.set_time(at(1, 9, 0))
+    await fake.wait_for(lambda: len(_texts(fake, zhang.id, mark, "已逾期")) == 2)
+    assert _texts(fake, leader.id, mark, "你交办的") == []
+
+    # One work day overdue: the assigner is told, with a 催办 button — once that day.
+    await env.set_time(at(1, 15, 0))
+    await _next(fake, leader.id, mark, f"你交办的 #{n}")
+    esc = [m for m in fake.bot_messages(leader.id) if f"你交办的 #{n}" in m.text][-1]
+    assert "张三" in esc.text and "已逾期" in esc.text
+    assert any("催办" in label for label in _buttons(esc))
+    for hour in (16, 17):
+        await env.set_time(at(1, hour, 0))
+    await env.set_time(at(2, 14, 0))
+    await _quiet(env)
+    assert len(_texts(fake, leader.id, mark, "你交办的")) == 1
+    await env.set_time(at(2, 15, 0))
+    await fake.wait_for(lambda: len(_texts(fake, leader.id, mark, "你交办的")) == 2)
+
+    # Reported as impossible: the nagging stops.
+    # The newest message with the task's buttons (a digest may have gone out around the nags).
+    card = next(m for m in reversed(fake.bot_messages(zhang.id)) if "🙅 办不了" in _buttons(m))
+    fake.press_button(zhang, zhang.id, card.message_id, "办不了")
+    prompt = await fake.wait_for_message(zhang.id, contains="办不了：请回复")
+    fake.send_message(zhang, fake.private_chat(zhang), "材料缺页", reply_to=prompt.message_id)
+    await fake.wait_for_message(leader.id, contains="反馈办不了")
+    mark = fake.mark()
+    for day, hour in ((2, 17), (3, 9), (3, 15), (4, 11)):
+        await env.set_time(at(day, hour))
+    await _quiet(env)
+    assert _texts(fake, zhang.id, mark, "已逾期") == []
+    assert _texts(fake, leader.id, mark, "你交办的") == []
+
+
+async def test_urgent_overdue_nags_every_half_hour_and_reaches_the_assigner_after_two_hours(
+    env: BotRunner, office: Office
+):
+    fake, zhang, leader = office.fake, office.zhang, office.leader
+    n = await _assign(office, "@zhangsan 十一点前把车安排好，急", who=zhang)
+    mark = fake.mark()
+    await env.set_time(at(30, 10, 45))
+    await fake.wait_for_message(zhang.id, contains="还有 15 分钟", after=mark)
+    await env.set_time(at(30, 11, 0))
+    await fake.wait_for_message(zhang.id, contains="现在到期", after=mark)
+    for minute in (30, 60, 90):
+        await env.set_time(at(30, 11) + timedelta(minutes=minute))
+    await fake.wait_for(lambda: len(_texts(fake, zhang.id, mark, "已逾期")) == 3)
+    assert _texts(fake, leader.id, mark, f"#{n}") == []
+    await env.set_time(at(30, 13, 0))
+    await _next(fake, leader.id, mark, f"你交办的 #{n}")
+
+
+async def test_an_unacknowledged_task_is_sent_again_once_then_the_assigner_is_told(
+    env: BotRunner, office: Office
+):
+    fake, wang, leader = office.fake, office.wang, office.leader
+    n = await _assign(office, "@wangwu 整理一下会议纪要")
+    mark = fake.mark()
+    await env.set_time(at(30, 10, 29))
+    await _quiet(env)
+    assert _texts(fake, wang.id, mark, "还没确认收到") == []
+    await env.set_time(at(30, 10, 30))
+    again = await fake.wait_for_message(wang.id, contains="还没确认收到", after=mark)
+    assert f"#{n}" in again.text and "收到" in " ".join(_buttons(again))
+    await env.set_time(at(30, 12, 0))
+    told = await fake.wait_for_message(leader.id, contains="还没有确认收到", after=mark)
+    assert "王五" in told.text and f"#{n}" in told.text
+    for hour in (14, 16):
+        await env.set_time(at(30, hour))
+    await env.set_time(at(1, 11))
+    await _quiet(env)
+    assert len(_texts(fake, wang.id, mark, "还没确认收到")) == 1
+    assert len(_texts(fake, leader.id, mark, "还没有确认收到")) == 1
+
+
+async def test_quiet_hours_hold_a_normal_task_but_not_a_reminder(env: BotRunner, office: Office):
+    fake, zhang = office.fake, office.zhang
+    n = await _assign(office, "@zhangsan 今晚八点前把发言稿发我", who=zhang)
+    chat = fake.private_chat(zhang)
+    fake.send_message(zhang, chat, "晚上八点提醒我吃药")
+    await fake.wait_for_message(zhang.id, contains="已记下")
+    mark = fake.mark()
+    await env.set_time(at(30, 19, 0))
+    await env.set_time(at(30, 20, 0))
+    pill = await fake.wait_for_message(zhang.id, contains="提醒", after=mark)
+    assert "吃药" in pill.text
+    await _quiet(env)
+    assert _texts(fake, zhang.id, mark, f"#{n}") == []  # the task waits for work hours
+    await env.set_time(at(1, 9, 0))
+    due = await _next(fake, zhang.id, mark, f"#{n}")
+    assert "现在到期" in due
+
+
+async def test_a_morning_digest_goes_at_0830_on_a_work_day_grouped_by_assigner(
+    env: BotRunner, office: Office
+):
+    fake, zhang, leader, wang = office.fake, office.zhang, office.leader, office.wang
+    await _assign(office, "@zhangsan 明天下午三点前报送材料", who=zhang)
+    late = await _assign(office, "@zhangsan 今天下午五点前交表，急", who=zhang)
+    await _assign(office, "@wangwu 周四前写总结")
+    fake.send_message(zhang, fake.private_chat(zhang), "周三上午十点 自己去一趟银行")
+    await fake.wait_for_message(zhang.id, contains="已记下")
+    fake.send_message(wang, fake.private_chat(wang), "/digest quiet")
+    await fake.wait_for_message(wang.id, contains="已保存")
+
+    mark = fake.mark()
+    await env.set_time(at(1, 8, 29))
+    await _quiet(env)
+    assert _texts(fake, zhang.id, mark, "早报") == []
+    await env.set_time(at(1, 8, 30))
+    digest = await fake.wait_for_message(zhang.id, contains="早报", after=mark)
+    text = digest.text
+    assert "12月1日 周二" in text and "补发" not in text
+    assert text.index("已逾期") < text.index(f"#{late}") < text.index("今天到期")
+    assert text.index("今天到期") < text.index("报送材料") < text.index("未来三天")
+    assert text.index("未来三天") < text.index("自己的事") < text.index("银行")
+    assert "李主任 交办" in text
+    # The leader hears what waits on others: 王五 has not acknowledged.
+    mine = await fake.wait_for_message(leader.id, contains="早报", after=mark)
+    assert "你交办的" in mine.text and "写总结" in mine.text and "王五" in mine.text
+    # 王五 is quiet but has something: he gets it.
+    theirs = await fake.wait_for_message(wang.id, contains="早报", after=mark)
+    assert "写总结" in theirs.text and "还没确认收到" in theirs.text
+
+    # Not twice that day, even across a restart.
+    await env.set_time(at(1, 9, 0))
+    await env.restart()
+    await env.tick()
+    await _quiet(env)
+    assert len(_texts(fake, zhang.id, mark, "早报")) == 1
+
+
+async def test_a_digest_is_skipped_on_a_public_holiday_and_sent_on_a_make_up_work_day(tmp_path):
+    env = BotRunner(
+        tmp_path / "data", paced=False, clock=ManualClock(datetime(2026, 9, 30, 10, 0, tzinfo=SH))
+    )
+    await env.start()
+    try:
+        fake = env.fake
+        zhang = fake.add_user(11, "张三", username="zhangsan")
+        await _started(fake, zhang)
+        fake.send_message(zhang, fake.private_chat(zhang), "/digest loud")
+        await fake.wait_for_message(zhang.id, contains="已保存")
+        mark = fake.mark()
+        await env.set_time(datetime(2026, 10, 1, 8, 30, tzinfo=SH))  # 国庆节
+        await env.set_time(datetime(2026, 10, 9, 18, 0, tzinfo=SH))
+        await _quiet(env)
+        assert _texts(fake, zhang.id, mark, "早报") == []
+        await env.set_time(datetime(2026, 10, 10, 8, 30, tzinfo=SH))  # Saturday, 调休
+        digest = await fake.wait_for_message(zhang.id, contains="早报", after=mark)
+        assert "10月10日 周六" in digest.text and "没有待办" in digest.text
+        assert "补发" not in digest.text
+    finally:
+        await env.stop()
+
+
+async def test_a_recurring_task_spawns_its_next_instance_when_done_and_when_due_passes(
+    env: BotRunner, office: Office
+):
+    fake, zhang = office.fake, office.zhang
+    weekly = await _assign(office, "@zhangsan 每周五下午五点前交周报", who=zhang)
+    card = next(m for m in fake.bot_messages(zhang.id) if f"#{weekly}" in m.text)
+    mark = fake.mark()
+    fake.press_button(zhang, zhang.id, card.message_id, "完成")
+    nxt = await fake.wait_for_message(zhang.id, contains="下一次", after=mark)
+    assert "交周报" in nxt.text and "12月11日 周五 17:00" in nxt.text
+    second = int(nxt.text.split("#")[1].split()[0])
+    assert second > weekly
+
+    # By due passing: the next one comes at 17:00 on Friday, exactly once.
+    mark = fake.mark()
+    await env.set_time(at(11, 17, 0))
+    third = await fake.wait_for_message(zhang.id, contains="下一次", after=mark)
+    assert "12月18日 周五 17:00" in third.text
+    await env.set_time(at(11, 17, 5))
+    await env.restart()
+    await env.tick()
+    await _quiet(env)
+    assert len(_texts(fake, zhang.id, mark, "下一次")) == 1
+    # Done late: no second successor.
+    late_card = [
+        m
+        for m in fake.bot_messages(zhang.id)
+        if f"#{second}" in m.text and "完成" in str(m.reply_markup)
+    ][-1]
+    fake.press_button(zhang, zhang.id, late_card.message_id, "完成")
+    await fake.wait_for_message(office.leader.id, contains=f"#{second}", after=mark)
+    await _quiet(env)
+    assert len(_texts(fake, zhang.id, mark, "下一次")) == 1
+
+
+async def test_a_restart_loses_no_reminder_and_repeats_none_and_a_missed_one_comes_late(
+    env: BotRunner, office: Office
+):
+    fake, zhang = office.fake, office.zhang
+    chat = fake.private_chat(zhang)
+    fake.send_message(zhang, chat, "下午三点提醒我开会")
+    await fake.wait_for_message(zhang.id, contains="已记下")
+    fake.send_message(zhang, chat, "下午四点提醒我取快递")
+    await fake.wait_for_message(zhang.id, contains="已记下")
+    mark = fake.mark()
+
+    # Stopped from 14:00 to 15:30: the 15:00 reminder fell due while down.
+    await env.set_time(at(30, 14, 0))
+    await env.stop(stop_fake=False)
+    env.clock.set(at(30, 15, 30))
+    await env.start()
+    await env.tick()
+    late = await fake.wait_for_message(zhang.id, contains="开会", after=mark)
+    assert "补发" in late.text
+    await env.restart()
+    await env.tick()
+    await env.set_time(at(30, 16, 0))
+    parcel = await fake.wait_for_message(zhang.id, contains="取快递", after=mark)
+    assert "补发" not in parcel.text
+    await env.restart()
+    await env.set_time(at(30, 17, 0))
+    await _quiet(env)
+    assert len(_texts(fake, zhang.id, mark, "开会")) == 1
+    assert len(_texts(fake, zhang.id, mark, "取快递")) == 1
+
+
+async def test_a_429_and_a_403_during_the_digest(env: BotRunner, office: Office):
+    fake, zhang, leader, wang = office.fake, office.zhang, office.leader, office.wang
+    for u in (zhang, leader, wang):
+        fake.send_message(u, fake.private_chat(u), "/digest loud")
+        await fake.wait_for_message(u.id, contains="已保存")
+    fake.block(wang.id, notify=False)
+    fake.fail("sendMessage", status=429, retry_after=1, times=1)
+    mark = fake.mark()
+    await env.set_time(at(1, 8, 30))
+    for u in (zhang, leader):
+        await fake.wait_for_message(u.id, contains="早报", after=mark)
+    assert any(c.status == 429 for c in fake.calls_to("sendMessage"))
+    assert env.db is not None
+    person = await fake.wait_for(lambda: (p := env.db.get_person(wang.id)) and p.blocked and p)
+    assert not person.reachable_privately
+    # Nothing is sent twice after all that.
+    await env.tick()
+    await _quiet(env)
+    assert len(_texts(fake, zhang.id, mark, "早报")) == 1
+    assert len(_texts(fake, leader.id, mark, "早报")) == 1
+
+
+async def test_digest_command_now_off_and_a_time(env: BotRunner, office: Office):
+    fake, zhang = office.fake, office.zhang
+    chat = fake.private_chat(zhang)
+    fake.send_message(zhang, chat, "/digest")
+    usage = await fake.wait_for_message(zhang.id, contains="08:30")
+    assert "/digest off" in usage.text
+    await _assign(office, "@zhangsan 今天下午五点前交表", who=zhang)
+    fake.send_message(zhang, chat, "/digest now")
+    now = await fake.wait_for_message(zhang.id, contains="早报")
+    assert "交表" in now.text and "今天到期" in now.text
+
+    fake.send_message(zhang, chat, "/digest 07:45")
+    saved = await fake.wait_for_message(zhang.id, contains="已保存")
+    assert "07:45" in saved.text
+    mark = fake.mark()
+    await env.set_time(at(1, 7, 44))
+    await _quiet(env)
+    assert _texts(fake, zhang.id, mark, "早报") == []
+    await env.set_time(at(1, 7, 45))
+    await fake.wait_for_message(zhang.id, contains="早报", after=mark)
+
+    fake.send_message(zhang, chat, "/digest off")
+    await fake.wait_for_message(zhang.id, contains="已关闭")
+    mark = fake.mark()
+    await env.set_time(at(2, 8, 30))
+    await env.set_time(at(2, 9, 0))
+    await _quiet(env)
+    assert _texts(fake, zhang.id, mark, "早报") == []
+
+    # In a group, /digest now is sent privately.
+    fake.send_message(zhang, office.group, "/digest now")
+    await fake.wait_for_message(office.group.id, contains="已私信")
+    await fake.wait_for_message(zhang.id, contains="早报")
+
+
+async def test_week_summary_on_demand_and_on_friday_evening(env: BotRunner, office: Office):
+    fake, zhang = office.fake, office.zhang
+    done = await _assign(office, "@zhangsan 今天下班前 交考勤表", who=zhang)
+    await _assign(office, "@zhangsan 下周一前 修改制度草案", who=zhang)
+    card = next(m for m in fake.bot_messages(zhang.id) if f"#{done}" in m.text)
+    fake.press_button(zhang, zhang.id, card.message_id, "完成")
+    await fake.wait_for_message(office.leader.id, contains="已完成")
+    fake.send_message(zhang, fake.private_chat(zhang), "/week")
+    week = await fake.wait_for_message(zhang.id, contains="本周总结")
+    assert week.text.index("本周完成") < week.text.index("交考勤表") < week.text.index("仍未完成")
+    assert week.text.index("仍未完成") < week.text.index("修改制度草案")
+    leader_week = None
+    fake.send_message(office.leader, fake.private_chat(office.leader), "/week")
+    leader_week = await fake.wait_for_message(office.leader.id, contains="本周总结")
+    assert "本周完成 1 项" in leader_week.text
+
+    mark = fake.mark()
+    await env.set_time(at(4, 17, 59))
+    await _quiet(env)
+    assert _texts(fake, zhang.id, mark, "本周总结") == []
+    await env.set_time(at(4, 18, 0))  # Friday, the week's last work day, at work-day end
+    friday = await fake.wait_for_message(zhang.id, contains="本周总结", after=mark)
+    assert "修改制度草案" in friday.text
+    await env.set_time(at(5, 10, 0))
+    await _quiet(env)
+    assert len(_texts(fake, zhang.id, mark, "本周总结")) == 1

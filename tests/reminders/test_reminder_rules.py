@@ -1,0 +1,384 @@
+"""When reminders go (bot/reminders.py): pure rules with an injected now, table-driven.
+
+`timeline` runs the rules the way the scheduler does — jump to the next moment, fire what is
+due, record it — so a test reads as the sequence of messages a person would get.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import reminders as rules
+from bot import tasks as task_rules
+from bot.models import Assignee, Kind, Priority, Status, Task, TaskEvent
+from bot.reminders import Step
+from bot.workdays import WorkCalendar
+
+SH = ZoneInfo("Asia/Shanghai")
+BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
+CAL = WorkCalendar()  # Asia/Shanghai, 09:00-18:00, Chinese holidays
+LEADER, ZHANG, WANG = 10, 11, 12
+
+
+def sh(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
+    """Nov 30 2026 is a Monday; day < 30 means December."""
+    if day < 30:
+        month = 12
+    return datetime(2026, month, day, hour, minute, tzinfo=SH)
+
+
+MON_10 = sh(30, 10)
+
+
+def make(
+    *,
+    due: datetime | None = None,
+    priority: Priority = Priority.NORMAL,
+    kind: Kind = Kind.TASK,
+    remind_before: int | None = None,
+    assignees: tuple[int, ...] = (ZHANG,),
+    acked: bool = True,
+    created: datetime = MON_10,
+    assigner: int = LEADER,
+    recurrence: str | None = None,
+) -> Task:
+    return Task(
+        number=1,
+        space="g-100",
+        chat_id=-100,
+        title="报送材料",
+        assigner=assigner,
+        assignees=tuple(
+            Assignee(user_id=uid, acknowledged_at=created if acked else None) for uid in assignees
+        ),
+        created_at=created,
+        due=due,
+        priority=priority,
+        kind=kind,
+        remind_before=remind_before,
+        recurrence=recurrence,
+        events=(TaskEvent(at=created, actor=assigner, action="created"),),
+        status=Status.ACKNOWLEDGED if acked else Status.OPEN,
+    )
+
+
+def same_cal(_uid: int) -> WorkCalendar:
+    return CAL
+
+
+def plan(task: Task, cal_for=same_cal) -> list[rules.Due]:
+    return rules.plan(task, calendar=CAL, calendar_for=cal_for)
+
+
+def first(task: Task, step: Step, cal_for=same_cal) -> datetime | None:
+    found = [d.at for d in plan(task, cal_for) if d.step == step]
+    return found[0] if found else None
+
+
+def timeline(
+    task: Task, until: datetime, cal_for=same_cal
+) -> list[tuple[datetime, Step, int | None]]:
+    """Every message the rules would send up to `until`, as (when, step, to)."""
+    out = []
+    for _ in range(500):
+        nxt = rules.next_moment(task, calendar=CAL, calendar_for=cal_for)
+        if nxt is None or nxt > until:
+            return out
+        fired = rules.due_now(task, nxt, calendar=CAL, calendar_for=cal_for)
+        out.extend((nxt, d.step, d.to) for d in fired if not d.silent and d.step != Step.SPAWN)
+        state = rules.record(task, fired, nxt)
+        if any(d.step == Step.SPAWN for d in fired):
+            state["spawned"] = 2
+        task = replace(task, reminder_state=state)
+    raise AssertionError("runaway timeline")
+
+
+# ----- before the due time -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        pytest.param(
+            make(due=sh(30, 15), priority=Priority.URGENT), sh(30, 14, 45), id="urgent-15min"
+        ),
+        pytest.param(make(due=sh(30, 15), priority=Priority.HIGH), sh(30, 14), id="high-1h"),
+        pytest.param(make(due=sh(30, 15)), sh(30, 14), id="normal-with-clock-1h"),
+        pytest.param(
+            make(due=sh(30, 15), priority=Priority.LOW), sh(30, 14), id="low-with-clock-1h"
+        ),
+        pytest.param(make(due=sh(30, 18)), None, id="normal-date-only-digest-only"),
+        pytest.param(make(due=sh(30, 18), priority=Priority.HIGH), sh(30, 17), id="high-date-only"),
+        pytest.param(make(due=sh(30, 15), remind_before=30), sh(30, 14, 30), id="explicit-wins"),
+        pytest.param(
+            make(due=sh(1, 15), priority=Priority.URGENT, remind_before=24 * 60),
+            sh(30, 15),
+            id="explicit-a-day-before",
+        ),
+        pytest.param(make(due=sh(1, 9, 30)), sh(1, 9), id="quiet-0830-waits-for-0900"),
+        pytest.param(make(due=sh(30, 20)), None, id="quiet-release-after-due-skipped"),
+        pytest.param(
+            make(due=sh(30, 20), priority=Priority.URGENT), sh(30, 19, 45), id="urgent-not-quiet"
+        ),
+        pytest.param(
+            make(due=sh(30, 15), priority=Priority.HIGH, created=sh(30, 14, 30)),
+            None,
+            id="created-inside-the-lead",
+        ),
+        pytest.param(make(due=sh(30, 15), kind=Kind.REMINDER), None, id="reminder-no-before"),
+        pytest.param(
+            make(due=sh(30, 15), kind=Kind.REMINDER, remind_before=15),
+            sh(30, 14, 45),
+            id="reminder-with-remind-before",
+        ),
+        pytest.param(
+            make(due=sh(30, 15), kind=Kind.REMINDER, remind_before=15, created=sh(30, 14, 50)),
+            sh(30, 14, 50),
+            id="reminder-set-late-still-rings",
+        ),
+    ],
+)
+def test_when_the_reminder_before_the_due_time_goes(task: Task, expected: datetime | None):
+    assert first(task, Step.BEFORE) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        pytest.param(make(due=sh(30, 15)), sh(30, 15), id="task-at-due"),
+        pytest.param(make(due=sh(30, 20)), sh(1, 9), id="task-quiet-next-work-start"),
+        pytest.param(make(due=sh(5, 10)), sh(7, 9), id="task-saturday-monday"),
+        pytest.param(make(due=sh(30, 20), priority=Priority.URGENT), sh(30, 20), id="urgent-night"),
+        pytest.param(make(due=sh(30, 20), kind=Kind.REMINDER), sh(30, 20), id="reminder-night"),
+        pytest.param(make(due=sh(5, 10), kind=Kind.REMINDER), sh(5, 10), id="reminder-saturday"),
+        pytest.param(
+            make(due=sh(30, 15), kind=Kind.REMINDER, remind_before=15),
+            None,
+            id="reminder-rings-once",
+        ),
+        pytest.param(make(), None, id="no-due"),
+    ],
+)
+def test_when_the_due_now_message_goes(task: Task, expected: datetime | None):
+    assert first(task, Step.AT_DUE) == expected
+
+
+# ----- overdue, escalation ------------------------------------------------------------------------
+def test_overdue_normal_every_two_work_hours_each_day_starting_at_work_start():
+    got = timeline(make(due=sh(30, 15)), sh(1, 18))
+    assert got == [
+        (sh(30, 14), Step.BEFORE, ZHANG),
+        (sh(30, 15), Step.AT_DUE, ZHANG),
+        (sh(30, 17), Step.NAG, ZHANG),
+        (sh(1, 9), Step.NAG, ZHANG),
+        (sh(1, 11), Step.NAG, ZHANG),
+        (sh(1, 13), Step.NAG, ZHANG),
+        (sh(1, 15), Step.NAG, ZHANG),
+        (sh(1, 15), Step.ESCALATE, LEADER),
+        (sh(1, 17), Step.NAG, ZHANG),
+    ]
+
+
+def test_overdue_urgent_every_half_hour_and_the_assigner_after_two_hours():
+    got = timeline(make(due=sh(30, 11), priority=Priority.URGENT), sh(30, 13, 30))
+    nags = [when for when, step, _ in got if step == Step.NAG]
+    assert nags == [sh(30, 11, 30), sh(30, 12), sh(30, 12, 30), sh(30, 13), sh(30, 13, 30)]
+    assert [when for when, step, _ in got if step == Step.ESCALATE] == [sh(30, 13)]
+
+
+def test_escalation_to_the_assigner_at_most_once_a_day():
+    got = timeline(make(due=sh(30, 15)), sh(7, 18))  # to next Monday evening
+    esc = [when for when, step, to in got if step == Step.ESCALATE]
+    assert esc == [sh(1, 15), sh(2, 15), sh(3, 15), sh(4, 15), sh(7, 15)]
+    assert len({when.date() for when in esc}) == len(esc)
+
+
+def test_urgent_escalation_then_daily():
+    got = timeline(make(due=sh(30, 11), priority=Priority.URGENT), sh(1, 18))
+    assert [when for when, step, _ in got if step == Step.ESCALATE] == [sh(30, 13), sh(1, 13)]
+
+
+def test_overdue_nags_stop_when_reported_cannot_or_done():
+    task = make(due=sh(30, 15))
+    cannot = task_rules.cannot(task, ZHANG, sh(30, 16), "缺材料")
+    assert timeline(cannot, sh(3, 18)) == []
+    done = task_rules.complete(task, ZHANG, sh(30, 16))
+    assert timeline(done, sh(3, 18)) == []
+
+
+def test_a_progress_report_restarts_the_nag_clock():
+    task = make(due=sh(30, 15))
+    state = rules.record(
+        task, rules.due_now(task, sh(30, 15), calendar=CAL, calendar_for=same_cal), sh(30, 15)
+    )
+    task = replace(task, reminder_state=state)
+    task = task_rules.report(task, ZHANG, sh(30, 16), "在办，明早给")
+    assert first(task, Step.NAG) == sh(1, 9)  # 16:00 + 2 work hours → next day → work start
+
+
+def test_self_tasks_have_no_escalation_and_no_acknowledgement_steps():
+    task = make(due=sh(30, 15), assigner=ZHANG, assignees=(ZHANG,), acked=False)
+    steps = {step for _, step, _ in timeline(task, sh(3, 18))}
+    assert steps == {Step.BEFORE, Step.AT_DUE, Step.NAG}
+
+
+def test_each_assignee_is_reminded_and_one_who_is_done_is_left_alone():
+    task = make(due=sh(30, 15), assignees=(ZHANG, WANG))
+    task = task_rules.complete(task, WANG, sh(30, 11))
+    assert {to for _, step, to in timeline(task, sh(30, 18)) if step != Step.ESCALATE} == {ZHANG}
+
+
+def test_a_reminder_kind_is_never_nagged_nor_escalated():
+    task = make(due=sh(30, 15), kind=Kind.REMINDER)
+    assert timeline(task, sh(4, 18)) == [(sh(30, 15), Step.AT_DUE, ZHANG)]
+
+
+def test_snooze_starts_the_reminders_over_from_the_new_due():
+    task = make(due=sh(30, 15))
+    for _ in timeline(task, sh(30, 17)):
+        pass
+    fired = rules.due_now(task, sh(30, 15), calendar=CAL, calendar_for=same_cal)
+    task = replace(task, reminder_state=rules.record(task, fired, sh(30, 15)))
+    snoozed = task_rules.snooze(task, ZHANG, sh(30, 16), sh(1, 11))
+    got = timeline(snoozed, sh(1, 13, 30))
+    assert got == [
+        (sh(1, 10), Step.BEFORE, ZHANG),
+        (sh(1, 11), Step.AT_DUE, ZHANG),
+        (sh(1, 13), Step.NAG, ZHANG),
+    ]
+
+
+def test_handed_over_while_overdue_does_not_repeat_due_now_but_keeps_nagging():
+    task = make(due=sh(30, 15))
+    fired = rules.due_now(task, sh(30, 15), calendar=CAL, calendar_for=same_cal)
+    task = replace(task, reminder_state=rules.record(task, fired, sh(30, 15)))
+    handed = task_rules.hand_over(task, ZHANG, WANG, sh(30, 16))
+    got = timeline(handed, sh(1, 10))
+    assert Step.AT_DUE not in {step for _, step, _ in got}
+    # 16:00 + 2 work hours → the next work start; the new assignee has not said 收到 either.
+    assert [(w, s, t) for w, s, t in got if s == Step.NAG] == [(sh(1, 9), Step.NAG, WANG)]
+    assert (sh(30, 16, 30), Step.ACK_RESEND, WANG) in got
+
+
+# ----- not acknowledged ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("created", "resend", "escalate"),
+    [
+        pytest.param(sh(30, 10), sh(30, 10, 30), sh(30, 12), id="morning"),
+        pytest.param(sh(30, 17, 45), sh(1, 9, 15), sh(1, 10, 45), id="late-afternoon"),
+        pytest.param(sh(5, 11), sh(7, 9, 30), sh(7, 11), id="saturday"),
+    ],
+)
+def test_not_acknowledged_resend_once_then_the_assigner_is_told(created, resend, escalate):
+    task = make(acked=False, created=created)
+    got = timeline(task, created + timedelta(days=10))
+    assert got == [(resend, Step.ACK_RESEND, ZHANG), (escalate, Step.ACK_ESCALATE, ZHANG)]
+
+
+def test_acknowledged_or_acted_means_no_resend():
+    task = make(acked=False)
+    acked = task_rules.acknowledge(task, ZHANG, sh(30, 10, 5))
+    assert timeline(acked, sh(4, 18)) == []
+    reported = task_rules.report(task, ZHANG, sh(30, 10, 5), "收到，在办")
+    assert timeline(reported, sh(4, 18)) == []
+
+
+# ----- quiet hours, late, catch-up -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("at", "exempt", "expected"),
+    [
+        pytest.param(sh(30, 10), False, sh(30, 10), id="work-time"),
+        pytest.param(sh(30, 7), False, sh(30, 9), id="early-morning"),
+        pytest.param(sh(30, 18), False, sh(1, 9), id="work-day-end"),
+        pytest.param(sh(5, 10), False, sh(7, 9), id="saturday"),
+        pytest.param(sh(30, 23), True, sh(30, 23), id="exempt"),
+        pytest.param(
+            datetime(2026, 9, 30, 19, tzinfo=SH),
+            False,
+            datetime(2026, 10, 8, 9, tzinfo=SH),
+            id="national-day-holiday",
+        ),
+        pytest.param(
+            datetime(2026, 10, 10, 8, tzinfo=SH),
+            False,
+            datetime(2026, 10, 10, 9, tzinfo=SH),
+            id="make-up-saturday",
+        ),
+    ],
+)
+def test_quiet_hours_release(at: datetime, exempt: bool, expected: datetime):
+    assert rules.release(at, CAL, exempt) == expected
+
+
+def test_a_reminder_missed_while_down_fires_once_marked_late():
+    task = make(due=sh(30, 15), kind=Kind.REMINDER)
+    on_time = rules.due_now(task, sh(30, 15, 1), calendar=CAL, calendar_for=same_cal)
+    assert [(d.step, d.late) for d in on_time] == [(Step.AT_DUE, False)]
+    fired = rules.due_now(task, sh(30, 15, 30), calendar=CAL, calendar_for=same_cal)
+    assert [(d.step, d.late) for d in fired] == [(Step.AT_DUE, True)]
+    after = replace(task, reminder_state=rules.record(task, fired, sh(30, 15, 30)))
+    assert rules.due_now(after, sh(30, 23), calendar=CAL, calendar_for=same_cal) == []
+
+
+def test_after_a_long_stop_each_stream_fires_once_and_a_passed_before_is_silent():
+    task = make(due=sh(30, 15))
+    fired = rules.due_now(task, sh(2, 10), calendar=CAL, calendar_for=same_cal)
+    said = {(d.step, d.silent) for d in fired}
+    assert said == {
+        (Step.BEFORE, True),
+        (Step.AT_DUE, False),
+        (Step.ESCALATE, False),
+    }
+    after = replace(task, reminder_state=rules.record(task, fired, sh(2, 10)))
+    assert rules.due_now(after, sh(2, 10), calendar=CAL, calendar_for=same_cal) == []
+    assert first(after, Step.NAG) == sh(2, 12)
+
+
+def test_a_recurring_task_spawns_at_its_due_time_and_only_once():
+    task = make(due=sh(4, 17), recurrence="FREQ=WEEKLY;BYDAY=FR")
+    assert first(task, Step.SPAWN) == sh(4, 17)
+    fired = rules.due_now(task, sh(4, 17), calendar=CAL, calendar_for=same_cal)
+    after = replace(task, reminder_state=rules.record(task, fired, sh(4, 17), spawned=2))
+    assert first(after, Step.SPAWN) is None
+    assert rules.spawn_after(task, sh(2, 9)) == sh(4, 17)  # done early: after its occurrence
+    assert rules.spawn_after(task, sh(4, 17, 1)) == sh(4, 17, 1)
+
+
+# ----- time zones and DST ------------------------------------------------------------------------
+BERLIN_CAL = WorkCalendar(use_cn=False, tz=BERLIN)
+NY_CAL = WorkCalendar(use_cn=False, tz=NEW_YORK)
+
+
+def test_quiet_hours_follow_the_recipients_zone_across_dst_berlin():
+    # Sat 28 Mar 2026: due; Sun 29 Mar: Berlin moves to summer time; Mon 30 Mar 09:00 CEST.
+    due = datetime(2026, 3, 28, 12, 0, tzinfo=BERLIN)
+    task = make(due=due, created=due - timedelta(days=2))
+    at_due = first(task, Step.AT_DUE, cal_for=lambda _uid: BERLIN_CAL)
+    assert at_due == datetime(2026, 3, 30, 9, 0, tzinfo=BERLIN)
+    assert at_due.astimezone(ZoneInfo("UTC")).hour == 7  # CEST = UTC+2
+
+
+def test_nag_cadence_is_work_time_across_dst_new_york():
+    # Fri 30 Oct 2026 16:00 EDT due; Sun 1 Nov clocks go back; Mon 2 Nov 09:00 EST.
+    due = datetime(2026, 10, 30, 16, 0, tzinfo=NEW_YORK)
+    task = make(due=due, created=due - timedelta(days=1))
+    fired = rules.due_now(task, due, calendar=CAL, calendar_for=lambda _uid: NY_CAL)
+    task = replace(task, reminder_state=rules.record(task, fired, due))
+    nag = first(task, Step.NAG, cal_for=lambda _uid: NY_CAL)
+    assert nag == datetime(2026, 11, 2, 9, 0, tzinfo=NEW_YORK)
+    assert nag.astimezone(ZoneInfo("UTC")).hour == 14  # EST = UTC-5
+
+
+def test_people_in_different_zones_hear_at_their_own_work_start():
+    due = sh(30, 20)  # Beijing 20:00 = Berlin 13:00 (winter)
+    task = make(due=due, assignees=(ZHANG, WANG))
+    cals = {LEADER: CAL, ZHANG: CAL, WANG: WorkCalendar(tz=BERLIN)}
+    steps = [
+        d
+        for d in rules.plan(task, calendar=CAL, calendar_for=cals.__getitem__)
+        if d.step == Step.AT_DUE
+    ]
+    assert {d.to: d.at for d in steps} == {ZHANG: sh(1, 9), WANG: due}
