@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 
@@ -92,3 +93,16 @@ def command_args(message: Message) -> str:
     if parts and parts[0].startswith("/"):
         return parts[1] if len(parts) > 1 else ""
     return text
+
+
+def toast_text(text_html: str) -> str:
+    """Button answers show plain text of at most 200 characters: tags dropped, entities read."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text_html))[:190]
+
+
+async def refuse(update: Update, text_html: str) -> None:
+    """Say no: an alert on a button press, a reply to a message. Nothing else happens."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(toast_text(text_html), show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text_html)

@@ -69,7 +69,16 @@ from bot.services.directory import (
     group_space,
     private_space,
 )
-from handlers.common import command_args, data_of, is_admin, py_span, reply_lang, user_lang
+from handlers.common import (
+    command_args,
+    data_of,
+    is_admin,
+    py_span,
+    refuse,
+    reply_lang,
+    toast_text,
+    user_lang,
+)
 from handlers.jobs import add_tick_step
 
 log = logging.getLogger(__name__)
@@ -176,16 +185,7 @@ async def _say(update: Update, context: Ctx, key: str, /, **values: object) -> N
 
 
 async def _refuse(update: Update, context: Ctx, exc: DirectoryRefused) -> None:
-    lang = reply_lang(update, context)
-    text = t(lang, f"directory.{exc.key}", **exc.values)
-    if update.callback_query is not None:
-        await update.callback_query.answer(_plain(text), show_alert=True)
-    elif update.effective_message is not None:
-        await update.effective_message.reply_text(text)
-
-
-def _plain(text: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", text))[:190]
+    await refuse(update, t(reply_lang(update, context), f"directory.{exc.key}", **exc.values))
 
 
 def _refs(message: Message, text: str, offset: int) -> list[MemberRef]:
@@ -366,7 +366,7 @@ async def cb_contact(update: Update, context: Ctx, verb: str, space: str, contac
     except DirectoryRefused as exc:
         await _refuse(update, context, exc)
         return
-    await query.answer(_plain(t(lang, "directory.contact.deleted", name=contact.name)))
+    await query.answer(toast_text(t(lang, "directory.contact.deleted", name=contact.name)))
     message = query.message
     if isinstance(message, Message):
         tail = f":{space}:{contact_id}"
@@ -729,7 +729,7 @@ async def cb_document(
                 space, doc_id, user.id, category, admin=admin, update_id=update.update_id
             )
             label = category_label(category, lang)
-            await query.answer(_plain(t(lang, "directory.docs.category_set", category=label)))
+            await query.answer(toast_text(t(lang, "directory.docs.category_set", category=label)))
             if message is not None:
                 where = _library_where(context, space, lang)
                 rendered = render_doc_saved(space, doc, lang, where=where, new=True)
@@ -742,7 +742,7 @@ async def cb_document(
         await _refuse(update, context, exc)
         return
     text = t(lang, "directory.docs.deleted", name=doc.name)
-    await query.answer(_plain(text))
+    await query.answer(toast_text(text))
     if message is not None:
         await message.edit_text(text)
 

@@ -31,7 +31,16 @@ from bot.i18n import t, t_plain
 from bot.notices import Confirm, Notice, NoticeRefused
 from bot.people import tz_of
 from bot.render import RenderContext, Rendered
-from handlers.common import command_args, data_of, is_admin, py_span, reply_lang, user_lang
+from handlers.common import (
+    command_args,
+    data_of,
+    is_admin,
+    py_span,
+    refuse,
+    reply_lang,
+    toast_text,
+    user_lang,
+)
 from handlers.jobs import add_tick_step
 
 log = logging.getLogger(__name__)
@@ -42,18 +51,8 @@ _NUMBER_RE = re.compile(r"^\s*(?:#|No\.?|第)?\s*(\d{1,9})\s*号?\s*(.*)$", re.S
 
 
 # ----- helpers ----------------------------------------------------------------------------------
-def _plain(text: str) -> str:
-    """An HTML message as a toast/alert (plain text, at most 200 characters)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text))[:190]
-
-
 async def _refuse(update: Update, context: Ctx, exc: NoticeRefused) -> None:
-    lang = reply_lang(update, context)
-    text = t(lang, f"notices.{exc.key}", **exc.values)
-    if update.callback_query is not None:
-        await update.callback_query.answer(_plain(text), show_alert=True)
-    elif update.effective_message is not None:
-        await update.effective_message.reply_text(text)
+    await refuse(update, t(reply_lang(update, context), f"notices.{exc.key}", **exc.values))
 
 
 async def _may_manage(context: Ctx, notice: Notice, user_id: int) -> bool:
@@ -164,7 +163,7 @@ async def _confirm(update: Update, context: Ctx, number: int, version: int, lang
         Confirm.STALE: (t(lang, "notices.alert_stale"), True),
     }
     text, alert = answers[result]
-    await query.answer(_plain(text), show_alert=alert)
+    await query.answer(toast_text(text), show_alert=alert)
     message = query.message
     private = isinstance(message, Message) and message.chat.type == Chat.PRIVATE
     state = {
@@ -237,7 +236,7 @@ async def _cancel(update: Update, context: Ctx, number: int, _v: int, lang: Lang
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     await _do_cancel(update, context, number, user.id)
-    await query.answer(_plain(t(lang, "notices.toast_cancelled", number=number)))
+    await query.answer(toast_text(t(lang, "notices.toast_cancelled", number=number)))
 
 
 _BUTTONS: dict[str, Callable[[Update, Ctx, int, int, Lang], Awaitable[None]]] = {

@@ -47,8 +47,10 @@ from handlers.common import (
     data_of,
     is_admin,
     py_span,
+    refuse,
     reply_lang,
     task_number,
+    toast_text,
     user_lang,
 )
 
@@ -70,16 +72,7 @@ def _refusal(lang: Lang, exc: TaskRefused) -> str:
 
 async def _answer_refusal(update: Update, context: Ctx, exc: TaskRefused | ParseError) -> None:
     lang = reply_lang(update, context)
-    text = _refusal(lang, exc) if isinstance(exc, TaskRefused) else exc.message(lang)
-    if update.callback_query is not None:
-        await update.callback_query.answer(_strip_tags(text), show_alert=True)
-    elif update.effective_message is not None:
-        await update.effective_message.reply_text(text)
-
-
-def _strip_tags(text: str) -> str:
-    """An alert shows plain text (at most 200 characters)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text))[:190]
+    await refuse(update, _refusal(lang, exc) if isinstance(exc, TaskRefused) else exc.message(lang))
 
 
 async def _admin_for(context: Ctx, task: Task, user_id: int, action: Action) -> bool:
@@ -515,7 +508,7 @@ async def cb_task(update: Update, context: Ctx) -> None:
 
 
 async def _refuse(press: Press, exc: TaskRefused) -> None:
-    await press.query.answer(_strip_tags(_refusal(press.lang, exc)), show_alert=True)
+    await press.query.answer(toast_text(_refusal(press.lang, exc)), show_alert=True)
 
 
 async def _allowed(press: Press, action: Action) -> bool:
