@@ -2,61 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from bot.directory.exchange import read_csv, read_vcards
 from bot.sim.fake_api import FakeBotAPI, FakeChat, FakeUser
 from bot.sim.runner import BotRunner
-
-
-@dataclass
-class Office:
-    fake: FakeBotAPI
-    group: FakeChat
-    leader: FakeUser
-    zhang: FakeUser
-    wang: FakeUser
-    stranger: FakeUser
-
-
-async def _started(fake: FakeBotAPI, *users: FakeUser) -> None:
-    for u in users:
-        fake.send_message(u, fake.private_chat(u), "/start")
-        await fake.wait_for_message(u.id, contains="你好")
+from tests.e2e.office import Office, answer_of, buttons, make_office
 
 
 @pytest.fixture
 async def office(env: BotRunner) -> Office:
-    fake = env.fake
-    leader = fake.add_user(10, "李主任", username="lizhuren")
-    zhang = fake.add_user(11, "张三", username="zhangsan")
-    wang = fake.add_user(12, "王五", username="wangwu")
-    stranger = fake.add_user(13, "路人", username="luren")
-    group = fake.add_group(-100100, "办公室", members=[leader, zhang, wang], admins=[leader])
-    await _started(fake, leader, zhang, wang, stranger)
-    # Everyone says something in the group (chatter the bot does not answer), so the bot
-    # knows the members; the bot paces replies 1/s per chat, so tests spread over chats.
-    for u in (leader, zhang, wang):
-        fake.send_message(u, group, "大家好")
-    db = env.context().bot_data.db
-    await fake.wait_for(
-        lambda: (ws := db.get_workspace(group.id)) and {10, 11, 12} <= set(ws.members)
-    )
-    return Office(fake, group, leader, zhang, wang, stranger)
-
-
-def _buttons(msg) -> dict[str, str]:
-    rows = (msg.reply_markup or {}).get("inline_keyboard", [])
-    return {b["text"]: b.get("callback_data", "") for row in rows for b in row}
-
-
-async def _answer(fake: FakeBotAPI, qid: str) -> tuple[str, bool]:
-    answer = await fake.wait_for(
-        lambda: next((a for a in fake.callback_answers if a.query_id == qid), None)
-    )
-    return answer.text or "", answer.show_alert
+    return await make_office(env, stranger_in_group=False)
 
 
 def _order(text: str, *names: str) -> list[int]:
@@ -143,10 +99,10 @@ async def test_edit_and_delete_only_by_whoever_added_or_an_admin(office: Office)
 
     # Someone else may not delete or edit it.
     qid = fake.press_button(wang, group, added.message_id, "删 钱七")
-    text, alert = await _answer(fake, qid)
+    text, alert = await answer_of(fake, qid)
     assert alert and "只有添加人或管理员" in text
     qid = fake.press_button(wang, group, added.message_id, "改 钱七")
-    text, alert = await _answer(fake, qid)
+    text, alert = await answer_of(fake, qid)
     assert alert and "只有添加人或管理员" in text
 
     # Whoever added it edits it by replying to the prompt.
@@ -160,7 +116,7 @@ async def test_edit_and_delete_only_by_whoever_added_or_an_admin(office: Office)
 
     # An admin (a Telegram admin of the group) may delete it.
     qid = fake.press_button(leader, group, edited.message_id, "删 钱七")
-    text, alert = await _answer(fake, qid)
+    text, alert = await answer_of(fake, qid)
     assert not alert and "已删除" in text
     await _ask(fake, zhang, group, "/c 钱七", "没找到")
 
@@ -274,14 +230,14 @@ async def test_a_file_is_saved_found_and_sent_again(office: Office):
 
     # The category can be changed with buttons (by whoever saved it).
     qid = fake.press_button(wang, group, saved.message_id, "改分类")
-    text, alert = await _answer(fake, qid)
+    text, alert = await answer_of(fake, qid)
     assert alert and "只有添加人或管理员" in text
     fake.press_button(zhang, group, saved.message_id, "改分类")
     choice = await fake.wait_for(
-        lambda: (m := fake.message(group.id, saved.message_id)) and "汇报" in _buttons(m) and m
+        lambda: (m := fake.message(group.id, saved.message_id)) and "汇报" in buttons(m) and m
     )
     qid = fake.press_button(zhang, group, choice.message_id, "汇报")
-    text, _ = await _answer(fake, qid)
+    text, _ = await answer_of(fake, qid)
     assert "汇报" in text
     await fake.wait_for(
         lambda: (m := fake.message(group.id, saved.message_id)) and "分类：汇报" in m.text
@@ -377,6 +333,6 @@ async def test_outsiders_never_see_a_groups_directory_or_library(office: Office)
     # A forged button for the group's document is refused too.
     mine = await _ask(fake, stranger, private, "/contact add 自己人 13000000000", "已记入")
     qid = fake.press(stranger, (private.id, mine.message_id), "d:dg:g-100100:1", strict=False)
-    text, alert = await _answer(fake, qid)
+    text, alert = await answer_of(fake, qid)
     assert alert and "不在这个群" in text
     assert not [m for m in fake.bot_messages(private.id) if m.kind == "document"]

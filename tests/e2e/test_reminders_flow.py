@@ -4,15 +4,15 @@ moving a ManualClock (never sleeping for minutes)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.clock import ManualClock
-from bot.sim.fake_api import FakeBotAPI, FakeChat, FakeUser
+from bot.sim.fake_api import FakeBotAPI, FakeUser
 from bot.sim.runner import BotRunner
+from tests.e2e.office import Office, buttons, make_office, started
 
 SH = ZoneInfo("Asia/Shanghai")
 MON = datetime(2026, 11, 30, 10, 0, tzinfo=SH)  # the runner's start: a Monday, 10:00
@@ -24,33 +24,9 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=SH)
 
 
-@dataclass
-class Office:
-    fake: FakeBotAPI
-    group: FakeChat
-    leader: FakeUser
-    zhang: FakeUser
-    wang: FakeUser
-
-
-async def _started(fake: FakeBotAPI, *users: FakeUser) -> None:
-    for u in users:
-        fake.send_message(u, fake.private_chat(u), "/start")
-        await fake.wait_for_message(u.id, contains="你好")
-
-
 @pytest.fixture
 async def office(env: BotRunner) -> Office:
-    fake = env.fake
-    leader = fake.add_user(10, "李主任", username="lizhuren")
-    zhang = fake.add_user(11, "张三", username="zhangsan")
-    wang = fake.add_user(12, "王五", username="wangwu")
-    group = fake.add_group(-100100, "办公室", members=[leader, zhang, wang], admins=[leader])
-    await _started(fake, leader, zhang, wang)
-    for u in (zhang, wang):
-        fake.send_message(u, group, "/help")
-        await fake.wait_for_message(group.id, contains="用法")
-    return Office(fake, group, leader, zhang, wang)
+    return await make_office(env, stranger_in_group=False)
 
 
 def _texts(fake: FakeBotAPI, chat_id: int, since: int, contains: str) -> list[str]:
@@ -67,11 +43,6 @@ async def _next(fake: FakeBotAPI, chat_id: int, since: int, contains: str) -> st
     """Wait for the first matching message (not a digest) since the mark."""
     found = await fake.wait_for(lambda: _texts(fake, chat_id, since, contains))
     return found[0]
-
-
-def _buttons(msg) -> dict[str, str]:
-    rows = (msg.reply_markup or {}).get("inline_keyboard", [])
-    return {b["text"]: b.get("callback_data", "") for row in rows for b in row}
 
 
 async def _assign(office: Office, text: str, who: FakeUser | None = None) -> int:
@@ -107,7 +78,7 @@ async def test_reminded_before_and_at_due_then_nagged_and_the_assigner_told_once
     await env.set_time(at(30, 14, 0))
     before = await fake.wait_for_message(zhang.id, contains="还有 1 小时", after=mark)
     assert f"#{n}" in before.text and "报送材料" in before.text and "今天 15:00" in before.text
-    assert "完成" in " ".join(_buttons(before)) and "补发" not in before.text
+    assert "完成" in " ".join(buttons(before)) and "补发" not in before.text
 
     mark = fake.mark()
     await env.set_time(at(30, 15, 0))
@@ -118,7 +89,7 @@ async def test_reminded_before_and_at_due_then_nagged_and_the_assigner_told_once
     mark = fake.mark()
     await env.set_time(at(30, 17, 0))
     nag = await fake.wait_for_message(zhang.id, contains="已逾期", after=mark)
-    assert "2 小时" in nag.text and "推迟" in " ".join(_buttons(nag))
+    assert "2 小时" in nag.text and "推迟" in " ".join(buttons(nag))
     await env.set_time(at(30, 23, 0))
     await env.set_time(at(1, 8, 59))
     await _quiet(env)
@@ -132,7 +103,7 @@ async def test_reminded_before_and_at_due_then_nagged_and_the_assigner_told_once
     await _next(fake, leader.id, mark, f"你交办的 #{n}")
     esc = [m for m in fake.bot_messages(leader.id) if f"你交办的 #{n}" in m.text][-1]
     assert "张三" in esc.text and "已逾期" in esc.text
-    assert any("催办" in label for label in _buttons(esc))
+    assert any("催办" in label for label in buttons(esc))
     for hour in (16, 17):
         await env.set_time(at(1, hour, 0))
     await env.set_time(at(2, 14, 0))
@@ -143,7 +114,7 @@ async def test_reminded_before_and_at_due_then_nagged_and_the_assigner_told_once
 
     # Reported as impossible: the nagging stops.
     # The newest message with the task's buttons (a digest may have gone out around the nags).
-    card = next(m for m in reversed(fake.bot_messages(zhang.id)) if "🙅 办不了" in _buttons(m))
+    card = next(m for m in reversed(fake.bot_messages(zhang.id)) if "🙅 办不了" in buttons(m))
     fake.press_button(zhang, zhang.id, card.message_id, "办不了")
     prompt = await fake.wait_for_message(zhang.id, contains="办不了：请回复")
     fake.send_message(zhang, fake.private_chat(zhang), "材料缺页", reply_to=prompt.message_id)
@@ -185,7 +156,7 @@ async def test_an_unacknowledged_task_is_sent_again_once_then_the_assigner_is_to
     assert _texts(fake, wang.id, mark, "还没确认收到") == []
     await env.set_time(at(30, 10, 30))
     again = await fake.wait_for_message(wang.id, contains="还没确认收到", after=mark)
-    assert f"#{n}" in again.text and "收到" in " ".join(_buttons(again))
+    assert f"#{n}" in again.text and "收到" in " ".join(buttons(again))
     await env.set_time(at(30, 12, 0))
     told = await fake.wait_for_message(leader.id, contains="还没有确认收到", after=mark)
     assert "王五" in told.text and f"#{n}" in told.text
@@ -262,7 +233,7 @@ async def test_a_digest_is_skipped_on_a_public_holiday_and_sent_on_a_make_up_wor
     try:
         fake = env.fake
         zhang = fake.add_user(11, "张三", username="zhangsan")
-        await _started(fake, zhang)
+        await started(fake, zhang)
         fake.send_message(zhang, fake.private_chat(zhang), "/digest loud")
         await fake.wait_for_message(zhang.id, contains="已保存")
         mark = fake.mark()

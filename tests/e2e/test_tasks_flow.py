@@ -2,59 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 
-from bot.sim.fake_api import FakeBotAPI, FakeChat, FakeUser
 from bot.sim.runner import BotRunner
-
-
-@dataclass
-class Office:
-    fake: FakeBotAPI
-    group: FakeChat
-    leader: FakeUser
-    zhang: FakeUser
-    wang: FakeUser
-    stranger: FakeUser
-
-
-async def _started(fake: FakeBotAPI, *users: FakeUser) -> None:
-    for u in users:
-        fake.send_message(u, fake.private_chat(u), "/start")
-        await fake.wait_for_message(u.id, contains="你好")
+from tests.e2e.office import Office, answer_of, buttons, make_office
 
 
 @pytest.fixture
 async def office(env: BotRunner) -> Office:
-    fake = env.fake
-    leader = fake.add_user(10, "李主任", username="lizhuren")
-    zhang = fake.add_user(11, "张三", username="zhangsan")
-    wang = fake.add_user(12, "王五", username="wangwu")
-    stranger = fake.add_user(13, "路人", username="luren")
-    group = fake.add_group(
-        -100100, "办公室", members=[leader, zhang, wang, stranger], admins=[leader]
-    )
-    await _started(fake, leader, zhang, wang, stranger)
-    # Everyone speaks once in the group, so the bot knows the members.
-    for u in (zhang, wang):
-        fake.send_message(u, group, "/help")
-        await fake.wait_for_message(group.id, contains="用法")
-    return Office(fake, group, leader, zhang, wang, stranger)
-
-
-def _buttons(msg) -> dict[str, str]:
-    rows = (msg.reply_markup or {}).get("inline_keyboard", [])
-    return {b["text"]: b.get("callback_data", "") for row in rows for b in row}
-
-
-async def _alert(fake: FakeBotAPI, qid: str) -> tuple[str, bool]:
-    answer = await fake.wait_for(
-        lambda: next((a for a in fake.callback_answers if a.query_id == qid), None)
-    )
-    return answer.text or "", answer.show_alert
+    return await make_office(env, stranger_in_group=True)
 
 
 async def test_the_whole_loop_back_to_the_assigner(env: BotRunner, office: Office):
@@ -72,25 +30,25 @@ async def test_the_whole_loop_back_to_the_assigner(env: BotRunner, office: Offic
     assert "#1" in confirm.text and "会议通知发给各科室" in confirm.text
     assert "12月1日 周二 15:00" in confirm.text or "明天 15:00" in confirm.text
     assert "紧急" in confirm.text
-    assert {"↩️ 撤销", "🕒 改截止时间"} <= set(_buttons(confirm))
+    assert {"↩️ 撤销", "🕒 改截止时间"} <= set(buttons(confirm))
 
     # The assignee gets it privately with the five buttons.
     card = await fake.wait_for_message(zhang.id, contains="新任务")
-    labels = " ".join(_buttons(card))
+    labels = " ".join(buttons(card))
     for word in ("收到", "完成", "推迟", "转交", "办不了"):
         assert word in labels
     assert "李主任" in card.text
 
     # 收到 → the assigner's read receipt; the card now shows the state.
     qid = fake.press_button(zhang, zhang.id, card.message_id, "收到")
-    text, alert = await _alert(fake, qid)
+    text, alert = await answer_of(fake, qid)
     assert not alert and "#1" in text
     receipt = await fake.wait_for_message(leader.id, contains="已收到")
     assert "张三" in receipt.text and "#1" in receipt.text
     card = await fake.wait_for(
         lambda: (m := fake.message(zhang.id, card.message_id)) and "已收到" in m.text and m
     )
-    assert "收到" not in " ".join(_buttons(card))
+    assert "收到" not in " ".join(buttons(card))
 
     # A restart in the middle keeps every task and state.
     await env.restart()
@@ -107,12 +65,12 @@ async def test_the_whole_loop_back_to_the_assigner(env: BotRunner, office: Offic
     await fake.wait_for_message(zhang.id, contains="已把你对 #1 的反馈转告交办人")
     report = await fake.wait_for_message(leader.id, contains="反馈办不了")
     assert "财务科今天不在" in report.text
-    assert {"👉 交给别人", "🗑 取消任务", "↩️ 仍由原人办理"} <= set(_buttons(report))
+    assert {"👉 交给别人", "🗑 取消任务", "↩️ 仍由原人办理"} <= set(buttons(report))
 
     # Reassign: pick 王五 from the group's members.
     fake.press_button(leader, leader.id, report.message_id, "交给别人")
     picker = await fake.wait_for(
-        lambda: (m := fake.message(leader.id, report.message_id)) and "王五" in _buttons(m) and m
+        lambda: (m := fake.message(leader.id, report.message_id)) and "王五" in buttons(m) and m
     )
     fake.press_button(leader, leader.id, picker.message_id, "王五")
     handed = await fake.wait_for_message(wang.id, contains="交办人改派给你")
@@ -131,7 +89,7 @@ async def test_the_whole_loop_back_to_the_assigner(env: BotRunner, office: Offic
     final = await fake.wait_for(
         lambda: (m := fake.message(wang.id, handed.message_id)) and "已完成" in m.text and m
     )
-    assert not _buttons(final)
+    assert not buttons(final)
 
     # /my of 王五 is empty; the task was archived but is still known by number.
     fake.send_message(wang, fake.private_chat(wang), "/my")
@@ -157,7 +115,7 @@ async def test_private_text_is_a_task_for_yourself_and_my_orders_it(env: BotRunn
     # /next gives the top one with its buttons.
     fake.send_message(zhang, chat, "/next")
     nxt = await fake.wait_for_message(zhang.id, contains="下一件")
-    assert "报送材料" in nxt.text and "完成" in " ".join(_buttons(nxt))
+    assert "报送材料" in nxt.text and "完成" in " ".join(buttons(nxt))
     # /done #n with a note closes it; it leaves the queue.
     fake.send_message(zhang, chat, "/done #2 已报送")
     await fake.wait_for_message(zhang.id, contains="#2 报送材料 已完成")
@@ -183,11 +141,11 @@ async def test_permission_refusals(env: BotRunner, office: Office):
 
     # A stranger pressing undo in the group: refused with an alert, nothing changes.
     qid = fake.press_button(stranger, group.id, confirm.message_id, "撤销")
-    text, alert = await _alert(fake, qid)
+    text, alert = await answer_of(fake, qid)
     assert alert and "不是你的任务" in text
     # The assignee may not undo either.
     qid = fake.press_button(zhang, group.id, confirm.message_id, "撤销")
-    text, alert = await _alert(fake, qid)
+    text, alert = await answer_of(fake, qid)
     assert alert and "只有交办人" in text
     # A stranger asking by number learns nothing of the title.
     fake.send_message(stranger, fake.private_chat(stranger), "/done #1")
@@ -197,13 +155,13 @@ async def test_permission_refusals(env: BotRunner, office: Office):
     fake.send_message(zhang, fake.private_chat(zhang), "/done #999")
     await fake.wait_for_message(zhang.id, contains="没有找到任务 #999")
     qid = fake.press(zhang, (group.id, confirm.message_id), "t:done:notanumber", strict=False)
-    text, alert = await _alert(fake, qid)
+    text, alert = await answer_of(fake, qid)
     assert alert and "失效" in text
     fake.send_message(zhang, fake.private_chat(zhang), "/my")
     await fake.wait_for_message(zhang.id, contains="周五前交总结".replace("周五前", ""))
     # The group admin (the leader is admin here) and the assigner can undo within 10 minutes.
     qid = fake.press_button(leader, group.id, confirm.message_id, "撤销")
-    text, alert = await _alert(fake, qid)
+    text, alert = await answer_of(fake, qid)
     assert not alert and "已撤销" in text
     await fake.wait_for_message(zhang.id, contains="已被 李主任 取消")
 
@@ -214,7 +172,7 @@ async def test_undo_expires_after_ten_minutes(env: BotRunner, office: Office):
     confirm = await fake.wait_for_message(group.id, contains="已记下")
     env.clock.advance(timedelta(minutes=11))
     qid = fake.press_button(leader, group.id, confirm.message_id, "撤销")
-    text, alert = await _alert(fake, qid)
+    text, alert = await answer_of(fake, qid)
     assert alert and "10 分钟" in text
 
 
@@ -258,9 +216,9 @@ async def test_hand_over_and_ask_for_reassignment(env: BotRunner, office: Office
     card = await fake.wait_for_message(zhang.id, contains="新任务")
     fake.press_button(zhang, zhang.id, card.message_id, "转交")
     menu = await fake.wait_for(
-        lambda: (m := fake.message(zhang.id, card.message_id)) and "王五" in _buttons(m) and m
+        lambda: (m := fake.message(zhang.id, card.message_id)) and "王五" in buttons(m) and m
     )
-    assert "🙋 请示另安排" in _buttons(menu)
+    assert "🙋 请示另安排" in buttons(menu)
     fake.press_button(zhang, zhang.id, card.message_id, "王五")
     handed_card = await fake.wait_for_message(wang.id, contains="转交给你")
     assert "转交人：张三" in handed_card.text
@@ -271,11 +229,11 @@ async def test_hand_over_and_ask_for_reassignment(env: BotRunner, office: Office
     handed = fake.last_bot_message(wang.id)
     fake.press_button(wang, wang.id, handed.message_id, "转交")
     await fake.wait_for(
-        lambda: "🙋 请示另安排" in _buttons(fake.message(wang.id, handed.message_id))
+        lambda: "🙋 请示另安排" in buttons(fake.message(wang.id, handed.message_id))
     )
     fake.press_button(wang, wang.id, handed.message_id, "请示另安排")
     ask = await fake.wait_for_message(leader.id, contains="请示另安排")
-    assert "张三" in _buttons(ask)
+    assert "张三" in buttons(ask)
 
 
 async def test_assigned_shows_states_and_nudges(env: BotRunner, office: Office):
@@ -405,9 +363,9 @@ async def test_snooze_by_button_menu_and_by_command(env: BotRunner, office: Offi
     card = await fake.wait_for_message(zhang.id, contains="新任务")
     fake.press_button(zhang, zhang.id, card.message_id, "推迟")
     menu = await fake.wait_for(
-        lambda: (m := fake.message(zhang.id, card.message_id)) and "明天上午" in _buttons(m) and m
+        lambda: (m := fake.message(zhang.id, card.message_id)) and "明天上午" in buttons(m) and m
     )
-    assert {"1 小时后", "今天下午", "下周一", "✍️ 自定义时间", "« 返回"} <= set(_buttons(menu))
+    assert {"1 小时后", "今天下午", "下周一", "✍️ 自定义时间", "« 返回"} <= set(buttons(menu))
     fake.press_button(zhang, zhang.id, card.message_id, "明天上午")
     await fake.wait_for_message(leader.id, contains="截止时间改为")
     assert env.db is not None
@@ -450,7 +408,7 @@ async def test_my_pages_ten_at_a_time(env: BotRunner, office: Office):
         lambda: (m := fake.message(zhang.id, first.message_id)) and "第 2/2 页" in m.text and m
     )
     assert second.text.count("#") == 2
-    assert "上一页" in " ".join(_buttons(second))
+    assert "上一页" in " ".join(buttons(second))
 
 
 async def test_plain_group_messages_are_captured_only_when_clearly_an_assignment(
