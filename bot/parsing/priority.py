@@ -95,6 +95,9 @@ def _family() -> Family:
         zh="|".join(zh),
         en="|".join(branches),
         en_first={f"w{i}": w.split()[0] for i, w in enumerate(english)},
+        # Each word as written (its longest part, for "as soon as possible"), to skip the
+        # pass when the message has none of them.
+        needs=[max(w.split(), key=len) for w in words],
     )
 
 

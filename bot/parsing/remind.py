@@ -38,6 +38,7 @@ _REMINDS: Final = Family(
     en=_REMIND_EN,
     zh_needs=("提前", "前提醒"),
     en_needs=("before", "beforehand", "earlier", "advance", "ahead"),
+    needs=("提前", "前提醒", "before", "earlier", "advance", "ahead"),
     en_first={"en": "remind # half " + " ".join(EN_NUM_WORDS)},
 )
 

@@ -55,6 +55,13 @@ _REPEAT_EN: Final = (
 _REPEATS: Final = Family(
     zh_first="每隔工双天",
     zh_needs=("每", "隔", "天天", "双周"),
+    # every, each, weekdays / mondays… ("days"), biweekly, fortnightly, daily, weekly, monthly,
+    # yearly, annually, "last day of the month": each English phrase has one of these.
+    needs=(
+        *("每", "隔", "天天", "双周"),
+        *("every", "each", "days", "weekly", "fortnightly", "daily", "monthly", "yearly"),
+        *("annually", "last"),
+    ),
     zh=_REPEAT_ZH,
     en=_REPEAT_EN,
     en_first={

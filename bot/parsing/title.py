@@ -18,16 +18,22 @@ _FILLER_RE: Final = re.compile(
     r"|remind\s+(?:me|us)(?:\s+to)?|remind(?:\s+to)?|set\s+a\s+reminder\s+to|set\s+a\s+reminder"
     r"|don'?t\s+forget\s+to)(?![a-z0-9_]))"
 )
+# A literal every filler phrase contains: one quick search skips the pass for most messages.
+_FILLER_PROBE: Final = re.compile(
+    r"请|麻烦|帮忙|记得|提醒|叫我|帮我|一下|please|pls|plz|kindly|can|could|would|remind|set|don"
+)
 _PUNCT: Final = r"\s,.;:!?，。；：！？、~～\-—…·|/\\"
 _RUN_RE: Final = re.compile(rf"[{_PUNCT}]{{2,}}")
 _EMPTY_BRACKETS_RE: Final = re.compile(r"\(\s*\)|（\s*）|\[\s*\]|【\s*】|“\s*”|\"\s*\"")
 _EDGE_CHARS: Final = " \t\n\r\f\v\u3000\u00a0\x00,.;:!?，。；：！？、~～-—…·|/\\"
-_BRACKET_OPENERS: Final = '(（[【"“'
+_BRACKET_OPENERS: Final = frozenset('(（[【"“')
 _LEAD_TO_RE: Final = re.compile(r"^(?:(?:to|and)\s+|的(?!确))", re.IGNORECASE)
 
 
 def take_filler(scan: Scan) -> None:
     """Cut the polite and reminder filler (请 麻烦 帮我 提醒我, please, remind me to …)."""
+    if _FILLER_PROBE.search(scan.work) is None:
+        return
     for m in _FILLER_RE.finditer(scan.work):
         scan.cut(m.start(), m.end())
 
@@ -60,7 +66,7 @@ def build_title(scan: Scan) -> str:
     title = "".join(pieces)
     if not scan.cuts:
         return _tidy_edges(title)
-    if any(ch in title for ch in _BRACKET_OPENERS):
+    if not _BRACKET_OPENERS.isdisjoint(title):
         title = _EMPTY_BRACKETS_RE.sub("", title)
     return _tidy_edges(_RUN_RE.sub(_collapse, title))
 

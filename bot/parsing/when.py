@@ -241,9 +241,13 @@ _RIGHT_EXT: Final = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DateSpec:
-    """A date phrase, before it is placed against today."""
+    """A date phrase, before it is placed against today.
+
+    Treated as immutable, but not `frozen`: a frozen dataclass sets each field through
+    object.__setattr__, which made building one (once per dated message) cost 1 µs.
+    """
 
     kind: str
     a: int = 0
@@ -348,6 +352,11 @@ def _unit_result(n: float, unit: str, text: str) -> DateSpec | timedelta | None:
     return DateSpec("in_days", whole, text=text)
 
 
+_YEAR_OFFSET: Final = {"今年": 0, "明年": 1, "后年": 2}
+_REL_DAYS: Final = {"大": 3, "后": 2, "明": 1}
+_REL_PART: Final = {"早": "morning", "晚": "evening", "夜": "evening"}
+
+
 def _date_token(scan: Scan, m: re.Match[str]) -> DateSpec | timedelta | None:
     """One date-pass match → a date, a duration, or None (not a date after all)."""
     g = m.group
@@ -383,7 +392,7 @@ def _date_token(scan: Scan, m: re.Match[str]) -> DateSpec | timedelta | None:
             raise _bad(scan, m)
         if not _valid_md(mo, d):
             raise _bad(scan, m)
-        offset = {"今年": 0, "明年": 1, "后年": 2}.get(g("zh_yr") or "", 0)
+        offset = _YEAR_OFFSET.get(g("zh_yr") or "", 0)
         return DateSpec("md", mo, d, offset, text=text)
     if name == "zh_nmd":
         d = to_int(g("zh_nmd_d"))
@@ -408,8 +417,8 @@ def _date_token(scan: Scan, m: re.Match[str]) -> DateSpec | timedelta | None:
         return DateSpec("next_workday", text=text)
     if name == "zh_rel":
         word = g("zh_rel")
-        days = {"大": 3, "后": 2, "明": 1}.get(word[0], 0)
-        part = {"早": "morning", "晚": "evening", "夜": "evening"}.get(word[1])
+        days = _REL_DAYS.get(word[0], 0)
+        part = _REL_PART.get(word[1])
         return DateSpec("rel", days, text=text, part=part)
     if name == "zh_dom":
         d = to_int(g("zh_dom_d"))
@@ -629,21 +638,31 @@ def _pod_hour(hour: int, pod: str | None, ap: str | None, fixed: bool) -> int:
     return hour + 12 if 1 <= hour <= 7 else hour
 
 
+# Times of day are immutable: built once, not per message.
+_T9: Final = time(9)
+_T12: Final = time(12)
+_T14: Final = time(14)
+_T19: Final = time(19)
+_T21: Final = time(21)
+_REMINDER: Final = Kind.REMINDER  # an enum member lookup is not free either
+
+
 def _time_of_day(found: Found, settings: Settings, kind: Kind, dated: bool) -> time | None:
-    reminder = kind == Kind.REMINDER
+    reminder = kind == _REMINDER
     if found.hour is not None:
         hour = _pod_hour(found.hour, found.pod, found.ap, found.fixed)
         if hour > 23:
             hour -= 12
         return time(hour, found.minute)
-    if found.pod == "morning":
-        return time(9) if reminder else time(12)
-    if found.pod == "noon":
-        return time(12)
-    if found.pod == "afternoon":
-        return time(14) if reminder else settings.workday_end
-    if found.pod == "evening":
-        return time(19) if reminder else time(21)
+    pod = found.pod
+    if pod == "morning":
+        return _T9 if reminder else _T12
+    if pod == "noon":
+        return _T12
+    if pod == "afternoon":
+        return _T14 if reminder else settings.workday_end
+    if pod == "evening":
+        return _T19 if reminder else _T21
     if found.edge == "end":
         return settings.workday_end
     if found.edge == "start":
@@ -683,11 +702,11 @@ def _md_from(year: int, month: int, day: int) -> date:
 def _place(spec: DateSpec, today: date, cal: WorkCalendar) -> tuple[date, str | None]:
     """The date a phrase names, and how it rolls forward if its moment has passed."""
     k = spec.kind
-    monday = today - timedelta(days=today.weekday())
     if k == "rel":
         return today + timedelta(days=spec.a), "day"
     if k == "wd":
         return today + timedelta(days=(spec.a - today.weekday()) % 7), "week"
+    monday = today - timedelta(days=today.weekday())
     if k == "this_wd":
         return monday + timedelta(days=spec.a), "week"
     if k == "next_wd":
