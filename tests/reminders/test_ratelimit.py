@@ -30,8 +30,11 @@ async def test_a_pace_never_grants_more_than_its_limit_in_any_window():
         stamps.append(time.monotonic())
 
     await asyncio.gather(*(one() for _ in range(30)))
-    assert _most_in_window(stamps, 0.1) <= 5
-    assert stamps[-1] - stamps[0] < 0.8  # and it keeps up its rate: 30 at 50/s ≈ 0.6 s
+    # Stamps are taken just after each grant is recorded, so two of them can be a few
+    # microseconds closer than the grants were: measure the window 1 ms short of the period.
+    assert _most_in_window(stamps, 0.1 - 0.001) <= 5
+    # And it keeps up its rate: 30 at 50/s take ≈ 0.6 s; one grant per period would take 3 s.
+    assert stamps[-1] - stamps[0] < 2.0
 
 
 async def test_one_chat_gets_one_message_per_period_and_others_are_not_held_up():
