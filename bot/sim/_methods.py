@@ -244,37 +244,21 @@ class BotApiMethods(FakeState):
         return copy.deepcopy(msg.data)
 
     def _api_editMessageText(self, params: JSONDict) -> Any:
-        msg = self._editable(params)
-        if msg.kind != "text":
-            raise bad_request("there is no text in the message to edit")
-        raw = params.get("text")
-        plain, entities = self._format(
-            raw, params.get("parse_mode"), params.get("entities"), caption=False
-        )
-        markup = self._validate_markup(params.get("reply_markup"))
-        if (
-            plain == msg.text
-            and entities == msg.entities
-            and normalized_inline(markup) == normalized_inline(msg.reply_markup)
-        ):
-            raise bad_request(NOT_MODIFIED)
-        return self._apply_edit(
-            msg,
-            params,
-            plain=plain,
-            entities=entities,
-            html="" if raw is None else str(raw),
-            markup=markup,
-            text_field="text",
-        )
+        return self._edit_words(params, "text")
 
     def _api_editMessageCaption(self, params: JSONDict) -> Any:
+        return self._edit_words(params, "caption")
+
+    def _edit_words(self, params: JSONDict, field: str) -> Any:
+        """editMessageText / editMessageCaption: the same checks on a text or a media message."""
+        caption = field == "caption"
         msg = self._editable(params)
-        if msg.kind == "text":
-            raise bad_request("there is no caption in the message to edit")
-        raw = params.get("caption")
+        if (msg.kind == "text") == caption:
+            raise bad_request(f"there is no {field} in the message to edit")
+        raw = params.get(field)
+        entities_key = "caption_entities" if caption else "entities"
         plain, entities = self._format(
-            raw, params.get("parse_mode"), params.get("caption_entities"), caption=True
+            raw, params.get("parse_mode"), params.get(entities_key), caption=caption
         )
         markup = self._validate_markup(params.get("reply_markup"))
         if (
@@ -290,7 +274,7 @@ class BotApiMethods(FakeState):
             entities=entities,
             html="" if raw is None else str(raw),
             markup=markup,
-            text_field="caption",
+            text_field=field,
         )
 
     def _api_editMessageReplyMarkup(self, params: JSONDict) -> Any:
