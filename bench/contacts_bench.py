@@ -21,11 +21,11 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.clock import ManualClock  # noqa: E402
-from bot.config import Settings  # noqa: E402
+from bot.core.clock import ManualClock  # noqa: E402
+from bot.core.config import Settings  # noqa: E402
 from bot.directory.contacts import ParsedContact  # noqa: E402
 from bot.directory.search import pinyin_variants  # noqa: E402
-from bot.services.directory import DirectoryService  # noqa: E402
+from bot.directory.service import DirectoryService  # noqa: E402
 from storage import Database  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤单"

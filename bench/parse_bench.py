@@ -16,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.config import Settings  # noqa: E402
+from bot.core.config import Settings  # noqa: E402
+from bot.core.workdays import WorkCalendar  # noqa: E402
 from bot.parsing import ParseError, parse_assignment  # noqa: E402
-from bot.workdays import WorkCalendar  # noqa: E402
 
 
 def main(rounds: int = 30) -> None:

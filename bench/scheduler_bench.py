@@ -28,13 +28,14 @@ from zoneinfo import ZoneInfo
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.models import Assignee, Kind, Person, Priority, Status, Task, TaskEvent
-from bot.render import RenderContext, render
-from bot.services.scheduler import Scheduler
-from bot.services.tasks import TaskService
-from bot.workdays import WorkCalendar
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from bot.core.render import RenderContext, render
+from bot.core.workdays import WorkCalendar
+from bot.people.models import Person
+from bot.reminders.service import Scheduler
+from bot.tasks.models import Assignee, Kind, Priority, Status, Task, TaskEvent
+from bot.tasks.service import TaskService
 from storage import Database
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -173,8 +174,8 @@ def bench_digests(count: int) -> None:
 async def _burst(count: int) -> None:
     from telegram.ext import ExtBot
 
-    from bot.delivery import Delivery
-    from bot.ratelimit import OfficeRateLimiter
+    from bot.core.delivery import Delivery
+    from bot.core.ratelimit import OfficeRateLimiter
     from bot.sim.fake_api import FakeBotAPI
 
     print(f"== burst: {count} reminders due in the same minute ==")

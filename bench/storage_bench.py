@@ -24,8 +24,10 @@ if __package__ in (None, ""):
 
 import orjson
 
-from bot.clock import ManualClock
-from bot.models import Assignee, OutboxEntry, Person, Priority, Status, Task, TaskEvent
+from bot.core.clock import ManualClock
+from bot.core.models import OutboxEntry
+from bot.people.models import Person
+from bot.tasks.models import Assignee, Priority, Status, Task, TaskEvent
 from storage import (
     Database,
     mapping,

@@ -14,16 +14,16 @@ from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, ContextTypes, Defaults
 
-from bot.clock import Clock, SystemClock
-from bot.commands import menu
-from bot.config import Lang, Settings
 from bot.context import BotData
-from bot.delivery import Delivery
-from bot.services.directory import DirectoryService
-from bot.services.notices import NoticeService
-from bot.services.scheduler import Scheduler
-from bot.services.tasks import TaskService
-from bot.workdays import WorkCalendar
+from bot.core.clock import Clock, SystemClock
+from bot.core.commands import menu
+from bot.core.config import Lang, Settings
+from bot.core.delivery import Delivery
+from bot.core.workdays import WorkCalendar
+from bot.directory.service import DirectoryService
+from bot.notices.service import NoticeService
+from bot.reminders.service import Scheduler
+from bot.tasks.service import TaskService
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def build_application(
     `rate_limiter` defaults to Telegram's limits (bot/ratelimit.py); the offline simulator and
     most end-to-end tests pass one without per-chat pacing, since their clock is not real.
     """
-    from bot.ratelimit import OfficeRateLimiter
+    from bot.core.ratelimit import OfficeRateLimiter
 
     token = settings.require_token()
     builder = (

@@ -11,19 +11,19 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.config import SettingsError
+from bot.core.config import SettingsError
 
 
 def _lang_for_errors() -> str:
     import os
 
-    from bot.i18n import normalize_lang
+    from bot.core.i18n import normalize_lang
 
     return normalize_lang(os.environ.get("OFFICEBOT_LANG"))
 
 
 def _fail(key: str, **values: object) -> int:
-    from bot.i18n import t_plain
+    from bot.core.i18n import t_plain
 
     lang = _lang_for_errors()
     print(t_plain(lang, key, **values), file=sys.stderr)  # type: ignore[arg-type]
@@ -35,7 +35,7 @@ def cmd_run(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="officebot run", description="Run the Telegram bot.")
     parser.parse_args(argv)
 
-    from bot.config import load_settings
+    from bot.core.config import load_settings
 
     try:
         settings = load_settings()
@@ -47,7 +47,7 @@ def cmd_run(argv: Sequence[str]) -> int:
     from storage import CorruptDataFile, Database, DataDirLocked
 
     configure_logging()
-    from bot.clock import SystemClock
+    from bot.core.clock import SystemClock
 
     db = Database(settings.data_dir, clock=SystemClock(settings.tz))
     try:

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from telegram.ext import CallbackContext, ExtBot
 
 if TYPE_CHECKING:
-    from bot.clock import Clock
-    from bot.config import Settings
-    from bot.delivery import Delivery
-    from bot.services.directory import DirectoryService
-    from bot.services.notices import NoticeService
-    from bot.services.scheduler import Scheduler
-    from bot.services.tasks import TaskService
-    from bot.workdays import WorkCalendar
+    from bot.core.clock import Clock
+    from bot.core.config import Settings
+    from bot.core.delivery import Delivery
+    from bot.core.workdays import WorkCalendar
+    from bot.directory.service import DirectoryService
+    from bot.notices.service import NoticeService
+    from bot.reminders.service import Scheduler
+    from bot.tasks.service import TaskService
     from storage import Database
 
 

@@ -10,10 +10,10 @@ from telegram import Chat, Message, MessageEntity, Update, User
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
-from bot.config import Lang
 from bot.context import BotData, Ctx
-from bot.i18n import t
-from bot.people import group_lang, lang_of
+from bot.core.config import Lang
+from bot.core.i18n import t
+from bot.people.rules import group_lang, lang_of
 
 log = logging.getLogger(__name__)
 TASK_NUMBER_RE = re.compile(r"#\s*(\d{1,9})\b")
@@ -32,7 +32,7 @@ def reply_lang(update: Update, context: Ctx) -> Lang:
         return group_lang(data.db.get_workspace(chat.id), data.settings)
     person = data.db.get_person(user.id) if user else None
     if person is None and user is not None:
-        from bot.i18n import normalize_lang
+        from bot.core.i18n import normalize_lang
 
         return normalize_lang(user.language_code, data.settings.lang)
     return lang_of(person, data.settings)
@@ -42,7 +42,7 @@ def user_lang(user: User, context: Ctx) -> Lang:
     data = data_of(context)
     person = data.db.get_person(user.id)
     if person is None:
-        from bot.i18n import normalize_lang
+        from bot.core.i18n import normalize_lang
 
         return normalize_lang(user.language_code, data.settings.lang)
     return lang_of(person, data.settings)

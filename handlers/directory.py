@@ -31,16 +31,26 @@ from telegram.ext import (
     filters,
 )
 
-from bot.config import Lang
 from bot.context import Ctx
-from bot.delivery import keyboard
+from bot.core.config import Lang
+from bot.core.delivery import keyboard
+from bot.core.i18n import t
+from bot.core.render import Rendered
 from bot.directory.contacts import ContactParseError, ParsedContact, parse_contact_text
 from bot.directory.exchange import read_csv, read_vcards, write_csv, write_vcards
 from bot.directory.library import parse_tags
 from bot.directory.models import Category, DocKind
 from bot.directory.phones import normalize_phone
+from bot.directory.service import (
+    DirectoryRefused,
+    Found,
+    MemberRef,
+    chat_of_space,
+    group_space,
+    private_space,
+)
 from bot.directory.templates import TEMPLATE_NAME_RE, fill_template
-from bot.directoryviews import (
+from bot.directory.views import (
     CATEGORIES,
     category_label,
     contact_plain,
@@ -57,18 +67,8 @@ from bot.directoryviews import (
     render_template_list,
     template_usage,
 )
-from bot.i18n import t
 from bot.parsing import ParseError, parse_when
-from bot.people import tz_of
-from bot.render import Rendered
-from bot.services.directory import (
-    DirectoryRefused,
-    Found,
-    MemberRef,
-    chat_of_space,
-    group_space,
-    private_space,
-)
+from bot.people.rules import tz_of
 from handlers.common import (
     command_args,
     data_of,

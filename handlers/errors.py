@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from telegram import Update
 
 from bot.context import Ctx
-from bot.i18n import t
+from bot.core.i18n import t
 from handlers.common import reply_lang
 
 log = logging.getLogger(__name__)

@@ -23,14 +23,14 @@ from telegram.ext import (
     filters,
 )
 
-import bot.noticeviews as views
-from bot.config import LANGS, Lang
 from bot.context import BotData, Ctx
-from bot.delivery import keyboard
-from bot.i18n import t, t_plain
-from bot.notices import Confirm, Notice, NoticeRefused
-from bot.people import tz_of
-from bot.render import RenderContext, Rendered
+from bot.core.config import LANGS, Lang
+from bot.core.delivery import keyboard
+from bot.core.i18n import t, t_plain
+from bot.core.render import RenderContext, Rendered
+from bot.notices import views
+from bot.notices.rules import Confirm, Notice, NoticeRefused
+from bot.people.rules import tz_of
 from handlers.common import (
     command_args,
     data_of,
@@ -192,7 +192,7 @@ async def _ask_change(update: Update, context: Ctx, number: int, _v: int, lang: 
     assert query is not None and user is not None
     data = data_of(context)
     notice = data.notices.get(number)
-    from bot.notices import may_manage
+    from bot.notices.rules import may_manage
 
     may_manage(notice, user.id, is_admin=await _may_manage(context, notice, user.id))
     await query.answer()
@@ -209,7 +209,7 @@ async def _ask_cancel(update: Update, context: Ctx, number: int, _v: int, lang: 
     assert query is not None and user is not None
     data = data_of(context)
     notice = data.notices.get(number)
-    from bot.notices import may_manage
+    from bot.notices.rules import may_manage
 
     may_manage(notice, user.id, is_admin=await _may_manage(context, notice, user.id))
     await query.answer()

@@ -14,11 +14,12 @@ from typing import Any
 from telegram import Chat, Update
 from telegram.ext import Application, CommandHandler
 
-import bot.reminderviews  # noqa: F401  (registers the templates)
+import bot.reminders.views  # noqa: F401  (registers the templates)
 from bot.context import Ctx
-from bot.digest import digest_clock, parse_clock
-from bot.i18n import t
-from bot.models import OutboxEntry, Person
+from bot.core.i18n import t
+from bot.core.models import OutboxEntry
+from bot.people.models import Person
+from bot.reminders.digest import digest_clock, parse_clock
 from handlers.common import command_args, data_of, reply_lang
 from handlers.jobs import add_tick_step
 

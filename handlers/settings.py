@@ -18,15 +18,16 @@ from telegram import Chat, ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.config import LANGS, Lang
 from bot.context import Ctx
-from bot.delivery import keyboard
-from bot.digest import digest_clock, parse_clock
-from bot.fmt import format_when
-from bot.i18n import normalize_lang, t, t_plain
-from bot.models import Button, Person, Workspace
-from bot.people import group_lang, lang_of, tz_of
-from bot.render import Rendered
+from bot.core.config import LANGS, Lang
+from bot.core.delivery import keyboard
+from bot.core.fmt import format_when
+from bot.core.i18n import normalize_lang, t, t_plain
+from bot.core.models import Button
+from bot.core.render import Rendered
+from bot.people.models import Person, Workspace
+from bot.people.rules import group_lang, lang_of, tz_of
+from bot.reminders.digest import digest_clock, parse_clock
 from handlers.common import command_args, data_of, is_admin, reply_lang
 
 log = logging.getLogger(__name__)

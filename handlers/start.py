@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Chat, Update
 
 from bot.context import Ctx
-from bot.i18n import t
+from bot.core.i18n import t
 from handlers.common import data_of, reply_lang
 
 

@@ -30,18 +30,19 @@ from telegram import (
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import tasks as rules
-from bot.config import LANGS, Lang
 from bot.context import Ctx
-from bot.delivery import keyboard
-from bot.fmt import format_when
-from bot.i18n import t, t_plain
-from bot.models import Button, Kind, Task
+from bot.core.config import LANGS, Lang
+from bot.core.delivery import keyboard
+from bot.core.fmt import format_when
+from bot.core.i18n import t, t_plain
+from bot.core.models import Button
+from bot.core.render import RenderContext, Rendered
 from bot.parsing import ParseError, parse_when
-from bot.people import mention, tz_of
-from bot.render import RenderContext, Rendered
-from bot.tasks import Action, TaskRefused
-from bot.taskviews import PAGE_SIZE, card_with_state, picker_rows, queue_line
+from bot.people.rules import mention, tz_of
+from bot.tasks import rules
+from bot.tasks.models import Kind, Task
+from bot.tasks.rules import Action, TaskRefused
+from bot.tasks.views import PAGE_SIZE, card_with_state, picker_rows, queue_line
 from handlers.common import (
     command_args,
     data_of,

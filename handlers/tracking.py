@@ -14,7 +14,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Ctx
-from bot.models import Person, Workspace
+from bot.people.models import Person, Workspace
 from handlers.common import data_of
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import orjson
 
-from bot.models import Task
+from bot.tasks.models import Task
 from storage import mapping
 from storage.engine import append_durable, dumps, fsync_dir
 from storage.errors import CorruptDataFile, MappingError

@@ -27,8 +27,10 @@ from typing import Any
 
 from tinydb.table import Table
 
-from bot.clock import Clock, SystemClock
-from bot.models import OutboxEntry, Person, Task, Workspace
+from bot.core.clock import Clock, SystemClock
+from bot.core.models import OutboxEntry
+from bot.people.models import Person, Workspace
+from bot.tasks.models import Task
 from storage import mapping
 from storage.archive import Archive, PreparedLine
 from storage.engine import (

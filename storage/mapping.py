@@ -16,18 +16,9 @@ from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.models import (
-    Assignee,
-    Button,
-    Kind,
-    OutboxEntry,
-    Person,
-    Priority,
-    Status,
-    Task,
-    TaskEvent,
-    Workspace,
-)
+from bot.core.models import Button, OutboxEntry
+from bot.people.models import Person, Workspace
+from bot.tasks.models import Assignee, Kind, Priority, Status, Task, TaskEvent
 from storage.errors import MappingError
 
 Doc = dict[str, Any]

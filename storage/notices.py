@@ -11,7 +11,7 @@ from typing import Any
 
 from tinydb.table import Document as TinyDoc
 
-from bot.notices import Kind, Notice, NoticeStatus, Outgoing, Recipient
+from bot.notices.rules import Kind, Notice, NoticeStatus, Outgoing, Recipient
 from storage.database import Database, Transaction
 from storage.errors import MappingError
 from storage.mapping import dt_from_str, dt_to_str

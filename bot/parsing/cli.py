@@ -16,12 +16,12 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.clock import SystemClock
-from bot.config import Lang, Settings, SettingsError, load_settings
-from bot.i18n import normalize_lang, t_plain
+from bot.core.clock import SystemClock
+from bot.core.config import Lang, Settings, SettingsError, load_settings
+from bot.core.i18n import normalize_lang, t_plain
+from bot.core.workdays import WorkCalendar
 from bot.parsing.core import parse_assignment
 from bot.parsing.errors import ParseError
-from bot.workdays import WorkCalendar
 
 
 def _parser() -> argparse.ArgumentParser:

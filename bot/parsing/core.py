@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from bot.config import Settings
-from bot.models import Kind, Priority
+from bot.core.config import Settings
+from bot.core.workdays import WorkCalendar
 from bot.parsing.errors import ParseError
 from bot.parsing.people import take_people
 from bot.parsing.priority import take_priority
@@ -18,7 +18,7 @@ from bot.parsing.repeat import take_repeat
 from bot.parsing.scan import Scan
 from bot.parsing.title import build_title, take_filler
 from bot.parsing.when import Found, RuleMatcher, resolve, take_when
-from bot.workdays import WorkCalendar
+from bot.tasks.models import Kind, Priority
 
 MAX_LENGTH: Final = 2000
 

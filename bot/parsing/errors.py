@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import normalize_lang, t
+from bot.core.i18n import normalize_lang, t
 
 
 class ParseError(ValueError):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from bot.models import PRIORITY_RANK, Priority
 from bot.parsing.scan import Family, Scan
+from bot.tasks.models import PRIORITY_RANK, Priority
 
 PRIORITY_WORDS: Final[dict[Priority, tuple[str, ...]]] = {
     Priority.URGENT: (

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final
 
-from bot.config import Settings
-from bot.models import Kind
+from bot.core.config import Settings
+from bot.core.workdays import WorkCalendar
 from bot.parsing.errors import ParseError
 from bot.parsing.numbers import EN_NUM, EN_NUM_WORDS, NUM, SMALL, to_int
 from bot.parsing.scan import Family, Scan
-from bot.workdays import WorkCalendar
+from bot.tasks.models import Kind
 
 _E: Final = r"(?![a-z0-9_])"  # ASCII word end
 

@@ -23,8 +23,8 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.config import LANGS, Lang
-from bot.i18n import normalize_lang, t_plain
+from bot.core.config import LANGS, Lang
+from bot.core.i18n import normalize_lang, t_plain
 
 if TYPE_CHECKING:
     from bot.sim.terminal import Simulator

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from telegram.ext import CallbackContext
 
 from bot.app import OfficeApp, build_application
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
 from bot.sim.fake_api import FakeBotAPI
 from storage import Database
 
@@ -71,7 +71,7 @@ class BotRunner:
             self.fake.start()
         self.db = Database(self.data_dir, clock=self.clock)
         self.db.open()
-        from bot.ratelimit import OfficeRateLimiter
+        from bot.core.ratelimit import OfficeRateLimiter
 
         limiter = None if self.paced else OfficeRateLimiter(chat_period=0.0, group_period=0.0)
         app = build_application(

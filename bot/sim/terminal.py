@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from bot.config import Lang
-from bot.fmt import format_when
-from bot.i18n import t_plain
+from bot.core.config import Lang
+from bot.core.fmt import format_when
+from bot.core.i18n import t_plain
 from bot.sim.fake_api import BotMessage, FakeBotAPI, FakeChat, FakeUser
 from bot.sim.runner import BotRunner
 

@@ -6,12 +6,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
 from bot.directory.contacts import ParsedContact
 from bot.directory.models import Category, DocKind, RosterMember
-from bot.models import Person, Workspace
-from bot.services.directory import DirectoryRefused, DirectoryService, MemberRef
+from bot.directory.service import DirectoryRefused, DirectoryService, MemberRef
+from bot.people.models import Person, Workspace
 from storage import Database
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -185,9 +185,9 @@ def test_every_refusal_has_a_message_in_both_languages():
     import re
     from pathlib import Path
 
-    from bot.i18n import has
+    from bot.core.i18n import has
 
-    source = Path(__file__).resolve().parents[2] / "bot/services/directory.py"
+    source = Path(__file__).resolve().parents[2] / "bot/directory/service.py"
     keys = set(re.findall(r'DirectoryRefused\("([a-z_.]+)"', source.read_text(encoding="utf-8")))
     assert keys
     for key in keys:

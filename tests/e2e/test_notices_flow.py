@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.directory.models import Contact, Roster, RosterEntry
-from bot.models import Person, Workspace
+from bot.people.models import Person, Workspace
 from bot.sim.fake_api import FakeBotAPI, FakeChat, FakeUser
 from bot.sim.runner import BotRunner
 

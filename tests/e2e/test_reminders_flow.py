@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.sim.fake_api import FakeBotAPI, FakeUser
 from bot.sim.runner import BotRunner
 from tests.e2e.office import Office, buttons, make_office, started

@@ -161,7 +161,7 @@ def test_a_corrupt_data_file_is_never_overwritten_and_named(fake: FakeBotAPI, tm
 
     with Database(data) as db:
         db.put_person(
-            __import__("bot.models", fromlist=["Person"]).Person(user_id=1, first_name="A")
+            __import__("bot.people.models", fromlist=["Person"]).Person(user_id=1, first_name="A")
         )
     people = data / "people.json"
     assert people.exists()

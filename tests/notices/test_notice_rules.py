@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import notices as rules
-from bot.notices import (
+from bot.core.workdays import WorkCalendar
+from bot.notices import rules
+from bot.notices.rules import (
     Confirm,
     Due,
     Kind,
@@ -20,7 +21,6 @@ from bot.notices import (
     Recipient,
     Target,
 )
-from bot.workdays import WorkCalendar
 
 TZ = ZoneInfo("Asia/Shanghai")
 MON_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # a Monday

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import notices as rules
-from bot.notices import Kind, Notice, NoticeStatus, Outgoing, Recipient
-from bot.workdays import WorkCalendar
+from bot.core.workdays import WorkCalendar
+from bot.notices import rules
+from bot.notices.rules import Kind, Notice, NoticeStatus, Outgoing, Recipient
 from storage import Database
 from storage.notices import NoticeStore, notice_from_dict, notice_to_dict
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import bot.noticeviews  # noqa: F401  (registers the templates)
-from bot.render import RenderContext, render
+import bot.notices.views  # noqa: F401  (registers the templates)
+from bot.core.render import RenderContext, render
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Settings
-from bot.i18n import catalog
-from bot.models import Kind, Priority
+from bot.core.config import Settings
+from bot.core.i18n import catalog
 from bot.parsing import MAX_LENGTH, ParsedMessage, ParseError, parse_assignment, parse_when
+from bot.tasks.models import Kind, Priority
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SETTINGS = Settings()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.parsing import ParseError, parse_assignment
 
 CORPUS_PATH = Path(__file__).with_name("corpus.jsonl")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.parsing import ParsedMessage, ParseError, parse_assignment
 
 SETTINGS = Settings()

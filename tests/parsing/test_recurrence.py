@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Settings
+from bot.core.config import Settings
+from bot.core.recurrence import describe_recurrence, is_workday_rule, next_occurrence
+from bot.core.workdays import WorkCalendar
 from bot.parsing import parse_assignment
-from bot.recurrence import describe_recurrence, is_workday_rule, next_occurrence
-from bot.workdays import WorkCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Settings
-from bot.workdays import CN_LAST_YEAR, WorkCalendar
+from bot.core.config import Settings
+from bot.core.workdays import CN_LAST_YEAR, WorkCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

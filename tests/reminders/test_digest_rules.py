@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import digest as rules
-from bot import tasks as task_rules
-from bot.models import Assignee, Kind, Priority, Status, Task, TaskEvent
-from bot.workdays import WorkCalendar
+from bot.core.workdays import WorkCalendar
+from bot.reminders import digest as rules
+from bot.tasks import rules as task_rules
+from bot.tasks.models import Assignee, Kind, Priority, Status, Task, TaskEvent
 
 SH = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import reminders as rules
-from bot import tasks as task_rules
-from bot.models import Assignee, Kind, Priority, Status, Task, TaskEvent
-from bot.reminders import Step
-from bot.workdays import WorkCalendar
+from bot.core.workdays import WorkCalendar
+from bot.reminders import rules
+from bot.reminders.rules import Step
+from bot.tasks import rules as task_rules
+from bot.tasks.models import Assignee, Kind, Priority, Status, Task, TaskEvent
 
 SH = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.models import Assignee, Kind, Person, Priority, Status, Task, TaskEvent
-from bot.services.scheduler import Scheduler
-from bot.services.tasks import TaskService
-from bot.tasks import Action
-from bot.workdays import WorkCalendar
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from bot.core.workdays import WorkCalendar
+from bot.people.models import Person
+from bot.reminders.service import Scheduler
+from bot.tasks.models import Assignee, Kind, Priority, Status, Task, TaskEvent
+from bot.tasks.rules import Action
+from bot.tasks.service import TaskService
 from storage import Database
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -133,7 +134,7 @@ def test_outbox_keys_are_deterministic_so_a_recomputation_is_a_no_op(world: Worl
 
 
 def _due(world: World, task: Task, now: datetime):
-    from bot import reminders
+    from bot.reminders import rules as reminders
 
     return reminders.due_now(
         task, now, calendar=world.scheduler.calendar, calendar_for=world.scheduler.calendar_for

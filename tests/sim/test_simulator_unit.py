@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands import MENU
+from bot.core.commands import MENU
 from bot.sim import cli
 from bot.sim.runner import BotRunner
 from bot.sim.terminal import SIM_COMMANDS, Simulator, parse_duration, username_for

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from storage_helpers import NOW
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from storage import Database
 
 

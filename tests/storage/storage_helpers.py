@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from bot.models import Assignee, OutboxEntry, Task, TaskEvent
+from bot.core.models import OutboxEntry
+from bot.tasks.models import Assignee, Task, TaskEvent
 
 SHANGHAI = timezone(timedelta(hours=8))
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=SHANGHAI)

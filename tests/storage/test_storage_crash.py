@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from bot.models import Status
+from bot.tasks.models import Status
 from storage import Database
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,7 +25,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from bot.models import Assignee, OutboxEntry, Person, Status, Task
+from bot.core.models import OutboxEntry
+from bot.people.models import Person
+from bot.tasks.models import Assignee, Status, Task
 from storage import Database
 
 data_dir, base = Path(sys.argv[1]), int(sys.argv[2])

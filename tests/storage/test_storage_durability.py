@@ -13,8 +13,9 @@ import orjson
 import pytest
 from storage_helpers import make_task
 
-from bot.clock import ManualClock
-from bot.models import Person, Status
+from bot.core.clock import ManualClock
+from bot.people.models import Person
+from bot.tasks.models import Status
 from storage import CorruptDataFile, Database, DataDirLocked
 
 REPO = Path(__file__).resolve().parents[2]

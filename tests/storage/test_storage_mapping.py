@@ -12,18 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from storage_helpers import NOW, make_entry, make_task
 
-from bot.models import (
-    Assignee,
-    Button,
-    Kind,
-    OutboxEntry,
-    Person,
-    Priority,
-    Status,
-    Task,
-    TaskEvent,
-    Workspace,
-)
+from bot.core.models import Button, OutboxEntry
+from bot.people.models import Person, Workspace
+from bot.tasks.models import Assignee, Kind, Priority, Status, Task, TaskEvent
 from storage import Database, MappingError, mapping
 
 NEW_YORK = ZoneInfo("America/New_York")

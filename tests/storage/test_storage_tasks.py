@@ -11,8 +11,8 @@ import orjson
 import pytest
 from storage_helpers import NOW, make_task
 
-from bot.clock import ManualClock
-from bot.models import Assignee, Status
+from bot.core.clock import ManualClock
+from bot.tasks.models import Assignee, Status
 from storage import Database, space_of_chat
 
 

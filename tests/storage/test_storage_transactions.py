@@ -13,8 +13,8 @@ import pytest
 from storage_helpers import NOW, make_entry, make_task
 
 import storage.database
-from bot.clock import ManualClock
-from bot.models import Person, Workspace
+from bot.core.clock import ManualClock
+from bot.people.models import Person, Workspace
 from storage import Database
 
 

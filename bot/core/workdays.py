@@ -1,0 +1,124 @@
+"""Work days and work hours: the Chinese public-holiday calendar (with 调休 make-up days) where
+`chinese_calendar` knows the year, Monday–Friday otherwise, corrected by the configured extra dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from chinese_calendar import constants as _cn
+
+from bot.core.config import Settings
+
+# The package raises for years it has no data for; we fall back to Monday–Friday there instead.
+_CN_HOLIDAYS: frozenset[date] = frozenset(_cn.holidays)
+_CN_WORKDAYS: frozenset[date] = frozenset(_cn.workdays)
+CN_FIRST_YEAR: int = min(d.year for d in _CN_HOLIDAYS)
+CN_LAST_YEAR: int = max(d.year for d in _CN_HOLIDAYS)
+
+# No realistic calendar has a year without a work day; the bound only stops a runaway loop.
+_MAX_SCAN_DAYS = 3660
+
+
+@dataclass(frozen=True, slots=True)
+class WorkCalendar:
+    """Which days are work days and which hours are work hours, in one zone."""
+
+    use_cn: bool = True
+    extra_holidays: frozenset[date] = frozenset()
+    extra_workdays: frozenset[date] = frozenset()
+    workday_start: time = time(9, 0)
+    workday_end: time = time(18, 0)
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+
+    @staticmethod
+    def from_settings(settings: Settings) -> WorkCalendar:
+        """The calendar the settings describe (cached: settings are frozen and hashable)."""
+        return _calendar_for(settings)
+
+    # --- days -------------------------------------------------------------------------------
+
+    def is_workday(self, d: date) -> bool:
+        """True on a work day; an extra holiday beats an extra work day given for the same date."""
+        if d in self.extra_holidays:
+            return False
+        if d in self.extra_workdays:
+            return True
+        if self.use_cn and CN_FIRST_YEAR <= d.year <= CN_LAST_YEAR:
+            return d in _CN_WORKDAYS or (d.weekday() < 5 and d not in _CN_HOLIDAYS)
+        return d.weekday() < 5
+
+    def next_workday(self, d: date) -> date:
+        """The first work day strictly after `d`."""
+        day = d
+        for _ in range(_MAX_SCAN_DAYS):
+            day += timedelta(days=1)
+            if self.is_workday(day):
+                return day
+        return d + timedelta(days=1)
+
+    def workday_on_or_after(self, d: date) -> date:
+        """`d` if it is a work day, else the next one."""
+        return d if self.is_workday(d) else self.next_workday(d)
+
+    # --- hours ------------------------------------------------------------------------------
+
+    def _at(self, d: date, t: time) -> datetime:
+        return datetime.combine(d, t, tzinfo=self.tz)
+
+    def is_work_time(self, dt: datetime, settings: Settings | None = None) -> bool:
+        """True when `dt` falls on a work day within [work-day start, work-day end).
+
+        Hours are read in `settings.tz` (if given) or this calendar's zone.
+        """
+        start, end, tz = self.workday_start, self.workday_end, self.tz
+        if settings is not None:
+            start, end, tz = settings.workday_start, settings.workday_end, settings.tz
+        local = dt.astimezone(tz)
+        if not self.is_workday(local.date()):
+            return False
+        wall = local.time().replace(tzinfo=None)
+        return start <= wall < end
+
+    def next_work_start(self, dt: datetime) -> datetime:
+        """`dt` itself during work hours, else the next work-day start after it."""
+        local = dt.astimezone(self.tz)
+        if self.is_work_time(local):
+            return local
+        d = local.date()
+        if self.is_workday(d) and local < self._at(d, self.workday_start):
+            return self._at(d, self.workday_start)
+        return self._at(self.next_workday(d), self.workday_start)
+
+    def add_work_minutes(self, dt: datetime, minutes: int) -> datetime:
+        """The moment `minutes` of work time after `dt` (only work hours on work days count).
+
+        Arithmetic is done in UTC so an hour is an hour across a DST change.
+        """
+        if minutes <= 0:
+            return dt.astimezone(self.tz)
+        current = self.next_work_start(dt)
+        remaining = timedelta(minutes=minutes)
+        for _ in range(_MAX_SCAN_DAYS):
+            day_end = self._at(current.date(), self.workday_end)
+            available = day_end.astimezone(UTC) - current.astimezone(UTC)
+            if remaining <= available:
+                return (current.astimezone(UTC) + remaining).astimezone(self.tz)
+            remaining -= available
+            current = self.next_work_start(day_end)
+        return current
+
+
+@lru_cache(maxsize=64)
+def _calendar_for(settings: Settings) -> WorkCalendar:
+    return WorkCalendar(
+        use_cn=settings.holidays == "cn",
+        extra_holidays=settings.extra_holidays,
+        extra_workdays=settings.extra_workdays,
+        workday_start=settings.workday_start,
+        workday_end=settings.workday_end,
+        tz=settings.tz,
+    )

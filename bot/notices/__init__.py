@@ -1,0 +1,1 @@
+"""Meeting notices with confirmations."""

@@ -1,0 +1,1 @@
+"""People and groups: languages, time zones, settings."""

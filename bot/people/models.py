@@ -1,0 +1,44 @@
+"""People and the groups they are in: frozen records. Times are timezone-aware."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    user_id: int
+    username: str | None = None  # without '@'
+    first_name: str = ""
+    last_name: str = ""
+    language: str | None = None  # 'zh' | 'en' chosen in /settings, else None
+    telegram_language: str | None = None  # Telegram's language_code as last seen
+    tz: str | None = None  # IANA name chosen in /settings, else None (= OFFICEBOT_TZ)
+    started: bool = False  # has started the bot in a private chat
+    blocked: bool = False  # a 403 told us they blocked the bot
+    chats: tuple[int, ...] = ()  # group chats they were seen in
+    digest_time: str | None = None  # "HH:MM", "off", or None (= OFFICEBOT_DIGEST_TIME)
+    digest_quiet: bool = False  # nothing to report → send nothing
+    updated_at: datetime | None = None
+
+    @property
+    def display_name(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or (f"@{self.username}" if self.username else str(self.user_id))
+
+    @property
+    def reachable_privately(self) -> bool:
+        return self.started and not self.blocked
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """A group chat the bot is in."""
+
+    chat_id: int
+    title: str = ""
+    members: tuple[int, ...] = ()  # user ids seen in the group
+    admins: tuple[int, ...] = ()  # Telegram admins as last fetched
+    language: str | None = None  # group /settings, else OFFICEBOT_LANG
+    updated_at: datetime | None = None

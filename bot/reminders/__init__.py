@@ -1,0 +1,1 @@
+"""Reminders, nags, escalations, morning digests and the weekly summary."""

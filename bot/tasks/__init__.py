@@ -1,0 +1,1 @@
+"""Tasks: who does what by when — rules, views, service, buttons."""

@@ -1,0 +1,337 @@
+"""Task rules (pure): queue order (轻重缓急), who may do what, and state transitions.
+
+Every transition takes `now` and returns a new Task with the event logged; it raises
+`TaskRefused` with a catalog key when the move is not allowed, so handlers can say why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.tasks.models import FINISHED, PRIORITY_RANK, Assignee, Status, Task, TaskEvent
+
+UNDO_WINDOW = timedelta(minutes=10)
+MAX_TITLE = 500
+
+
+class TaskRefused(Exception):
+    """A move the rules do not allow; `key` is the catalog message (tasks.<key>)."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+class Action(StrEnum):
+    ACK = "ack"
+    DONE = "done"
+    SNOOZE = "snooze"
+    HAND_OVER = "hand"
+    CANNOT = "cannot"
+    REPORT = "report"
+    UNDO = "undo"
+    CHANGE_DUE = "due"
+    REASSIGN = "reassign"
+    CANCEL = "cancel"
+    KEEP = "keep"
+    NUDGE = "nudge"
+    ASK_REASSIGN = "ask"
+    VIEW = "view"
+
+
+# Who may take each action: the assignees do the work; the assigner (the task's leader) and
+# admins steer it. Admins may also do what an assignee may, to unstick a task.
+_ASSIGNEE_ACTIONS = {
+    Action.ACK,
+    Action.DONE,
+    Action.SNOOZE,
+    Action.HAND_OVER,
+    Action.CANNOT,
+    Action.REPORT,
+    Action.ASK_REASSIGN,
+    Action.VIEW,
+}
+_ASSIGNER_ACTIONS = {
+    Action.DONE,
+    Action.SNOOZE,
+    Action.UNDO,
+    Action.CHANGE_DUE,
+    Action.REASSIGN,
+    Action.CANCEL,
+    Action.KEEP,
+    Action.NUDGE,
+    Action.VIEW,
+}
+_ADMIN_ACTIONS = _ASSIGNER_ACTIONS | {Action.HAND_OVER, Action.CANNOT, Action.REPORT}
+
+
+def is_participant(task: Task, user_id: int) -> bool:
+    return user_id in task.participants()
+
+
+def may(task: Task, user_id: int, action: Action, *, is_admin: bool = False) -> bool:
+    """Whether `user_id` may take `action` on `task`."""
+    if user_id in task.assignee_ids() and action in _ASSIGNEE_ACTIONS:
+        return True
+    if user_id == task.assigner and action in _ASSIGNER_ACTIONS:
+        return True
+    return is_admin and action in _ADMIN_ACTIONS
+
+
+def check(task: Task, user_id: int, action: Action, *, is_admin: bool = False) -> None:
+    """Raise TaskRefused unless allowed; strangers learn nothing about the task."""
+    if not may(task, user_id, action, is_admin=is_admin):
+        if not is_participant(task, user_id) and not is_admin:
+            raise TaskRefused("not_yours", number=task.number)
+        raise TaskRefused(f"refused_{action.value}", number=task.number)
+    if task.finished and action not in (Action.VIEW,):
+        raise TaskRefused(f"already_{task.status.value}", number=task.number)
+
+
+def is_overdue(task: Task, now: datetime) -> bool:
+    return task.due is not None and task.due < now and not task.finished
+
+
+def queue_key(task: Task, now: datetime) -> tuple[int, int, float, float, int]:
+    """Overdue first, then urgent, high, normal, low, then by due (none last), then by creation."""
+    due_ts = task.due.timestamp() if task.due is not None else float("inf")
+    return (
+        0 if is_overdue(task, now) else 1,
+        PRIORITY_RANK[task.priority],
+        due_ts,
+        task.created_at.timestamp(),
+        task.number,
+    )
+
+
+def order_queue(tasks: Iterable[Task], now: datetime) -> list[Task]:
+    """One person's open tasks in 轻重缓急 order."""
+    return sorted((t for t in tasks if not t.finished), key=lambda t: queue_key(t, now))
+
+
+def open_for(task: Task, user_id: int) -> bool:
+    """The task still asks something of this assignee."""
+    if task.finished:
+        return False
+    return any(a.user_id == user_id and a.done_at is None for a in task.assignees)
+
+
+def _log(task: Task, now: datetime, actor: int, action: str, note: str = "", **data: Any) -> Task:
+    event = TaskEvent(at=now, actor=actor, action=action, note=note, data=data)
+    return replace(task, events=(*task.events, event), updated_at=now)
+
+
+def _with_assignee(task: Task, user_id: int, **changes: Any) -> Task:
+    assignees = tuple(replace(a, **changes) if a.user_id == user_id else a for a in task.assignees)
+    return replace(task, assignees=assignees)
+
+
+def acknowledge(task: Task, user_id: int, now: datetime) -> Task:
+    """收到: the assignee has seen it. Twice is a no-op (TaskRefused 'already_acked')."""
+    check(task, user_id, Action.ACK)
+    mine = next(a for a in task.assignees if a.user_id == user_id)
+    if mine.acknowledged_at is not None:
+        raise TaskRefused("already_acked", number=task.number)
+    task = _with_assignee(task, user_id, acknowledged_at=now)
+    if task.status == Status.OPEN:
+        task = replace(task, status=Status.ACKNOWLEDGED)
+    return _log(task, now, user_id, "acknowledged")
+
+
+def complete(
+    task: Task, user_id: int, now: datetime, note: str = "", *, is_admin: bool = False
+) -> Task:
+    """完成: an assignee's part is done; the task is done when every assignee's part is.
+
+    The assigner or an admin completing it closes it for everyone.
+    """
+    check(task, user_id, Action.DONE, is_admin=is_admin)
+    if user_id in task.assignee_ids():
+        mine = next(a for a in task.assignees if a.user_id == user_id)
+        if mine.done_at is not None:
+            raise TaskRefused("already_done", number=task.number)
+        task = _with_assignee(
+            task, user_id, done_at=now, acknowledged_at=mine.acknowledged_at or now
+        )
+        all_done = all(a.done_at is not None for a in task.assignees if a.user_id is not None)
+        pending = any(a.user_id is None for a in task.assignees)
+        if all_done and not pending:
+            task = replace(task, status=Status.DONE)
+        elif task.status in (Status.OPEN, Status.CANNOT):
+            task = replace(task, status=Status.ACKNOWLEDGED)
+    else:
+        task = replace(
+            task,
+            status=Status.DONE,
+            assignees=tuple(replace(a, done_at=a.done_at or now) for a in task.assignees),
+        )
+    return _log(task, now, user_id, "done", note)
+
+
+def cannot(task: Task, user_id: int, now: datetime, report: str, *, is_admin: bool = False) -> Task:
+    """办不了: what was found and what is suggested; waits for the assigner's decision."""
+    check(task, user_id, Action.CANNOT, is_admin=is_admin)
+    if not report.strip():
+        raise TaskRefused("report_empty", number=task.number)
+    task = replace(task, status=Status.CANNOT)
+    return _log(task, now, user_id, "cannot", report.strip())
+
+
+def report(task: Task, user_id: int, now: datetime, text: str, *, is_admin: bool = False) -> Task:
+    """汇报: a progress note to the assigner; changes no state."""
+    check(task, user_id, Action.REPORT, is_admin=is_admin)
+    if not text.strip():
+        raise TaskRefused("report_empty", number=task.number)
+    return _log(task, now, user_id, "reported", text.strip())
+
+
+def snooze(
+    task: Task, user_id: int, now: datetime, until: datetime, *, is_admin: bool = False
+) -> Task:
+    """推迟: a new due time; reminders start over from it."""
+    check(task, user_id, Action.SNOOZE, is_admin=is_admin)
+    if until <= now:
+        raise TaskRefused("snooze_past", number=task.number)
+    task = replace(task, due=until, reminder_state={})
+    return _log(task, now, user_id, "snoozed", data_due=until.isoformat())
+
+
+def change_due(
+    task: Task, user_id: int, now: datetime, due: datetime, *, is_admin: bool = False
+) -> Task:
+    check(task, user_id, Action.CHANGE_DUE, is_admin=is_admin)
+    if due <= now:
+        raise TaskRefused("snooze_past", number=task.number)
+    task = replace(task, due=due, reminder_state={})
+    return _log(task, now, user_id, "due_changed", data_due=due.isoformat())
+
+
+def hand_over(
+    task: Task, user_id: int, to_user: int, now: datetime, *, is_admin: bool = False
+) -> Task:
+    """转交: the acting assignee's part goes to a colleague."""
+    check(task, user_id, Action.HAND_OVER, is_admin=is_admin)
+    if to_user in task.assignee_ids():
+        raise TaskRefused("already_assignee", number=task.number)
+    giver = user_id if user_id in task.assignee_ids() else task.assignee_ids()[0]
+    assignees = tuple(
+        Assignee(user_id=to_user) if a.user_id == giver else a for a in task.assignees
+    )
+    task = replace(task, assignees=assignees, reminder_state={})
+    if task.status == Status.CANNOT:
+        task = replace(task, status=Status.OPEN)
+    task = _recompute_status(task)
+    return _log(task, now, user_id, "handed_over", data_from=giver, data_to=to_user)
+
+
+def reassign(
+    task: Task, user_id: int, to_user: int, now: datetime, *, is_admin: bool = False
+) -> Task:
+    """The assigner gives it to someone else (after 办不了 or 请示另安排).
+
+    Whoever reported it cannot (or asked) is replaced; otherwise the first open assignee.
+    """
+    check(task, user_id, Action.REASSIGN, is_admin=is_admin)
+    if to_user in task.assignee_ids():
+        raise TaskRefused("already_assignee", number=task.number)
+    leaving = _last_asker(task)
+    if leaving is None or leaving not in task.assignee_ids():
+        open_ids = [
+            a.user_id for a in task.assignees if a.user_id is not None and a.done_at is None
+        ]
+        leaving = open_ids[0] if open_ids else None
+    if leaving is None:
+        assignees = (*task.assignees, Assignee(user_id=to_user))
+    else:
+        assignees = tuple(
+            Assignee(user_id=to_user) if a.user_id == leaving else a for a in task.assignees
+        )
+    task = replace(task, assignees=assignees, status=Status.OPEN, reminder_state={})
+    task = _recompute_status(task)
+    return _log(task, now, user_id, "reassigned", data_from=leaving, data_to=to_user)
+
+
+def _last_asker(task: Task) -> int | None:
+    for event in reversed(task.events):
+        if event.action in ("cannot", "asked_reassign"):
+            return event.actor
+        if event.action in ("reassigned", "kept", "handed_over"):
+            return None
+    return None
+
+
+def ask_reassign(task: Task, user_id: int, now: datetime) -> Task:
+    """请示另安排: the assignee asks the assigner to give it to someone else."""
+    check(task, user_id, Action.ASK_REASSIGN)
+    return _log(task, now, user_id, "asked_reassign")
+
+
+def keep(task: Task, user_id: int, now: datetime, *, is_admin: bool = False) -> Task:
+    """The assigner keeps it with the same person after 办不了."""
+    check(task, user_id, Action.KEEP, is_admin=is_admin)
+    task = _recompute_status(replace(task, status=Status.OPEN))
+    return _log(task, now, user_id, "kept")
+
+
+def cancel(task: Task, user_id: int, now: datetime, *, is_admin: bool = False) -> Task:
+    check(task, user_id, Action.CANCEL, is_admin=is_admin)
+    return _log(replace(task, status=Status.CANCELLED), now, user_id, "cancelled")
+
+
+def undo(task: Task, user_id: int, now: datetime, *, is_admin: bool = False) -> Task:
+    """撤销 within 10 minutes of creation: the task is cancelled as if never given."""
+    check(task, user_id, Action.UNDO, is_admin=is_admin)
+    if now - task.created_at > UNDO_WINDOW:
+        raise TaskRefused("undo_expired", number=task.number)
+    return _log(replace(task, status=Status.CANCELLED), now, user_id, "undone")
+
+
+def nudge(task: Task, user_id: int, now: datetime, *, is_admin: bool = False) -> Task:
+    """催办: the assigner nudges the assignees who have not finished."""
+    check(task, user_id, Action.NUDGE, is_admin=is_admin)
+    return _log(task, now, user_id, "nudged")
+
+
+def bind_username(task: Task, username: str, user_id: int, now: datetime) -> Task:
+    """A pending @username became a known person: the task is now theirs."""
+    uname = username.lower()
+    if user_id in task.assignee_ids():
+        assignees = tuple(
+            a for a in task.assignees if not (a.user_id is None and (a.username or "") == uname)
+        )
+    else:
+        assignees = tuple(
+            Assignee(user_id=user_id, username=a.username)
+            if a.user_id is None and (a.username or "") == uname
+            else a
+            for a in task.assignees
+        )
+    return _log(replace(task, assignees=assignees), now, user_id, "bound", data_username=uname)
+
+
+def _recompute_status(task: Task) -> Task:
+    if task.status in FINISHED or task.status == Status.CANNOT:
+        return task
+    known = [a for a in task.assignees if a.user_id is not None]
+    acked = known and all(a.acknowledged_at is not None for a in known)
+    return replace(task, status=Status.ACKNOWLEDGED if acked else Status.OPEN)
+
+
+def assignee_state(task: Task, a: Assignee, now: datetime) -> str:
+    """For /assigned: pending, not_acked, acked, overdue, done, cannot, cancelled."""
+    if task.status == Status.CANCELLED:
+        return "cancelled"
+    if a.user_id is None:
+        return "pending"
+    if a.done_at is not None:
+        return "done"
+    if task.status == Status.CANNOT and _last_asker(task) == a.user_id:
+        return "cannot"
+    if is_overdue(task, now):
+        return "overdue"
+    return "acked" if a.acknowledged_at is not None else "not_acked"

@@ -1,0 +1,40 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.fmt import format_when
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("when", "lang", "expected"),
+    [
+        pytest.param(datetime(2026, 12, 2, 15, 0, tzinfo=TZ), "zh", "12月2日 周三 15:00", id="zh"),
+        pytest.param(datetime(2026, 12, 2, 15, 0, tzinfo=TZ), "en", "Wed 2 Dec 15:00", id="en"),
+        pytest.param(datetime(2026, 11, 30, 15, 0, tzinfo=TZ), "zh", "今天 15:00", id="zh-today"),
+        pytest.param(
+            datetime(2026, 12, 1, 9, 0, tzinfo=TZ), "en", "Tomorrow 09:00", id="en-tomorrow"
+        ),
+        pytest.param(
+            datetime(2027, 1, 4, 9, 0, tzinfo=TZ),
+            "zh",
+            "2027年1月4日 周一 09:00",
+            id="zh-next-year",
+        ),
+        pytest.param(
+            datetime(2026, 12, 2, 7, 0, tzinfo=ZoneInfo("UTC")),
+            "zh",
+            "12月2日 周三 15:00",
+            id="zone",
+        ),
+    ],
+)
+def test_dates_read_as_the_spec_says(when, lang, expected):
+    assert format_when(when, lang, TZ, NOW) == expected
+
+
+def test_without_now_no_relative_words():
+    assert format_when(datetime(2026, 12, 1, 15, 0, tzinfo=TZ), "zh", TZ) == "12月1日 周二 15:00"

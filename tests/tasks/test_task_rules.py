@@ -1,0 +1,188 @@
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.tasks import rules
+from bot.tasks.models import Assignee, Priority, Status, Task, TaskEvent
+from bot.tasks.rules import Action, TaskRefused
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
+LEADER, ZHANG, LI, STRANGER = 1, 2, 3, 99
+
+
+def make(
+    number=1,
+    *,
+    due=None,
+    priority=Priority.NORMAL,
+    created=NOW,
+    assignees=(ZHANG,),
+    status=Status.OPEN,
+):
+    return Task(
+        number=number,
+        space="g-100",
+        chat_id=-100,
+        title=f"task {number}",
+        assigner=LEADER,
+        assignees=tuple(Assignee(user_id=a) for a in assignees),
+        created_at=created,
+        due=due,
+        priority=priority,
+        status=status,
+        events=(TaskEvent(at=created, actor=LEADER, action="created"),),
+    )
+
+
+def test_overdue_tasks_come_first_then_priority_then_due_then_creation():
+    h = timedelta(hours=1)
+    overdue_low = make(1, due=NOW - h, priority=Priority.LOW)
+    urgent_late = make(2, due=NOW + 30 * h, priority=Priority.URGENT)
+    urgent_soon = make(3, due=NOW + h, priority=Priority.URGENT)
+    high_no_due = make(4, priority=Priority.HIGH)
+    normal_due = make(5, due=NOW + 2 * h)
+    normal_none_old = make(6, created=NOW - 5 * h)
+    normal_none_new = make(7, created=NOW - h)
+    low = make(8, due=NOW + h, priority=Priority.LOW)
+    shuffled = [
+        low,
+        normal_none_new,
+        high_no_due,
+        urgent_late,
+        normal_none_old,
+        overdue_low,
+        normal_due,
+        urgent_soon,
+    ]
+    assert [t.number for t in rules.order_queue(shuffled, NOW)] == [1, 3, 2, 4, 5, 6, 7, 8]
+
+
+def test_finished_tasks_leave_the_queue():
+    assert rules.order_queue([make(1, status=Status.DONE), make(2)], NOW) == [make(2)]
+
+
+@pytest.mark.parametrize(
+    ("user", "action", "admin", "allowed"),
+    [
+        pytest.param(ZHANG, Action.ACK, False, True, id="assignee-ack"),
+        pytest.param(LEADER, Action.ACK, False, False, id="assigner-cannot-ack"),
+        pytest.param(ZHANG, Action.UNDO, False, False, id="assignee-cannot-undo"),
+        pytest.param(LEADER, Action.UNDO, False, True, id="assigner-undo"),
+        pytest.param(LEADER, Action.DONE, False, True, id="assigner-done"),
+        pytest.param(STRANGER, Action.DONE, False, False, id="stranger-done"),
+        pytest.param(STRANGER, Action.DONE, True, True, id="admin-done"),
+        pytest.param(STRANGER, Action.CANCEL, True, True, id="admin-cancel"),
+        pytest.param(ZHANG, Action.REASSIGN, False, False, id="assignee-cannot-reassign"),
+        pytest.param(LEADER, Action.NUDGE, False, True, id="assigner-nudge"),
+    ],
+)
+def test_who_may_do_what(user, action, admin, allowed):
+    assert rules.may(make(), user, action, is_admin=admin) is allowed
+
+
+def test_strangers_learn_nothing_about_the_task():
+    with pytest.raises(TaskRefused) as err:
+        rules.check(make(), STRANGER, Action.DONE)
+    assert err.value.key == "not_yours"
+    assert "title" not in err.value.values
+
+
+def test_acknowledge_then_twice_is_refused():
+    task = rules.acknowledge(make(), ZHANG, NOW)
+    assert task.status == Status.ACKNOWLEDGED
+    assert task.assignees[0].acknowledged_at == NOW
+    assert task.events[-1].action == "acknowledged"
+    with pytest.raises(TaskRefused, match="already_acked"):
+        rules.acknowledge(task, ZHANG, NOW)
+
+
+def test_a_shared_task_is_done_when_every_assignee_is():
+    task = make(assignees=(ZHANG, LI))
+    task = rules.complete(task, ZHANG, NOW, "sent")
+    assert task.status == Status.ACKNOWLEDGED
+    assert not rules.open_for(task, ZHANG)
+    assert rules.open_for(task, LI)
+    task = rules.complete(task, LI, NOW)
+    assert task.status == Status.DONE
+    assert task.finished
+
+
+def test_the_assigner_completing_closes_it_for_everyone():
+    task = rules.complete(make(assignees=(ZHANG, LI)), LEADER, NOW)
+    assert task.status == Status.DONE
+    assert all(a.done_at == NOW for a in task.assignees)
+
+
+def test_cannot_needs_a_report_and_waits_for_the_assigner():
+    with pytest.raises(TaskRefused, match="report_empty"):
+        rules.cannot(make(), ZHANG, NOW, "  ")
+    task = rules.cannot(make(), ZHANG, NOW, "finance is closed; suggest Monday")
+    assert task.status == Status.CANNOT
+    assert task.events[-1].note == "finance is closed; suggest Monday"
+    assert rules.assignee_state(task, task.assignees[0], NOW) == "cannot"
+
+
+def test_reassign_after_cannot_replaces_the_reporter():
+    task = rules.cannot(make(assignees=(ZHANG, LI)), ZHANG, NOW, "no access")
+    task = rules.reassign(task, LEADER, STRANGER, NOW)
+    assert task.assignee_ids() == (STRANGER, LI)
+    assert task.status == Status.OPEN
+
+
+def test_keep_after_cannot_reopens():
+    task = rules.cannot(make(), ZHANG, NOW, "no access")
+    assert rules.keep(task, LEADER, NOW).status == Status.OPEN
+
+
+def test_hand_over_moves_the_givers_part():
+    task = rules.acknowledge(make(), ZHANG, NOW)
+    task = rules.hand_over(task, ZHANG, LI, NOW)
+    assert task.assignee_ids() == (LI,)
+    assert task.status == Status.OPEN  # the new person has not acknowledged yet
+    with pytest.raises(TaskRefused, match="already_assignee"):
+        rules.hand_over(task, LI, LI, NOW)
+
+
+def test_undo_only_within_ten_minutes():
+    assert rules.undo(make(), LEADER, NOW + timedelta(minutes=9)).status == Status.CANCELLED
+    with pytest.raises(TaskRefused, match="undo_expired"):
+        rules.undo(make(), LEADER, NOW + timedelta(minutes=11))
+
+
+def test_snooze_to_the_past_is_refused_and_resets_reminders():
+    task = replace(make(due=NOW), reminder_state={"stage": 2})
+    with pytest.raises(TaskRefused, match="snooze_past"):
+        rules.snooze(task, ZHANG, NOW, NOW - timedelta(minutes=1))
+    later = rules.snooze(task, ZHANG, NOW, NOW + timedelta(hours=2))
+    assert later.due == NOW + timedelta(hours=2)
+    assert later.reminder_state == {}
+
+
+def test_finished_tasks_refuse_changes():
+    done = rules.complete(make(), ZHANG, NOW)
+    with pytest.raises(TaskRefused, match="already_done"):
+        rules.snooze(done, ZHANG, NOW, NOW + timedelta(hours=1))
+
+
+def test_pending_username_binds_to_the_person():
+    task = replace(make(), assignees=(Assignee(username="wang"),))
+    bound = rules.bind_username(task, "Wang", 7, NOW)
+    assert bound.assignee_ids() == (7,)
+    assert bound.events[-1].action == "bound"
+
+
+@pytest.mark.parametrize(
+    ("setup", "state"),
+    [
+        pytest.param(lambda t: t, "not_acked", id="not-acked"),
+        pytest.param(lambda t: rules.acknowledge(t, ZHANG, NOW), "acked", id="acked"),
+        pytest.param(lambda t: replace(t, due=NOW - timedelta(hours=1)), "overdue", id="overdue"),
+        pytest.param(lambda t: rules.complete(t, ZHANG, NOW), "done", id="done"),
+    ],
+)
+def test_assignee_state_for_assigned_view(setup, state):
+    task = setup(make())
+    assert rules.assignee_state(task, task.assignees[0], NOW) == state
