@@ -1,9 +1,16 @@
-"""Building the Application: settings, storage, clock and delivery wired into PTB."""
+"""The composition root: every store, service and feature is built here, through constructors.
+
+`FEATURES` lists each feature's declaration (`handlers/<feature>.py: feature(services)`) in the
+order their handlers are tried. Adding a feature: its packages (bot/<f>/, handlers/<f>.py,
+storage/<f>.py), its service in `build_services`, and one line in `FEATURES`.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeAlias
 
@@ -14,16 +21,22 @@ from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, ContextTypes, Defaults
 
-from bot.context import BotData
+from bot.context import BotData, OfficeContext, Services
+from bot.core.alerts import AdminAlerts
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import menu
 from bot.core.config import Lang, Settings
 from bot.core.delivery import Delivery
+from bot.core.feature import Feature, SentHook
+from bot.core.models import OutboxEntry
+from bot.core.render import Renderer
 from bot.core.workdays import WorkCalendar
 from bot.directory.service import DirectoryService
 from bot.notices.service import NoticeService
+from bot.people.service import PeopleService
 from bot.reminders.service import Scheduler
 from bot.tasks.service import TaskService
+from handlers import directory, notices, reminders, settings, start, tasks
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -34,6 +47,16 @@ OfficeApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 # How often the background loop looks for due work and unsent outbox entries.
 TICK = timedelta(seconds=2)
 
+#: Every feature, in the order its handlers are tried (the first match in a group wins).
+FEATURES: tuple[Callable[[Services], Feature], ...] = (
+    start.feature,  # /start, /help
+    tasks.feature,  # /task, /my, /next, /done, /snooze, /report, /assigned, /tasks, buttons
+    reminders.feature,  # /digest, /week; reminders, nags, digests on the tick
+    settings.feature,  # /settings: language, time zone
+    directory.feature,  # /contact, /roster, /docs, /template, files and contact cards
+    notices.feature,  # /notify, /notices, confirmations
+)
+
 
 def configure_logging(level: int = logging.INFO) -> None:
     """Log to stderr; keep httpx at WARNING since Bot API URLs contain the token."""
@@ -43,18 +66,62 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
+def build_services(
+    app: OfficeApp,
+    *,
+    db: Database,
+    clock: Clock,
+    settings: Settings,
+    calendar: WorkCalendar,
+) -> Services:
+    """Every feature's use cases, in dependency order (delivery comes after: see below)."""
+    directory_service = DirectoryService(db, clock, settings)
+    task_service = TaskService(
+        db, clock, settings, calendar, roster_resolver=directory_service.resolve_roster
+    )
+
+    async def deliver(entries: list[OutboxEntry]) -> None:
+        # Delivery needs every feature's message kinds and sent hooks, so it is built after the
+        # features; a service that hands entries over reaches it through the bot data.
+        await app.bot_data.delivery.send(entries)
+
+    def spawn(work: Callable[[], Awaitable[None]], name: str) -> bool:
+        if not app.running:
+            return False
+        app.create_task(work(), name=name)
+        return True
+
+    return Services(
+        people=PeopleService(db, clock, settings, bind_person=task_service.bind_person),
+        tasks=task_service,
+        reminders=Scheduler(db, clock, settings, calendar, task_service),
+        directory=directory_service,
+        notices=NoticeService(
+            app.bot,
+            db=db,
+            clock=clock,
+            settings=settings,
+            calendar=calendar,
+            deliver=deliver,
+            spawn=spawn,
+            alive=lambda: bool(app.running),
+            directory=directory_service,
+        ),
+    )
+
+
 def build_application(
     settings: Settings,
     *,
-    db: Database,
     clock: Clock | None = None,
     tick: timedelta = TICK,
     rate_limiter: BaseRateLimiter[Any] | None = None,
+    features: Sequence[Callable[[Services], Feature]] = FEATURES,
 ) -> OfficeApp:
-    """The real bot. `db` must be open; the caller owns closing it.
+    """The real bot over `settings.data_dir`; the database opens in post_init, closes at shutdown.
 
-    `rate_limiter` defaults to Telegram's limits (bot/ratelimit.py); the offline simulator and
-    most end-to-end tests pass one without per-chat pacing, since their clock is not real.
+    `rate_limiter` defaults to Telegram's limits (bot/core/ratelimit.py); the offline simulator
+    and most end-to-end tests pass one without per-chat pacing, since their clock is not real.
     """
     from bot.core.ratelimit import OfficeRateLimiter
 
@@ -62,7 +129,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .token(token)
-        .context_types(ContextTypes(bot_data=BotData))
+        .context_types(ContextTypes(context=OfficeContext, bot_data=BotData))
         .defaults(
             Defaults(
                 tzinfo=settings.tz,
@@ -73,6 +140,7 @@ def build_application(
         .rate_limiter(rate_limiter or OfficeRateLimiter(max_retries=3))
         .post_init(_post_init)
         .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
     )
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
@@ -80,40 +148,45 @@ def build_application(
         builder = builder.base_file_url(settings.api_file_url)
     app = builder.build()
 
-    data: BotData = app.bot_data
-    data.settings = settings
-    data.clock = clock or SystemClock(settings.tz)
-    data.db = db
-    data.calendar = WorkCalendar.from_settings(settings)
-    data.delivery = Delivery(app.bot, db=db, clock=data.clock, settings=settings)
-    data.tasks = TaskService(db, data.clock, settings, data.calendar)
-    data.scheduler = Scheduler(db, data.clock, settings, data.calendar, data.tasks)
-    data.directory = DirectoryService(db, data.clock, settings)
-    data.tasks.roster_resolver = data.directory.resolve_roster
-    data.notices = NoticeService(
+    clock = clock or SystemClock(settings.tz)
+    db = Database(settings.data_dir, clock=clock)
+    calendar = WorkCalendar.from_settings(settings)
+    services = build_services(app, db=db, clock=clock, settings=settings, calendar=calendar)
+    declared = [make(services) for make in features]
+    hooks: dict[str, list[SentHook]] = defaultdict(list)
+    for feature in declared:
+        for kind, hook in feature.sent_hooks.items():
+            hooks[kind].append(hook)
+    delivery = Delivery(
         app.bot,
         db=db,
-        clock=data.clock,
+        clock=clock,
         settings=settings,
-        calendar=data.calendar,
-        delivery=data.delivery,
-        directory=data.directory,
+        renderer=Renderer(kind for f in declared for kind in f.messages),
+        sent_hooks=hooks,
     )
-    data.bot_username = ""
+
+    data: BotData = app.bot_data
+    data.settings = settings
+    data.clock = clock
+    data.db = db
+    data.calendar = calendar
+    data.delivery = delivery
+    data.services = services
+    data.alerts = AdminAlerts(app.bot, settings=settings, clock=clock)
     data.tick = tick
+    data.tick_steps = tuple(step for f in declared for step in f.tick_steps)
 
     from handlers import register
 
-    register(app)
+    register(app, declared)
     return app
 
 
 async def _post_init(app: OfficeApp) -> None:
-    """Learn who we are, publish the command menu, start the background loop."""
+    """Open the database, publish the command menu, start the background loop."""
     data: BotData = app.bot_data
-    me = await app.bot.get_me()
-    data.bot_username = me.username or ""
-    data.delivery.bot_username = data.bot_username
+    data.db.open()
     langs: tuple[tuple[str | None, Lang], ...] = (
         (None, data.settings.lang),
         ("zh", "zh"),
@@ -130,10 +203,15 @@ async def _post_init(app: OfficeApp) -> None:
         app.job_queue.run_repeating(
             job_tick, interval=data.tick, first=0.1, name="tick", job_kwargs={"max_instances": 1}
         )
-    log.info("officebot started as @%s", data.bot_username)
+    log.info("officebot started as @%s", app.bot.username)
 
 
 async def _post_stop(app: OfficeApp) -> None:
     """Let in-flight deliveries finish before the process exits."""
     data: BotData = app.bot_data
     await data.delivery.drain()
+
+
+async def _post_shutdown(app: OfficeApp) -> None:
+    """Close the database (flushes and releases the data directory's lock)."""
+    app.bot_data.db.close()

@@ -44,20 +44,11 @@ def cmd_run(argv: Sequence[str]) -> int:
         return _fail(exc.key, **exc.values)
 
     from bot.app import build_application, configure_logging
-    from storage import CorruptDataFile, Database, DataDirLocked
+    from storage import CorruptDataFile, DataDirLocked
 
     configure_logging()
-    from bot.core.clock import SystemClock
-
-    db = Database(settings.data_dir, clock=SystemClock(settings.tz))
     try:
-        db.open()
-    except DataDirLocked as exc:
-        return _fail("cli.data_locked", path=str(exc.path))
-    except CorruptDataFile as exc:
-        return _fail("cli.data_corrupt", path=str(exc.path), backup=str(exc.newest_backup or "-"))
-    try:
-        app = build_application(settings, db=db)
+        app = build_application(settings)
         app.run_polling(
             allowed_updates=[
                 "message",
@@ -68,8 +59,10 @@ def cmd_run(argv: Sequence[str]) -> int:
             ],
             close_loop=True,
         )
-    finally:
-        db.close()
+    except DataDirLocked as exc:
+        return _fail("cli.data_locked", path=str(exc.path))
+    except CorruptDataFile as exc:
+        return _fail("cli.data_corrupt", path=str(exc.path), backup=str(exc.newest_backup or "-"))
     return 0
 
 

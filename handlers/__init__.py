@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, TypeHandler
+from telegram.ext import Application, TypeHandler
 
-from handlers import directory, errors, notices, reminders, settings, start, tasks, tracking
+from bot.core.feature import Feature
+from handlers import errors, people
 
 
-def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Wire every handler. Lower groups run first; within a group the first match wins."""
-    # Group -3..-1: before any feature, for every update — allowlist, exactly-once, who is who.
-    app.add_handler(TypeHandler(Update, tracking.pre_allowlist), group=-3)
-    app.add_handler(TypeHandler(Update, tracking.pre_exactly_once), group=-2)
-    app.add_handler(TypeHandler(Update, tracking.pre_track), group=-1)
+def register(app: Application[Any, Any, Any, Any, Any, Any], features: Sequence[Feature]) -> None:
+    """Wire every feature's handlers. Lower groups run first; in a group the first match wins."""
+    # Groups -3..-1: before any feature, for every update — allowlist, exactly-once, who is who.
+    app.add_handler(TypeHandler(Update, people.pre_allowlist), group=-3)
+    app.add_handler(TypeHandler(Update, people.pre_exactly_once), group=-2)
+    app.add_handler(TypeHandler(Update, people.pre_track), group=-1)
 
-    # Group 0: commands and buttons, each feature's own; then replies to the bot's prompts;
-    # the catch-all plain-text capture goes last so it never shadows a command.
-    app.add_handler(CommandHandler("start", start.cmd_start))
-    app.add_handler(CommandHandler("help", start.cmd_help))
-    tasks.register(app)
-    reminders.register(app)  # /digest, /week; due work joins the tick loop
-    settings.register(app)  # /settings: language, time zone
-    directory.register(app)  # /contact, /roster, /docs, /template, files and contact cards
-    notices.register(app)  # /notify, /notices, confirmations
-    tasks.register_catch_all(app)
+    # Group 0: each feature's commands, buttons and precise message handlers, in the
+    # composition root's order; then the catch-all plain-text handlers, so they never shadow
+    # a command or another feature.
+    for feature in features:
+        app.add_handlers(list(feature.handlers))
+    for feature in features:
+        app.add_handlers(list(feature.catch_all))
+    # Later groups run as well, after group 0 (e.g. a second reader of /export).
+    for feature in features:
+        for group, handlers in sorted(feature.later.items()):
+            app.add_handlers(list(handlers), group=group)
 
     app.add_error_handler(errors.on_error)

@@ -6,46 +6,15 @@ import html
 import logging
 import re
 
-from telegram import Chat, Message, MessageEntity, Update, User
+from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
-from bot.context import BotData, Ctx
-from bot.core.config import Lang
+from bot.context import Ctx
 from bot.core.i18n import t
-from bot.people.rules import group_lang, lang_of
 
 log = logging.getLogger(__name__)
 TASK_NUMBER_RE = re.compile(r"#\s*(\d{1,9})\b")
-
-
-def data_of(context: Ctx) -> BotData:
-    return context.bot_data
-
-
-def reply_lang(update: Update, context: Ctx) -> Lang:
-    """The language to answer in: the person's in a private chat, the group's in a group."""
-    data = data_of(context)
-    chat = update.effective_chat
-    user = update.effective_user
-    if chat is not None and chat.type != Chat.PRIVATE:
-        return group_lang(data.db.get_workspace(chat.id), data.settings)
-    person = data.db.get_person(user.id) if user else None
-    if person is None and user is not None:
-        from bot.core.i18n import normalize_lang
-
-        return normalize_lang(user.language_code, data.settings.lang)
-    return lang_of(person, data.settings)
-
-
-def user_lang(user: User, context: Ctx) -> Lang:
-    data = data_of(context)
-    person = data.db.get_person(user.id)
-    if person is None:
-        from bot.core.i18n import normalize_lang
-
-        return normalize_lang(user.language_code, data.settings.lang)
-    return lang_of(person, data.settings)
 
 
 async def reply(update: Update, context: Ctx, key: str, /, **values: object) -> Message | None:
@@ -53,12 +22,12 @@ async def reply(update: Update, context: Ctx, key: str, /, **values: object) -> 
     msg = update.effective_message
     if msg is None:
         return None
-    return await msg.reply_text(t(reply_lang(update, context), key, **values))
+    return await msg.reply_text(t(context.lang, key, **values))
 
 
 async def is_admin(context: Ctx, user_id: int, chat_id: int | None) -> bool:
     """OFFICEBOT_ADMINS, or an administrator of the given group chat."""
-    data = data_of(context)
+    data = context.bot_data
     if user_id in data.settings.admins:
         return True
     if chat_id is None or chat_id > 0:

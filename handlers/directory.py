@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-from typing import Any
 
 from telegram import (
     Chat,
@@ -24,16 +23,16 @@ from telegram import (
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
-from bot.context import Ctx
+from bot.context import Ctx, Services
 from bot.core.config import Lang
 from bot.core.delivery import keyboard
+from bot.core.feature import Feature
 from bot.core.i18n import t
 from bot.core.render import Rendered
 from bot.directory.contacts import ContactParseError, ParsedContact, parse_contact_text
@@ -71,15 +70,11 @@ from bot.parsing import ParseError, parse_when
 from bot.people.rules import tz_of
 from handlers.common import (
     command_args,
-    data_of,
     is_admin,
     py_span,
     refuse,
-    reply_lang,
     toast_text,
-    user_lang,
 )
-from handlers.jobs import add_tick_step
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +118,7 @@ async def _visible(update: Update, context: Ctx) -> list[str]:
     user = update.effective_user
     assert user is not None
     space = _space(update)
-    spaces = data_of(context).directory.visible_spaces(space, user.id)
+    spaces = context.bot_data.services.directory.visible_spaces(space, user.id)
     out = []
     for s in spaces:
         chat_id = chat_of_space(s)
@@ -149,7 +144,7 @@ async def _admin_of(context: Ctx, user_id: int, space: str) -> bool:
 
 
 def _labels(context: Ctx, spaces: list[str], lang: Lang) -> dict[str, str]:
-    data = data_of(context)
+    data = context.bot_data
     out = {}
     for s in spaces:
         chat_id = chat_of_space(s)
@@ -181,11 +176,11 @@ def _inline(rendered: Rendered, lang: Lang) -> InlineKeyboardMarkup | None:
 async def _say(update: Update, context: Ctx, key: str, /, **values: object) -> None:
     msg = update.effective_message
     if msg is not None:
-        await msg.reply_text(t(reply_lang(update, context), key, **values))
+        await msg.reply_text(t(context.lang, key, **values))
 
 
 async def _refuse(update: Update, context: Ctx, exc: DirectoryRefused) -> None:
-    await refuse(update, t(reply_lang(update, context), f"directory.{exc.key}", **exc.values))
+    await refuse(update, t(context.lang, f"directory.{exc.key}", **exc.values))
 
 
 def _refs(message: Message, text: str, offset: int) -> list[MemberRef]:
@@ -264,13 +259,13 @@ async def _add(
     user_id: int | None = None,
     username: str | None = None,
 ) -> None:
-    data = data_of(context)
+    data = context.bot_data
     user = update.effective_user
     assert user is not None
     space = _space(update)
-    lang = reply_lang(update, context)
+    lang = context.lang
     try:
-        contact, merged = data.directory.add_contact(
+        contact, merged = data.services.directory.add_contact(
             space,
             user.id,
             parsed,
@@ -288,13 +283,13 @@ async def _add(
 
 
 async def _search(update: Update, context: Ctx, query: str) -> None:
-    data = data_of(context)
-    lang = reply_lang(update, context)
+    data = context.bot_data
+    lang = context.lang
     spaces = await _visible(update, context)
-    found = data.directory.find_contacts(spaces, query, limit=SHOWN + 1, count_use=False)
+    found = data.services.directory.find_contacts(spaces, query, limit=SHOWN + 1, count_use=False)
     shown: list[Found] = found[:SHOWN]
     if shown:
-        shown = data.directory.count_uses(shown)
+        shown = data.services.directory.count_uses(shown)
     rendered = render_found(
         query,
         [(f.space, f.contact) for f in shown],
@@ -319,7 +314,7 @@ async def msg_contact_card(update: Update, context: Ctx) -> None:
     phones = (phone,) if phone else ()
     username = None
     if card.user_id is not None:
-        person = data_of(context).db.get_person(card.user_id)
+        person = context.bot_data.db.get_person(card.user_id)
         username = person.username if person else None
     await _add(
         update,
@@ -334,9 +329,9 @@ async def cb_contact(update: Update, context: Ctx, verb: str, space: str, contac
     query = update.callback_query
     user = update.effective_user
     assert query is not None and user is not None
-    data = data_of(context)
-    lang = user_lang(user, context)
-    contact = data.directory.get_contact(space, contact_id)
+    data = context.bot_data
+    lang = context.user_lang
+    contact = data.services.directory.get_contact(space, contact_id)
     if contact is None:
         await query.answer(t(lang, "directory.contact.gone"), show_alert=True)
         return
@@ -360,7 +355,7 @@ async def cb_contact(update: Update, context: Ctx, verb: str, space: str, contac
             await context.bot.send_message(chat.id, text, reply_markup=ForceReply(selective=True))
         return
     try:
-        data.directory.delete_contact(
+        data.services.directory.delete_contact(
             space, contact_id, user.id, admin=admin, update_id=update.update_id
         )
     except DirectoryRefused as exc:
@@ -406,7 +401,7 @@ async def msg_edit_reply(update: Update, context: Ctx) -> None:
     if m is None:
         return
     space, contact_id = m.group(1), int(m.group(2))
-    lang = reply_lang(update, context)
+    lang = context.lang
     if not await _can_see(update, context, space):
         await _say(update, context, "directory.not_member")
         return
@@ -416,7 +411,7 @@ async def msg_edit_reply(update: Update, context: Ctx) -> None:
         await _say(update, context, f"directory.contact.{exc.key}")
         return
     try:
-        contact = data_of(context).directory.edit_contact(
+        contact = context.bot_data.services.directory.edit_contact(
             space,
             contact_id,
             user.id,
@@ -476,13 +471,13 @@ async def _import(update: Update, context: Ctx, source: Message) -> None:
         return
     result = read_vcards(content) if is_vcf else read_csv(content)
     try:
-        added, merged = data_of(context).directory.import_contacts(
+        added, merged = context.bot_data.services.directory.import_contacts(
             _space(update), user.id, result.contacts, update_id=update.update_id
         )
     except DirectoryRefused as exc:
         await _refuse(update, context, exc)
         return
-    lang = reply_lang(update, context)
+    lang = context.lang
     msg = update.effective_message
     if msg is not None:
         await msg.reply_text(render_import_result(added, merged, result.errors, lang))
@@ -500,15 +495,15 @@ async def cmd_export(update: Update, context: Ctx) -> None:
         await _say(update, context, "directory.export.usage")
         return
     space = _space(update)
-    contacts = data_of(context).directory.export_contacts([space])
+    contacts = context.bot_data.services.directory.export_contacts([space])
     if not contacts:
         await _say(update, context, "directory.export.empty")
         return
-    lang = reply_lang(update, context)
+    lang = context.lang
     caption = t(
         lang, "directory.export.caption", where=_where(context, space, lang), count=len(contacts)
     )
-    stamp = data_of(context).clock.now().strftime("%Y%m%d")
+    stamp = context.bot_data.clock.now().strftime("%Y%m%d")
     await msg.reply_document(
         document=write_csv(contacts), filename=f"contacts-{stamp}.csv", caption=caption
     )
@@ -521,13 +516,13 @@ async def cmd_roster(update: Update, context: Ctx) -> None:
     msg, user = update.effective_message, update.effective_user
     if msg is None or user is None:
         return
-    data = data_of(context)
-    lang = reply_lang(update, context)
+    data = context.bot_data
+    lang = context.lang
     space = _space(update)
     args = command_args(msg).strip()
     if not args:
         spaces = await _visible(update, context)
-        rosters = data.directory.list_rosters(spaces)
+        rosters = data.services.directory.list_rosters(spaces)
         text = render_roster_list(rosters, lang, where=_labels(context, spaces, lang))
         if not rosters:
             text += "\n\n" + t(lang, "directory.roster.usage")
@@ -549,14 +544,14 @@ async def cmd_roster(update: Update, context: Ctx) -> None:
         await msg.reply_text(t(lang, "directory.roster.usage"))
         return
     name = args.split()[0]
-    found = data.directory.find_roster(space, name, user.id)
+    found = data.services.directory.find_roster(space, name, user.id)
     if found is not None and found[0] != space and not await _can_see(update, context, found[0]):
         found = None
     if found is None:
         await msg.reply_text(t(lang, "directory.roster.unknown", name=name))
         return
     roster_space, roster = found
-    members = data.directory.members_of(roster_space, roster)
+    members = data.services.directory.members_of(roster_space, roster)
     where = _where(context, roster_space, lang) if roster_space != space else ""
     await msg.reply_text(render_roster(roster, members, lang, where=where))
 
@@ -566,10 +561,10 @@ async def _roster_change(
 ) -> None:
     msg, user = update.effective_message, update.effective_user
     assert msg is not None and user is not None
-    data = data_of(context)
-    lang = reply_lang(update, context)
+    data = context.bot_data
+    lang = context.lang
     space = _space(update)
-    directory = data.directory
+    directory = data.services.directory
     uid = update.update_id
     try:
         if verb == "new":
@@ -634,8 +629,8 @@ async def cmd_save(update: Update, context: Ctx) -> None:
 async def _save_file(update: Update, context: Ctx, source: Message, tags: tuple[str, ...]) -> None:
     user = update.effective_user
     assert user is not None
-    data = data_of(context)
-    lang = reply_lang(update, context)
+    data = context.bot_data
+    lang = context.lang
     if source.document is not None:
         doc = source.document
         file_id, unique = doc.file_id, doc.file_unique_id
@@ -649,7 +644,7 @@ async def _save_file(update: Update, context: Ctx, source: Message, tags: tuple[
     else:
         return
     space = _space(update)
-    saved, new = data.directory.save_document(
+    saved, new = data.services.directory.save_document(
         space,
         user.id,
         file_id=file_id,
@@ -675,11 +670,11 @@ async def cmd_docs(update: Update, context: Ctx) -> None:
     msg, user = update.effective_message, update.effective_user
     if msg is None or user is None:
         return
-    data = data_of(context)
-    lang = reply_lang(update, context)
+    data = context.bot_data
+    lang = context.lang
     query = command_args(msg).strip()
     spaces = await _visible(update, context)
-    docs = data.directory.find_documents(spaces, query)
+    docs = data.services.directory.find_documents(spaces, query)
     if not docs and not query:
         await msg.reply_text(t(lang, "directory.docs.usage"))
         return
@@ -695,9 +690,9 @@ async def cb_document(
     user = update.effective_user
     chat = update.effective_chat
     assert query is not None and user is not None and chat is not None
-    data = data_of(context)
-    lang = user_lang(user, context)
-    doc = data.directory.get_document(space, doc_id)
+    data = context.bot_data
+    lang = context.user_lang
+    doc = data.services.directory.get_document(space, doc_id)
     if doc is None:
         await query.answer(t(lang, "directory.docs.gone"), show_alert=True)
         return
@@ -725,7 +720,7 @@ async def cb_document(
                 await query.answer(t(lang, "directory.stale_button"), show_alert=True)
                 return
             category: Category = CATEGORIES[arg]
-            doc = data.directory.set_category(
+            doc = data.services.directory.set_category(
                 space, doc_id, user.id, category, admin=admin, update_id=update.update_id
             )
             label = category_label(category, lang)
@@ -735,7 +730,7 @@ async def cb_document(
                 rendered = render_doc_saved(space, doc, lang, where=where, new=True)
                 await message.edit_text(rendered.text, reply_markup=_inline(rendered, lang))
             return
-        data.directory.delete_document(
+        data.services.directory.delete_document(
             space, doc_id, user.id, admin=admin, update_id=update.update_id
         )
     except DirectoryRefused as exc:
@@ -753,15 +748,15 @@ async def cmd_template(update: Update, context: Ctx) -> None:
     msg, user = update.effective_message, update.effective_user
     if msg is None or user is None:
         return
-    data = data_of(context)
-    lang = reply_lang(update, context)
+    data = context.bot_data
+    lang = context.lang
     space = _space(update)
     args = command_args(msg).strip()
     spaces = await _visible(update, context)
     if space.startswith("g"):
         spaces = [space, private_space(user.id)]  # a group may use the speaker's own too
     if not args:
-        names = [(s, tpl.name) for s, tpl in data.directory.list_templates(spaces)]
+        names = [(s, tpl.name) for s, tpl in data.services.directory.list_templates(spaces)]
         text = render_template_list(names, lang, where=_labels(context, spaces, lang))
         await msg.reply_text(text + "\n\n" + template_usage(lang))
         return
@@ -775,7 +770,7 @@ async def cmd_template(update: Update, context: Ctx) -> None:
         try:
             admin = await _admin_of(context, user.id, space)
             if verb in ("del", "delete", "删除"):
-                data.directory.delete_template(
+                data.services.directory.delete_template(
                     space, name, user.id, admin=admin, update_id=update.update_id
                 )
                 await msg.reply_text(t(lang, "directory.template.deleted", name=name))
@@ -785,7 +780,7 @@ async def cmd_template(update: Update, context: Ctx) -> None:
             if not text.strip():
                 await msg.reply_text(t(lang, "directory.template.no_text"))
                 return
-            _, replaced = data.directory.save_template(
+            _, replaced = data.services.directory.save_template(
                 space, user.id, name, text, admin=admin, update_id=update.update_id
             )
         except DirectoryRefused as exc:
@@ -795,7 +790,7 @@ async def cmd_template(update: Update, context: Ctx) -> None:
         await msg.reply_text(t(lang, key, name=name))
         return
     name, _, when_text = args.partition(" ")
-    found = data.directory.get_template(spaces, name)
+    found = data.services.directory.get_template(spaces, name)
     if found is None:
         await msg.reply_text(t(lang, "directory.template.unknown", name=name))
         return
@@ -822,7 +817,7 @@ async def cb_directory(update: Update, context: Ctx) -> None:
     user = update.effective_user
     if query is None or user is None:
         return
-    lang = user_lang(user, context)
+    lang = context.user_lang
     m = _CB_RE.match(query.data or "")
     if m is None:
         await query.answer(t(lang, "directory.stale_button"), show_alert=True)
@@ -842,34 +837,33 @@ async def cb_directory(update: Update, context: Ctx) -> None:
 
 async def job_flush_uses(context: Ctx) -> None:
     """Store the look-up counts gathered since the last tick (they rank frequent contacts)."""
-    data_of(context).directory.flush_uses()
+    context.bot_data.services.directory.flush_uses()
 
 
-def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def feature(_services: Services) -> Feature:
     """Directory commands, files, contact cards and buttons (before the catch-all)."""
-    app.add_handler(CommandHandler(["contact", "c"], cmd_contact))
-    app.add_handler(CommandHandler("import", cmd_import))
-    app.add_handler(CommandHandler("export", cmd_export))
-    app.add_handler(CommandHandler("roster", cmd_roster))
-    app.add_handler(CommandHandler("docs", cmd_docs))
-    app.add_handler(CommandHandler("save", cmd_save))
-    app.add_handler(CommandHandler("template", cmd_template))
-    # Precise filters: a file or card that is not meant for the directory passes on untouched.
-    app.add_handler(
-        MessageHandler(
-            filters.Document.ALL & filters.CaptionRegex(r"^\s*/import(?:@\w+)?(?:\s|$)"),
-            msg_import_document,
-        )
+    return Feature(
+        "directory",
+        handlers=(
+            CommandHandler(["contact", "c"], cmd_contact),
+            CommandHandler("import", cmd_import),
+            CommandHandler("export", cmd_export),
+            CommandHandler("roster", cmd_roster),
+            CommandHandler("docs", cmd_docs),
+            CommandHandler("save", cmd_save),
+            CommandHandler("template", cmd_template),
+            # Precise filters: a file or card not meant for the directory passes on untouched.
+            MessageHandler(
+                filters.Document.ALL & filters.CaptionRegex(r"^\s*/import(?:@\w+)?(?:\s|$)"),
+                msg_import_document,
+            ),
+            MessageHandler(
+                (filters.Document.ALL | filters.PHOTO) & filters.CaptionRegex(r"^\s*#资料"),
+                msg_save_document,
+            ),
+            MessageHandler(filters.CONTACT, msg_contact_card),
+            MessageHandler(filters.TEXT & ~filters.COMMAND & _EditReplyFilter(), msg_edit_reply),
+            CallbackQueryHandler(cb_directory, pattern=r"^d:"),
+        ),
+        tick_steps=(job_flush_uses,),
     )
-    app.add_handler(
-        MessageHandler(
-            (filters.Document.ALL | filters.PHOTO) & filters.CaptionRegex(r"^\s*#资料"),
-            msg_save_document,
-        )
-    )
-    app.add_handler(MessageHandler(filters.CONTACT, msg_contact_card))
-    app.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & _EditReplyFilter(), msg_edit_reply)
-    )
-    app.add_handler(CallbackQueryHandler(cb_directory, pattern=r"^d:"))
-    add_tick_step(job_flush_uses)

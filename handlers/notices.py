@@ -16,16 +16,16 @@ from typing import Any
 from telegram import Chat, ForceReply, InputFile, Message, MessageEntity, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
-from bot.context import BotData, Ctx
+from bot.context import BotData, Ctx, Services
 from bot.core.config import LANGS, Lang
 from bot.core.delivery import keyboard
+from bot.core.feature import Feature
 from bot.core.i18n import t, t_plain
 from bot.core.render import RenderContext, Rendered
 from bot.notices import views
@@ -33,15 +33,11 @@ from bot.notices.rules import Confirm, Notice, NoticeRefused
 from bot.people.rules import tz_of
 from handlers.common import (
     command_args,
-    data_of,
     is_admin,
     py_span,
     refuse,
-    reply_lang,
     toast_text,
-    user_lang,
 )
-from handlers.jobs import add_tick_step
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +48,7 @@ _NUMBER_RE = re.compile(r"^\s*(?:#|No\.?|第)?\s*(\d{1,9})\s*号?\s*(.*)$", re.S
 
 # ----- helpers ----------------------------------------------------------------------------------
 async def _refuse(update: Update, context: Ctx, exc: NoticeRefused) -> None:
-    await refuse(update, t(reply_lang(update, context), f"notices.{exc.key}", **exc.values))
+    await refuse(update, t(context.lang, f"notices.{exc.key}", **exc.values))
 
 
 async def _may_manage(context: Ctx, notice: Notice, user_id: int) -> bool:
@@ -95,15 +91,15 @@ async def cmd_notify(update: Update, context: Ctx) -> None:
     msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
     if msg is None or user is None or chat is None:
         return
-    data = data_of(context)
+    data = context.bot_data
     args = command_args(msg)
-    lang = reply_lang(update, context)
+    lang = context.lang
     if not args.strip():
         await msg.reply_text(t(lang, "notices.usage"))
         return
     replied = msg.reply_to_message
     try:
-        created = data.notices.create(
+        created = data.services.notices.create(
             actor=user.id,
             chat_id=chat.id,
             text=args,
@@ -115,9 +111,9 @@ async def cmd_notify(update: Update, context: Ctx) -> None:
         await _refuse(update, context, exc)
         return
     await data.delivery.send(created.entries)
-    data.notices.kick()
+    data.services.notices.kick()
     if chat.type != Chat.PRIVATE and not created.sender_reachable:
-        await msg.reply_text(t(lang, "notices.sender_unreachable", bot=data.bot_username))
+        await msg.reply_text(t(lang, "notices.sender_unreachable", bot=context.bot.username))
 
 
 # ----- the buttons ------------------------------------------------------------------------------
@@ -127,7 +123,7 @@ async def cb_notice(update: Update, context: Ctx) -> None:
     if query is None or user is None:
         return
     m = _CB_RE.match(query.data or "")
-    lang = user_lang(user, context)
+    lang = context.user_lang
     if m is None:
         await query.answer(t(lang, "notices.stale_button"), show_alert=True)
         return
@@ -142,8 +138,10 @@ async def cb_notice(update: Update, context: Ctx) -> None:
 async def _confirm(update: Update, context: Ctx, number: int, version: int, lang: Lang) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
-    data = data_of(context)
-    done = data.notices.confirm(number, version, user.id, user.username, update_id=update.update_id)
+    data = context.bot_data
+    done = data.services.notices.confirm(
+        number, version, user.id, user.username, update_id=update.update_id
+    )
     notice, result = done.notice, done.result
     ctx = _ctx(data, user.id, lang)
     at = done.recipient.confirmed_at if done.recipient is not None else None
@@ -175,7 +173,7 @@ async def _confirm(update: Update, context: Ctx, number: int, version: int, lang
     if private and state is not None and isinstance(message, Message):
         # The person's own copy shows the new state; a group post is shared and stays.
         if state == "confirmed":
-            params = data.notices.notice_params(notice)
+            params = data.services.notices.notice_params(notice)
             text = views.notice_state(params, ctx, state, at.isoformat() if at else None)
         else:  # an old version or a cancelled notice: keep its text, say what became of it
             text = message.text_html + "\n" + t(lang, f"notices.state_{state}", at="")
@@ -184,14 +182,14 @@ async def _confirm(update: Update, context: Ctx, number: int, version: int, lang
         except TelegramError as exc:
             log.info("notice %s: could not edit the recipient's copy: %s", number, exc)
     if result == Confirm.CONFIRMED:
-        data.notices.request_refresh(number)
+        data.services.notices.request_refresh(number)
 
 
 async def _ask_change(update: Update, context: Ctx, number: int, _v: int, lang: Lang) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
-    data = data_of(context)
-    notice = data.notices.get(number)
+    data = context.bot_data
+    notice = data.services.notices.get(number)
     from bot.notices.rules import may_manage
 
     may_manage(notice, user.id, is_admin=await _may_manage(context, notice, user.id))
@@ -207,13 +205,13 @@ async def _ask_change(update: Update, context: Ctx, number: int, _v: int, lang: 
 async def _ask_cancel(update: Update, context: Ctx, number: int, _v: int, lang: Lang) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
-    data = data_of(context)
-    notice = data.notices.get(number)
+    data = context.bot_data
+    notice = data.services.notices.get(number)
     from bot.notices.rules import may_manage
 
     may_manage(notice, user.id, is_admin=await _may_manage(context, notice, user.id))
     await query.answer()
-    rendered, rlang = data.notices.render_tracking(notice, question=True)
+    rendered, rlang = data.services.notices.render_tracking(notice, question=True)
     if isinstance(query.message, Message):
         await query.message.edit_text(rendered.text, reply_markup=keyboard(rendered, rlang))  # type: ignore[arg-type]
 
@@ -221,10 +219,10 @@ async def _ask_cancel(update: Update, context: Ctx, number: int, _v: int, lang: 
 async def _back(update: Update, context: Ctx, number: int, _v: int, lang: Lang) -> None:
     query = update.callback_query
     assert query is not None
-    data = data_of(context)
-    notice = data.notices.get(number)
+    data = context.bot_data
+    notice = data.services.notices.get(number)
     await query.answer()
-    rendered, rlang = data.notices.render_tracking(notice)
+    rendered, rlang = data.services.notices.render_tracking(notice)
     if isinstance(query.message, Message):
         try:
             await query.message.edit_text(rendered.text, reply_markup=keyboard(rendered, rlang))  # type: ignore[arg-type]
@@ -262,25 +260,29 @@ async def _retire_group_post(context: Ctx, notice: Notice) -> None:
 
 
 async def _do_cancel(update: Update, context: Ctx, number: int, actor: int) -> Notice:
-    data = data_of(context)
-    notice = data.notices.get(number)
+    data = context.bot_data
+    notice = data.services.notices.get(number)
     admin = await _may_manage(context, notice, actor)
-    outcome = data.notices.cancel(number, actor, is_admin=admin, update_id=update.update_id)
+    outcome = data.services.notices.cancel(
+        number, actor, is_admin=admin, update_id=update.update_id
+    )
     await data.delivery.send(outcome.entries)
-    data.notices.kick()
-    data.notices.request_refresh(number)
+    data.services.notices.kick()
+    data.services.notices.request_refresh(number)
     await _retire_group_post(context, outcome.before)
     return outcome.notice
 
 
 async def _do_change(update: Update, context: Ctx, number: int, actor: int, text: str) -> Notice:
-    data = data_of(context)
-    notice = data.notices.get(number)
+    data = context.bot_data
+    notice = data.services.notices.get(number)
     admin = await _may_manage(context, notice, actor)
-    outcome = data.notices.change(number, actor, text, is_admin=admin, update_id=update.update_id)
+    outcome = data.services.notices.change(
+        number, actor, text, is_admin=admin, update_id=update.update_id
+    )
     await data.delivery.send(outcome.entries)
-    data.notices.kick()
-    data.notices.request_refresh(number)
+    data.services.notices.kick()
+    data.services.notices.request_refresh(number)
     await _retire_group_post(context, outcome.before)
     return outcome.notice
 
@@ -329,9 +331,7 @@ async def _change_and_answer(
         await _refuse(update, context, exc)
         return
     count = len(notice.recipients)
-    await msg.reply_text(
-        t(reply_lang(update, context), "notices.changed_done", number=number, count=count)
-    )
+    await msg.reply_text(t(context.lang, "notices.changed_done", number=number, count=count))
 
 
 # ----- /notices, /notice, /export notice ------------------------------------------------------
@@ -340,9 +340,9 @@ async def cmd_notices(update: Update, context: Ctx) -> None:
     msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
     if msg is None or user is None or chat is None:
         return
-    data = data_of(context)
-    lang = reply_lang(update, context)
-    items = data.notices.recent_for(chat_id=chat.id, user_id=user.id)
+    data = context.bot_data
+    lang = context.lang
+    items = data.services.notices.recent_for(chat_id=chat.id, user_id=user.id)
     if not items:
         await msg.reply_text(t(lang, "notices.list_empty"))
         return
@@ -371,7 +371,7 @@ async def cmd_notice(update: Update, context: Ctx) -> None:
     msg, user = update.effective_message, update.effective_user
     if msg is None or user is None:
         return
-    lang = reply_lang(update, context)
+    lang = context.lang
     args = command_args(msg).strip()
     verb, _, rest = args.partition(" ")
     verb = verb.lower()
@@ -384,7 +384,7 @@ async def cmd_notice(update: Update, context: Ctx) -> None:
                 raise NoticeRefused("notice_usage")
             if verb == "cancel":
                 await _do_cancel(update, context, number, user.id)
-                count = len(data_of(context).notices.get(number).recipients)
+                count = len(context.bot_data.services.notices.get(number).recipients)
                 await msg.reply_text(t(lang, "notices.cancelled_done", number=number, count=count))
             elif verb == "change":
                 if not text:
@@ -405,11 +405,11 @@ async def _show(update: Update, context: Ctx, number: int) -> None:
     """The tracking, as a new message, for the sender or an admin (privately: it has phones)."""
     user = update.effective_user
     assert user is not None
-    data = data_of(context)
-    notice = data.notices.get(number)
+    data = context.bot_data
+    notice = data.services.notices.get(number)
     if not await _allowed(context, notice, user.id):
         raise NoticeRefused("not_sender", number=number)
-    rendered, lang = data.notices.render_tracking(notice)
+    rendered, lang = data.services.notices.render_tracking(notice)
     if notice.open and user.id != notice.sender:
         rendered = Rendered(rendered.text)  # an admin looks; the sender manages
     await _privately(update, context, rendered.text, keyboard(rendered, lang))
@@ -422,8 +422,8 @@ async def _privately(update: Update, context: Ctx, text: str, markup: Any) -> No
     if chat.type == Chat.PRIVATE:
         await msg.reply_text(text, reply_markup=markup)
         return
-    data = data_of(context)
-    lang = reply_lang(update, context)
+    data = context.bot_data
+    lang = context.lang
     person = data.db.get_person(user.id)
     if person is not None and person.reachable_privately:
         try:
@@ -432,7 +432,7 @@ async def _privately(update: Update, context: Ctx, text: str, markup: Any) -> No
             return
         except TelegramError:
             log.info("could not write privately to %s", user.id)
-    await msg.reply_text(t(lang, "notices.start_privately", bot=data.bot_username))
+    await msg.reply_text(t(lang, "notices.start_privately", bot=context.bot.username))
 
 
 async def msg_export_notice(update: Update, context: Ctx) -> None:
@@ -454,13 +454,13 @@ async def msg_export_notice(update: Update, context: Ctx) -> None:
 async def _export(update: Update, context: Ctx, number: int) -> None:
     msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
     assert msg is not None and user is not None and chat is not None
-    data = data_of(context)
-    notice = data.notices.get(number)
+    data = context.bot_data
+    notice = data.services.notices.get(number)
     if not await _allowed(context, notice, user.id):
         raise NoticeRefused("not_sender", number=number)
-    lang = user_lang(user, context)
+    lang = context.user_lang
     ctx = _ctx(data, user.id, lang)
-    content = data.notices.export_csv(notice, lang, ctx)
+    content = data.services.notices.export_csv(notice, lang, ctx)
     caption = t(
         lang,
         "notices.export_caption",
@@ -473,7 +473,7 @@ async def _export(update: Update, context: Ctx, number: int) -> None:
         await msg.reply_document(document, caption=caption)
         return
     person = data.db.get_person(user.id)
-    group_lang = reply_lang(update, context)
+    group_lang = context.lang
     if person is not None and person.reachable_privately:
         try:
             await context.bot.send_document(user.id, document, caption=caption)
@@ -481,14 +481,14 @@ async def _export(update: Update, context: Ctx, number: int) -> None:
             return
         except TelegramError:
             log.info("could not send the export privately to %s", user.id)
-    await msg.reply_text(t(group_lang, "notices.start_privately", bot=data.bot_username))
+    await msg.reply_text(t(group_lang, "notices.start_privately", bot=context.bot.username))
 
 
 # ----- the tick -----------------------------------------------------------------------------------
 async def job_notices(context: Ctx) -> None:
     """Resends, reports and meeting reminders that are due; the fan-out; stale trackings."""
-    data = data_of(context)
-    service = data.notices
+    data = context.bot_data
+    service = data.services.notices
     entries = service.run_due()  # computed and committed without awaiting in between
     if entries:
         await data.delivery.send(entries)
@@ -496,34 +496,28 @@ async def job_notices(context: Ctx) -> None:
     service.kick()
 
 
-def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Wire this feature's handlers (before the catch-all)."""
-    data: BotData = app.bot_data
-    service = data.notices
-
-    def spawn(fn: Callable[[], Awaitable[None]], name: str) -> bool:
-        if not app.running:
-            return False
-
-        async def run() -> None:
-            await fn()
-
-        app.create_task(run(), name=name)
-        return True
-
-    service.bind(spawn, lambda: bool(app.running))
-    data.delivery.on_sent("notice_tracking", service.on_tracking_sent)
-    data.delivery.on_sent("notice_group", service.on_group_sent)
-    data.delivery.on_sent("notice", service.on_notice_sent)
-
-    app.add_handler(CommandHandler("notify", cmd_notify))
-    app.add_handler(CommandHandler("notices", cmd_notices))
-    app.add_handler(CommandHandler("notice", cmd_notice))
-    app.add_handler(CallbackQueryHandler(cb_notice, pattern=r"^n:"))
-    app.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & _ChangePromptReply(), msg_change_reply)
+def feature(services: Services) -> Feature:
+    """/notify, /notices, /notice, confirmations; due resends and reminders on the tick."""
+    service = services.notices
+    return Feature(
+        "notices",
+        handlers=(
+            CommandHandler("notify", cmd_notify),
+            CommandHandler("notices", cmd_notices),
+            CommandHandler("notice", cmd_notice),
+            CallbackQueryHandler(cb_notice, pattern=r"^n:"),
+            MessageHandler(
+                filters.TEXT & ~filters.COMMAND & _ChangePromptReply(), msg_change_reply
+            ),
+        ),
+        # /export belongs to the directory (contacts), tried before us in group 0, where the
+        # first match wins; /export notice <n> is answered here, in group 1, which runs as well.
+        later={1: (MessageHandler(filters.Regex(_EXPORT_RE), msg_export_notice),)},
+        messages=views.MESSAGES,
+        tick_steps=(job_notices,),
+        sent_hooks={
+            "notice_tracking": service.on_tracking_sent,
+            "notice_group": service.on_group_sent,
+            "notice": service.on_notice_sent,
+        },
     )
-    # /export belongs to the directory (contacts), registered before us in group 0, where the
-    # first match wins; /export notice <n> is answered here, in group 1, which runs as well.
-    app.add_handler(MessageHandler(filters.Regex(_EXPORT_RE), msg_export_notice), group=1)
-    add_tick_step(job_notices)

@@ -12,16 +12,16 @@ from dataclasses import replace
 from typing import Any
 
 from telegram import Chat, Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
-import bot.reminders.views  # noqa: F401  (registers the templates)
-from bot.context import Ctx
+from bot.context import Ctx, Services
+from bot.core.feature import Feature
 from bot.core.i18n import t
 from bot.core.models import OutboxEntry
 from bot.people.models import Person
+from bot.reminders import views
 from bot.reminders.digest import digest_clock, parse_clock
-from handlers.common import command_args, data_of, reply_lang
-from handlers.jobs import add_tick_step
+from handlers.common import command_args
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +34,15 @@ _LOUD = ("loud", "提示", "一句话")
 
 async def step_due(context: Ctx) -> None:
     """Work out what is due by the clock and store it; send it without waiting for the send."""
-    data = data_of(context)
-    for batch in data.scheduler.batches():
+    data = context.bot_data
+    for batch in data.services.reminders.batches():
         if batch.entries:
             await _send_later(context, batch.entries)
         await asyncio.sleep(0)  # let the first sends start while the rest is written
 
 
 async def _send_later(context: Ctx, entries: tuple[OutboxEntry, ...]) -> None:
-    data = data_of(context)
+    data = context.bot_data
     app = context.application
     if app.running:
         app.create_task(data.delivery.send(entries), name="reminders:send")
@@ -54,12 +54,12 @@ def _person(update: Update, context: Ctx) -> Person | None:
     user = update.effective_user
     if user is None:
         return None
-    data = data_of(context)
+    data = context.bot_data
     return data.db.get_person(user.id) or Person(user_id=user.id)
 
 
 def _describe(person: Person, context: Ctx, lang: Any) -> str:
-    data = data_of(context)
+    data = context.bot_data
     clock = digest_clock(person.digest_time, data.settings.digest_time)
     if clock is None:
         state = t(lang, "reminders.digest_is_off")
@@ -75,8 +75,8 @@ async def cmd_digest(update: Update, context: Ctx) -> None:
     person = _person(update, context)
     if msg is None or person is None:
         return
-    data = data_of(context)
-    lang = reply_lang(update, context)
+    data = context.bot_data
+    lang = context.lang
     arg = command_args(msg).strip().lower()
     if not arg:
         await msg.reply_text(
@@ -101,7 +101,7 @@ async def cmd_digest(update: Update, context: Ctx) -> None:
             return
         changed = replace(person, digest_time=clock.strftime("%H:%M"))
     data.db.put_person(replace(changed, updated_at=data.clock.now()))
-    data.scheduler.person_changed(person.user_id)
+    data.services.reminders.person_changed(person.user_id)
     await msg.reply_text(t(lang, "reminders.digest_saved") + _describe(changed, context, lang))
 
 
@@ -116,21 +116,24 @@ async def _on_demand(update: Update, context: Ctx, person: Person, what: str) ->
     msg = update.effective_message
     chat = update.effective_chat
     assert msg is not None
-    data = data_of(context)
-    lang = reply_lang(update, context)
+    data = context.bot_data
+    lang = context.lang
     in_group = chat is not None and chat.type != Chat.PRIVATE
     if in_group and not person.reachable_privately:
         # A group never sees anyone's digest: ask them to start the bot privately.
-        await msg.reply_text(t(lang, "tasks.start_privately", bot=data.bot_username))
+        await msg.reply_text(t(lang, "tasks.start_privately", bot=context.bot.username))
         return
-    entry = data.scheduler.on_demand(person, what, update_id=update.update_id)
+    entry = data.services.reminders.on_demand(person, what, update_id=update.update_id)
     await data.delivery.send([entry])
     if in_group:
         await msg.reply_text(t(lang, "tasks.sent_privately"))
 
 
-def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """/digest, /week; due work joins the tick loop."""
-    app.add_handler(CommandHandler("digest", cmd_digest))
-    app.add_handler(CommandHandler("week", cmd_week))
-    add_tick_step(step_due)
+def feature(_services: Services) -> Feature:
+    """/digest, /week; reminders, nags and digests join the tick."""
+    return Feature(
+        "reminders",
+        handlers=(CommandHandler("digest", cmd_digest), CommandHandler("week", cmd_week)),
+        messages=views.MESSAGES,
+        tick_steps=(step_due,),
+    )

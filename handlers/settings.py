@@ -16,11 +16,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from telegram import Chat, ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import Ctx
+from bot.context import Ctx, Services
 from bot.core.config import LANGS, Lang
 from bot.core.delivery import keyboard
+from bot.core.feature import Feature
 from bot.core.fmt import format_when
 from bot.core.i18n import normalize_lang, t, t_plain
 from bot.core.models import Button
@@ -28,7 +29,7 @@ from bot.core.render import Rendered
 from bot.people.models import Person, Workspace
 from bot.people.rules import group_lang, lang_of, tz_of
 from bot.reminders.digest import digest_clock, parse_clock
-from handlers.common import command_args, data_of, is_admin, reply_lang
+from handlers.common import command_args, is_admin
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def resolve_zone(text: str) -> str | None:
 
 # ----- the private menu ---------------------------------------------------------------------
 def _menu(person: Person, context: Ctx) -> tuple[str, tuple[tuple[Button, ...], ...], Lang]:
-    data = data_of(context)
+    data = context.bot_data
     lang = lang_of(person, data.settings)
     tz = tz_of(person, data.settings)
     clock = digest_clock(person.digest_time, data.settings.digest_time)
@@ -122,7 +123,7 @@ def _markup(buttons: tuple[tuple[Button, ...], ...], lang: Lang) -> InlineKeyboa
 
 
 def _group_menu(ws: Workspace, context: Ctx) -> tuple[str, InlineKeyboardMarkup | None, Lang]:
-    lang = group_lang(ws, data_of(context).settings)
+    lang = group_lang(ws, context.bot_data.settings)
     text = "\n".join(
         [
             t(lang, "settings.group_title"),
@@ -138,10 +139,10 @@ async def cmd_settings(update: Update, context: Ctx) -> None:
     msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
     if msg is None or user is None or chat is None:
         return
-    data = data_of(context)
+    data = context.bot_data
     args = command_args(msg).split()
     if chat.type != Chat.PRIVATE:
-        lang = reply_lang(update, context)
+        lang = context.lang
         if not await is_admin(context, user.id, chat.id):
             await msg.reply_text(t(lang, "settings.group_admins_only"))
             return
@@ -180,15 +181,15 @@ async def cmd_settings(update: Update, context: Ctx) -> None:
 
 
 def _save(context: Ctx, person: Person) -> Person:
-    data = data_of(context)
+    data = context.bot_data
     person = replace(person, updated_at=data.clock.now())
     data.db.put_person(person)
-    data.scheduler.person_changed(person.user_id)
+    data.services.reminders.person_changed(person.user_id)
     return person
 
 
 def _set_group_lang(context: Ctx, ws: Workspace, code: str) -> Workspace:
-    data = data_of(context)
+    data = context.bot_data
     ws = replace(ws, language=normalize_lang(code, data.settings.lang), updated_at=data.clock.now())
     data.db.put_workspace(ws)
     return ws
@@ -208,7 +209,7 @@ async def cb_settings(update: Update, context: Ctx) -> None:
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
-    data = data_of(context)
+    data = context.bot_data
     parts = (query.data or "").split(":", 2)
     what = parts[1] if len(parts) > 1 else ""
     value = parts[2] if len(parts) > 2 else None
@@ -287,14 +288,14 @@ async def cb_settings(update: Update, context: Ctx) -> None:
 async def _cb_group_lang(update: Update, context: Ctx, code: str) -> None:
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
     assert query is not None and user is not None
-    lang = reply_lang(update, context)
+    lang = context.lang
     if chat is None or chat.type == Chat.PRIVATE or code not in LANGS:
         await query.answer(t(lang, "tasks.stale_button"), show_alert=True)
         return
     if not await is_admin(context, user.id, chat.id):
         await query.answer(t(lang, "settings.group_admins_only"), show_alert=True)
         return
-    data = data_of(context)
+    data = context.bot_data
     ws = data.db.get_workspace(chat.id) or Workspace(chat_id=chat.id, title=chat.title or "")
     ws = _set_group_lang(context, ws, code)
     text, markup, new_lang = _group_menu(ws, context)
@@ -325,7 +326,7 @@ async def msg_tz_reply(update: Update, context: Ctx) -> None:
     msg, user = update.effective_message, update.effective_user
     if msg is None or user is None:
         return
-    data = data_of(context)
+    data = context.bot_data
     person = data.db.get_person(user.id) or Person(user_id=user.id)
     lang = lang_of(person, data.settings)
     zone = resolve_zone(msg.text or "")
@@ -339,15 +340,18 @@ async def msg_tz_reply(update: Update, context: Ctx) -> None:
     )
 
 
-def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def feature(_services: Services) -> Feature:
     """/settings and its buttons; the zone question's answer (before the catch-all)."""
-    app.add_handler(CommandHandler("settings", cmd_settings))
-    app.add_handler(CallbackQueryHandler(cb_settings, pattern=r"^set:"))
-    app.add_handler(
-        MessageHandler(
-            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & _ReplyToTzPrompt(),
-            msg_tz_reply,
-        )
-    )
     with contextlib.suppress(Exception):
         _zones_by_lower()  # warm the zone list once
+    return Feature(
+        "settings",
+        handlers=(
+            CommandHandler("settings", cmd_settings),
+            CallbackQueryHandler(cb_settings, pattern=r"^set:"),
+            MessageHandler(
+                filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & _ReplyToTzPrompt(),
+                msg_tz_reply,
+            ),
+        ),
+    )

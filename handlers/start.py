@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from telegram import Chat, Update
+from telegram.ext import CommandHandler
 
-from bot.context import Ctx
+from bot.context import Ctx, Services
+from bot.core.feature import Feature
 from bot.core.i18n import t
-from handlers.common import data_of, reply_lang
 
 
 async def cmd_start(update: Update, context: Ctx) -> None:
@@ -15,12 +16,12 @@ async def cmd_start(update: Update, context: Ctx) -> None:
     user = update.effective_user
     if msg is None or user is None:
         return
-    lang = reply_lang(update, context)
+    lang = context.lang
     name = user.first_name or user.username or ""
     if update.effective_chat is not None and update.effective_chat.type != Chat.PRIVATE:
         await msg.reply_text(t(lang, "start.group", name=name))
         return
-    waiting = len(data_of(context).tasks.queue(user.id))
+    waiting = len(context.bot_data.services.tasks.queue(user.id))
     text = t(lang, "start.private", name=name)
     if waiting:
         text += "\n\n" + t(lang, "start.waiting", count=waiting)
@@ -32,8 +33,16 @@ async def cmd_help(update: Update, context: Ctx) -> None:
     msg = update.effective_message
     if msg is None:
         return
-    lang = reply_lang(update, context)
+    lang = context.lang
     text = t(lang, "start.help")
     if update.effective_chat is not None and update.effective_chat.type != Chat.PRIVATE:
-        text += "\n\n" + t(lang, "start.help_group", bot=data_of(context).bot_username)
+        text += "\n\n" + t(lang, "start.help_group", bot=context.bot.username)
     await msg.reply_text(text)
+
+
+def feature(_services: Services) -> Feature:
+    """/start and /help."""
+    return Feature(
+        "start",
+        handlers=(CommandHandler("start", cmd_start), CommandHandler("help", cmd_help)),
+    )

@@ -28,31 +28,29 @@ from telegram import (
     User,
 )
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import Ctx
+from bot.context import Ctx, Services
 from bot.core.config import LANGS, Lang
 from bot.core.delivery import keyboard
+from bot.core.feature import Feature
 from bot.core.fmt import format_when
 from bot.core.i18n import t, t_plain
 from bot.core.models import Button
 from bot.core.render import RenderContext, Rendered
 from bot.parsing import ParseError, parse_when
 from bot.people.rules import mention, tz_of
-from bot.tasks import rules
+from bot.tasks import rules, views
 from bot.tasks.models import Kind, Task
 from bot.tasks.rules import Action, TaskRefused
 from bot.tasks.views import PAGE_SIZE, card_with_state, picker_rows, queue_line
 from handlers.common import (
     command_args,
-    data_of,
     is_admin,
     py_span,
     refuse,
-    reply_lang,
     task_number,
     toast_text,
-    user_lang,
 )
 
 log = logging.getLogger(__name__)
@@ -63,7 +61,7 @@ _CB_RE = re.compile(r"^t:([a-z]{2,6}):(\d{1,9})(?::([a-z0-9-]{1,20}))?$")
 
 # ----- helpers ------------------------------------------------------------------------------
 def _ctx(context: Ctx, user_id: int, lang: Lang) -> RenderContext:
-    data = data_of(context)
+    data = context.bot_data
     return RenderContext(lang, tz_of(data.db.get_person(user_id), data.settings), data.clock.now())
 
 
@@ -72,7 +70,7 @@ def _refusal(lang: Lang, exc: TaskRefused) -> str:
 
 
 async def _answer_refusal(update: Update, context: Ctx, exc: TaskRefused | ParseError) -> None:
-    lang = reply_lang(update, context)
+    lang = context.lang
     await refuse(update, _refusal(lang, exc) if isinstance(exc, TaskRefused) else exc.message(lang))
 
 
@@ -97,20 +95,22 @@ def _mentions(message: Message, bot_username: str) -> list[tuple[int, int, str]]
 async def _create(
     update: Update, context: Ctx, text: str, *, source: Message | None = None
 ) -> None:
-    data = data_of(context)
+    data = context.bot_data
     msg = update.effective_message
     user = update.effective_user
     chat = update.effective_chat
     if msg is None or user is None or chat is None:
         return
-    mentions = _mentions(source or msg, data.bot_username) if (source or msg).text == text else []
+    mentions = (
+        _mentions(source or msg, context.bot.username) if (source or msg).text == text else []
+    )
     try:
-        outcome = data.tasks.create(
+        outcome = data.services.tasks.create(
             actor=user.id,
             chat_id=chat.id,
             text=text,
             mentions=mentions,
-            ignore_usernames={data.bot_username} if data.bot_username else set(),
+            ignore_usernames={context.bot.username} if context.bot.username else set(),
             message_id=(source or msg).message_id,
             update_id=update.update_id,
         )
@@ -153,7 +153,7 @@ async def msg_group_text(update: Update, context: Ctx) -> None:
         return
     if await _maybe_prompt_reply(update, context):
         return
-    bot_username = data_of(context).bot_username.lower()
+    bot_username = context.bot.username.lower()
     mentioned = any(
         e.type == MessageEntity.MENTION and msg.parse_entity(e).lower() == f"@{bot_username}"
         for e in msg.entities or ()
@@ -163,14 +163,14 @@ async def msg_group_text(update: Update, context: Ctx) -> None:
         return
     # With privacy mode off the bot sees every message: capture the ones that are clearly
     # an assignment ("@张三 周五下午三点前把季度总结交给我，急"), ignore chatter.
-    data = data_of(context)
+    data = context.bot_data
     names_someone = any(
         e.type in (MessageEntity.MENTION, MessageEntity.TEXT_MENTION) for e in msg.entities or ()
     )
-    if names_someone and data.tasks.looks_like_assignment(
+    if names_someone and data.services.tasks.looks_like_assignment(
         msg.text,
-        mentions=_mentions(msg, data.bot_username),
-        ignore_usernames={data.bot_username} if data.bot_username else set(),
+        mentions=_mentions(msg, context.bot.username),
+        ignore_usernames={context.bot.username} if context.bot.username else set(),
     ):
         await _create(update, context, msg.text)
 
@@ -179,8 +179,8 @@ async def msg_group_text(update: Update, context: Ctx) -> None:
 def _page(
     context: Ctx, user_id: int, lang: Lang, page: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    data = data_of(context)
-    queue = data.tasks.queue(user_id)
+    data = context.bot_data
+    queue = data.services.tasks.queue(user_id)
     if not queue:
         return t(lang, "tasks.my_empty"), None
     pages = max(1, (len(queue) + PAGE_SIZE - 1) // PAGE_SIZE)
@@ -188,7 +188,7 @@ def _page(
     ctx = _ctx(context, user_id, lang)
     lines = [t(lang, "tasks.my_header", count=len(queue), page=page + 1, pages=pages)]
     for task in queue[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
-        lines.append(queue_line(data.tasks.card_params(task), ctx))
+        lines.append(queue_line(data.services.tasks.card_params(task), ctx))
     buttons = []
     if page > 0:
         buttons.append(
@@ -206,7 +206,7 @@ async def cmd_my(update: Update, context: Ctx) -> None:
     msg, user = update.effective_message, update.effective_user
     if msg is None or user is None:
         return
-    lang = user_lang(user, context)
+    lang = context.user_lang
     text, markup = _page(context, user.id, lang, 0)
     if update.effective_chat is not None and update.effective_chat.type != Chat.PRIVATE:
         # A group never sees anyone's private list: send it privately.
@@ -219,17 +219,15 @@ async def _private_or_hint(update: Update, context: Ctx, text: str, markup: Any)
     user = update.effective_user
     msg = update.effective_message
     assert user is not None and msg is not None
-    person = data_of(context).db.get_person(user.id)
+    person = context.bot_data.db.get_person(user.id)
     if person is not None and person.reachable_privately:
         try:
             await context.bot.send_message(user.id, text, reply_markup=markup)
-            await msg.reply_text(t(reply_lang(update, context), "tasks.sent_privately"))
+            await msg.reply_text(t(context.lang, "tasks.sent_privately"))
             return
         except TelegramError:
             log.info("could not send privately to %s", user.id)
-    await msg.reply_text(
-        t(reply_lang(update, context), "tasks.start_privately", bot=data_of(context).bot_username)
-    )
+    await msg.reply_text(t(context.lang, "tasks.start_privately", bot=context.bot.username))
 
 
 async def cb_my_page(update: Update, context: Ctx) -> None:
@@ -240,11 +238,9 @@ async def cb_my_page(update: Update, context: Ctx) -> None:
     try:
         page = int(query.data.split(":")[1])
     except (IndexError, ValueError):
-        await query.answer(
-            t(user_lang(update.effective_user, context), "tasks.stale_button"), show_alert=True
-        )
+        await query.answer(t(context.user_lang, "tasks.stale_button"), show_alert=True)
         return
-    lang = user_lang(update.effective_user, context)
+    lang = context.user_lang
     text, markup = _page(context, update.effective_user.id, lang, page)
     await query.answer()
     await _edit(query.message, text, markup)
@@ -255,15 +251,15 @@ async def cmd_next(update: Update, context: Ctx) -> None:
     msg, user = update.effective_message, update.effective_user
     if msg is None or user is None:
         return
-    data = data_of(context)
-    lang = user_lang(user, context)
-    queue = data.tasks.queue(user.id)
+    data = context.bot_data
+    lang = context.user_lang
+    queue = data.services.tasks.queue(user.id)
     if not queue:
         text, markup = t(lang, "tasks.my_empty"), None
     else:
         task = queue[0]
         rendered = card_with_state(
-            data.tasks.card_params(task), _ctx(context, user.id, lang), buttons=True
+            data.services.tasks.card_params(task), _ctx(context, user.id, lang), buttons=True
         )
         text = t(lang, "tasks.next_header", count=len(queue)) + "\n" + rendered.text
         markup = keyboard(rendered, lang)
@@ -278,9 +274,9 @@ async def cmd_assigned(update: Update, context: Ctx) -> None:
     msg, user = update.effective_message, update.effective_user
     if msg is None or user is None:
         return
-    data = data_of(context)
-    lang = user_lang(user, context)
-    tasks = data.tasks.assigned_by(user.id)
+    data = context.bot_data
+    lang = context.user_lang
+    tasks = data.services.tasks.assigned_by(user.id)
     now = data.clock.now()
     if not tasks:
         text, markup = t(lang, "tasks.assigned_empty"), None
@@ -289,7 +285,7 @@ async def cmd_assigned(update: Update, context: Ctx) -> None:
         lines = [t(lang, "tasks.assigned_header", count=len(tasks))]
         rows = []
         for task in tasks[:20]:
-            params = data.tasks.card_params(task)
+            params = data.services.tasks.card_params(task)
             params["assigner_name"] = None
             lines.append(queue_line(params, ctx))
             for a in task.assignees:
@@ -298,7 +294,7 @@ async def cmd_assigned(update: Update, context: Ctx) -> None:
                     t(
                         lang,
                         "tasks.assigned_person",
-                        name=data.tasks.name(a.user_id, a.username),
+                        name=data.services.tasks.name(a.user_id, a.username),
                         state=t(lang, f"tasks.astate_{state}"),
                     )
                 )
@@ -323,22 +319,22 @@ async def cmd_tasks(update: Update, context: Ctx) -> None:
     msg, chat = update.effective_message, update.effective_chat
     if msg is None or chat is None:
         return
-    lang = reply_lang(update, context)
+    lang = context.lang
     if chat.type == Chat.PRIVATE:
         await msg.reply_text(t(lang, "tasks.tasks_private"))
         return
-    data = data_of(context)
-    tasks = data.tasks.in_chat(chat.id)
+    data = context.bot_data
+    tasks = data.services.tasks.in_chat(chat.id)
     if not tasks:
         await msg.reply_text(t(lang, "tasks.tasks_empty"))
         return
     ctx = RenderContext(lang, data.settings.tz, data.clock.now())
     by_person: dict[str, list[str]] = {}
     for task in tasks:
-        params = data.tasks.card_params(task)
+        params = data.services.tasks.card_params(task)
         for a in task.assignees:
             if a.done_at is None:
-                by_person.setdefault(data.tasks.name(a.user_id, a.username), []).append(
+                by_person.setdefault(data.services.tasks.name(a.user_id, a.username), []).append(
                     queue_line(params, ctx)
                 )
     lines = [t(lang, "tasks.tasks_header", count=len(tasks))]
@@ -352,16 +348,16 @@ async def cmd_tasks(update: Update, context: Ctx) -> None:
 async def _act(
     update: Update, context: Ctx, number: int, action: Action, **kwargs: Any
 ) -> Task | None:
-    data = data_of(context)
+    data = context.bot_data
     user = update.effective_user
     assert user is not None
-    task = data.tasks.get(number)
+    task = data.services.tasks.get(number)
     if task is None:
         await _answer_refusal(update, context, TaskRefused("unknown", number=number))
         return None
     admin = await _admin_for(context, task, user.id, action)
     try:
-        outcome = data.tasks.act(
+        outcome = data.services.tasks.act(
             number, user.id, action, is_admin=admin, update_id=update.update_id, **kwargs
         )
     except TaskRefused as exc:
@@ -389,7 +385,7 @@ async def _resolve_number(update: Update, context: Ctx, given: int | None) -> in
             return n
     user = update.effective_user
     if user is not None:
-        queue = data_of(context).tasks.queue(user.id)
+        queue = context.bot_data.services.tasks.queue(user.id)
         if len(queue) == 1:
             return queue[0].number
     await _reply_key(update, context, "tasks.which_task")
@@ -425,8 +421,8 @@ async def cmd_snooze(update: Update, context: Ctx) -> None:
 async def _snooze_to(
     update: Update, context: Ctx, number: int, when_text: str, *, action: Action = Action.SNOOZE
 ) -> None:
-    data = data_of(context)
-    task = data.tasks.get(number)
+    data = context.bot_data
+    task = data.services.tasks.get(number)
     # Snoozing says when to pick it up again (明天上午 → 09:00, like a reminder); a new due
     # time is a deadline (明天上午 → by 12:00), except for reminders themselves.
     is_reminder = action == Action.SNOOZE or (task is not None and task.kind == Kind.REMINDER)
@@ -443,7 +439,7 @@ async def _snooze_to(
         return
     done = await _act(update, context, number, action, until=until)
     if done is not None:
-        lang = reply_lang(update, context)
+        lang = context.lang
         user = update.effective_user
         assert user is not None
         ctx = _ctx(context, user.id, lang)
@@ -473,7 +469,7 @@ async def cmd_report(update: Update, context: Ctx) -> None:
 async def _reply_key(update: Update, context: Ctx, key: str, **values: Any) -> None:
     msg = update.effective_message
     if msg is not None:
-        await msg.reply_text(t(reply_lang(update, context), key, **values))
+        await msg.reply_text(t(context.lang, key, **values))
 
 
 # ----- buttons --------------------------------------------------------------------------------
@@ -498,9 +494,9 @@ async def cb_task(update: Update, context: Ctx) -> None:
     user = update.effective_user
     if query is None or user is None:
         return
-    lang = user_lang(user, context)
+    lang = context.user_lang
     m = _CB_RE.match(query.data or "")
-    task = data_of(context).tasks.get(int(m.group(2))) if m else None
+    task = context.bot_data.services.tasks.get(int(m.group(2))) if m else None
     handler = _BUTTONS.get(m.group(1)) if m else None
     if m is None or task is None or handler is None:
         await query.answer(t(lang, "tasks.stale_button"), show_alert=True)
@@ -525,10 +521,10 @@ async def _allowed(press: Press, action: Action) -> bool:
 
 async def _apply(press: Press, action: Action, toast: str | None = None, **kwargs: Any) -> None:
     """Do `action`, answer with a toast, show the new state, tell the people concerned."""
-    data = data_of(press.context)
+    data = press.context.bot_data
     admin = await _admin_for(press.context, press.task, press.user.id, action)
     try:
-        outcome = data.tasks.act(
+        outcome = data.services.tasks.act(
             press.task.number,
             press.user.id,
             action,
@@ -545,11 +541,11 @@ async def _apply(press: Press, action: Action, toast: str | None = None, **kwarg
             press.lang,
             f"tasks.{toast or outcome.toast}",
             number=press.task.number,
-            name=data.tasks.name(to_user) if to_user else "",
+            name=data.services.tasks.name(to_user) if to_user else "",
         )
     )
     if to_user is not None and isinstance(press.query.message, Message):
-        note = t(press.lang, "tasks.now_with", name=data.tasks.name(to_user))
+        note = t(press.lang, "tasks.now_with", name=data.services.tasks.name(to_user))
         await _edit(press.query.message, (press.query.message.text_html or "") + "\n" + note, None)
     else:
         await _show_state(
@@ -570,8 +566,8 @@ async def _show_menu(press: Press, action: Action, rows: list[tuple[Button, ...]
 
 async def _show_state(context: Ctx, message: Any, task: Task, viewer: int, lang: Lang) -> None:
     """Edit the message the button was on to show the task as it now stands."""
-    data = data_of(context)
-    params = data.tasks.card_params(task)
+    data = context.bot_data
+    params = data.services.tasks.card_params(task)
     rendered = card_with_state(
         params, _ctx(context, viewer, lang), buttons=rules.open_for(task, viewer)
     )
@@ -616,7 +612,7 @@ def snooze_target(
 
 async def _snooze_menu(press: Press) -> None:
     n = press.task.number
-    data = data_of(press.context)
+    data = press.context.bot_data
     local = data.clock.now().astimezone(tz_of(data.db.get_person(press.user.id), data.settings))
     options = [("1h", "snz_1h"), ("pm", "snz_pm"), ("tam", "snz_tam"), ("mon", "snz_mon")]
     if local.hour >= 14:  # "this afternoon" has passed
@@ -633,7 +629,7 @@ async def _snooze_chosen(press: Press) -> None:
     if press.arg == "custom":
         await _ask(press, "snooze")
         return
-    data = data_of(press.context)
+    data = press.context.bot_data
     tz = tz_of(data.db.get_person(press.user.id), data.settings)
     until = snooze_target(press.arg or "", data.clock.now(), tz, data.settings, data.calendar)
     if until is None:
@@ -645,7 +641,7 @@ async def _snooze_chosen(press: Press) -> None:
 async def _people_menu(press: Press, action: Action) -> None:
     """Whom to hand over to (the assignee) or give it to (the assigner)."""
     n = press.task.number
-    tasks = data_of(press.context).tasks
+    tasks = press.context.bot_data.services.tasks
     if action == Action.HAND_OVER:
         rows = picker_rows(tasks.candidates(press.task, exclude=press.user.id), f"t:ho:{n}")
         rows.append((Button("tasks.btn_ask_reassign", f"t:ask:{n}"),))
@@ -694,7 +690,7 @@ async def _ask(press: Press, kind: str) -> None:
     )
     if chat_id < 0:  # in a group, ask the person by name so ForceReply(selective) reaches them
         text = (
-            mention(data_of(press.context).db.get_person(press.user.id), press.user.id) + " " + text
+            mention(press.context.bot_data.db.get_person(press.user.id), press.user.id) + " " + text
         )
     await press.context.bot.send_message(chat_id, text, reply_markup=ForceReply(selective=True))
 
@@ -749,7 +745,7 @@ async def _maybe_prompt_reply(update: Update, context: Ctx) -> bool:
         return False
     kind, number = found
     answer = (msg.text or "").strip()
-    data = data_of(context)
+    data = context.bot_data
     if kind == "cannot":
         task = await _act(update, context, number, Action.CANNOT, note=answer)
         if task is not None:
@@ -784,23 +780,28 @@ async def _maybe_prompt_reply(update: Update, context: Ctx) -> bool:
     return True
 
 
-def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Task commands and buttons (before the catch-all)."""
-    app.add_handler(CommandHandler("task", cmd_task))
-    app.add_handler(CommandHandler("my", cmd_my))
-    app.add_handler(CommandHandler("next", cmd_next))
-    app.add_handler(CommandHandler("done", cmd_done))
-    app.add_handler(CommandHandler("snooze", cmd_snooze))
-    app.add_handler(CommandHandler("report", cmd_report))
-    app.add_handler(CommandHandler("assigned", cmd_assigned))
-    app.add_handler(CommandHandler("tasks", cmd_tasks))
-    app.add_handler(CallbackQueryHandler(cb_task, pattern=r"^t:"))
-    app.add_handler(CallbackQueryHandler(cb_my_page, pattern=r"^my:"))
-
-
-def register_catch_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Plain text: a task in a private chat; in a group only when the bot is mentioned or a
-    prompt is answered. Goes last so it never shadows a command or another feature."""
+def feature(_services: Services) -> Feature:
+    """Task commands and buttons; plain text last (a task in private, a prompt's answer)."""
     text = filters.TEXT & ~filters.COMMAND
-    app.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, msg_private_text))
-    app.add_handler(MessageHandler(text & filters.ChatType.GROUPS, msg_group_text))
+    return Feature(
+        "tasks",
+        handlers=(
+            CommandHandler("task", cmd_task),
+            CommandHandler("my", cmd_my),
+            CommandHandler("next", cmd_next),
+            CommandHandler("done", cmd_done),
+            CommandHandler("snooze", cmd_snooze),
+            CommandHandler("report", cmd_report),
+            CommandHandler("assigned", cmd_assigned),
+            CommandHandler("tasks", cmd_tasks),
+            CallbackQueryHandler(cb_task, pattern=r"^t:"),
+            CallbackQueryHandler(cb_my_page, pattern=r"^my:"),
+        ),
+        # In a group only when the bot is mentioned or a prompt is answered; goes last so it
+        # never shadows a command or another feature.
+        catch_all=(
+            MessageHandler(text & filters.ChatType.PRIVATE, msg_private_text),
+            MessageHandler(text & filters.ChatType.GROUPS, msg_group_text),
+        ),
+        messages=views.MESSAGES,
+    )

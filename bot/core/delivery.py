@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -27,15 +27,15 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.core.clock import Clock
 from bot.core.config import Lang, Settings
+from bot.core.feature import SentHook
 from bot.core.models import OutboxEntry
-from bot.core.render import RenderContext, Rendered, button_label, render
+from bot.core.render import RenderContext, Rendered, Renderer, button_label
 from bot.people.models import Person
 from bot.people.rules import group_lang, lang_of, mention, tz_of
 from storage import Database
 
 log = logging.getLogger(__name__)
 
-SentHook = Callable[[OutboxEntry], None]
 # Back-off for transient failures (network, 5xx, 429 after the limiter's own retries).
 _BACKOFF = (5, 30, 120, 600)
 _MAX_ATTEMPTS = 12
@@ -62,20 +62,35 @@ def keyboard(rendered: Rendered, lang: Lang) -> InlineKeyboardMarkup | ForceRepl
 class Delivery:
     """The one place that turns outbox entries into Telegram messages."""
 
-    def __init__(self, bot: Bot, *, db: Database, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        db: Database,
+        clock: Clock,
+        settings: Settings,
+        renderer: Renderer,
+        sent_hooks: Mapping[str, Sequence[SentHook]] | None = None,
+    ) -> None:
         self._bot = bot
         self._db = db
         self._clock = clock
         self._settings = settings
-        self.bot_username = ""
+        self._renderer = renderer
         self._inflight: set[str] = set()
         self._running: set[asyncio.Future[Any]] = set()
-        self._hooks: dict[str, list[SentHook]] = defaultdict(list)
+        self._hooks: dict[str, tuple[SentHook, ...]] = {
+            kind: tuple(hooks) for kind, hooks in (sent_hooks or {}).items()
+        }
         self._concurrency = asyncio.Semaphore(32)
 
-    def on_sent(self, template: str, hook: SentHook) -> None:
-        """Call `hook(entry)` after an entry of `template` was sent (e.g. to keep its message id)."""
-        self._hooks[template].append(hook)
+    @property
+    def bot_username(self) -> str:
+        """Known once the application is initialised (PTB asks getMe)."""
+        try:
+            return self._bot.username
+        except RuntimeError:  # not initialised yet
+            return ""
 
     async def send(self, entries: Iterable[OutboxEntry]) -> None:
         """Deliver these entries now (the ones that are due); used right after a commit."""
@@ -97,15 +112,6 @@ class Delivery:
     async def drain(self) -> None:
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
-
-    def release_held(self, user_id: int) -> list[OutboxEntry]:
-        """A person became reachable: entries held for them become pending again."""
-        released = []
-        for entry in self._db.held_outbox(user_id):
-            fresh = replace(entry, failed=None, not_before=None)
-            self._db.mark_outbox(fresh)
-            released.append(fresh)
-        return released
 
     async def _deliver_all(self, entries: Sequence[OutboxEntry]) -> None:
         if not entries:
@@ -194,16 +200,13 @@ class Delivery:
         task.add_done_callback(self._running.discard)
 
     def _context_for(self, chat_id: int, person: Person | None) -> RenderContext:
-        now = self._clock.now()
-        if person is not None:
-            return RenderContext(
-                lang_of(person, self._settings), tz_of(person, self._settings), now
-            )
-        if chat_id > 0:
-            p = self._db.get_person(chat_id)
-            return RenderContext(lang_of(p, self._settings), tz_of(p, self._settings), now)
+        now, settings, bot = self._clock.now(), self._settings, self.bot_username
+        if person is None and chat_id > 0:
+            person = self._db.get_person(chat_id)
+        if person is not None or chat_id > 0:
+            return RenderContext(lang_of(person, settings), tz_of(person, settings), now, bot)
         ws = self._db.get_workspace(chat_id)
-        return RenderContext(group_lang(ws, self._settings), self._settings.tz, now)
+        return RenderContext(group_lang(ws, settings), settings.tz, now, bot)
 
     async def _send_to_chat(
         self,
@@ -215,9 +218,7 @@ class Delivery:
         raise_forbidden: bool = False,
     ) -> None:
         ctx = self._context_for(chat_id, person)
-        params = dict(entry.params)
-        params.setdefault("_bot", self.bot_username)
-        rendered = render(entry.template, params, ctx)
+        rendered = self._renderer.render(entry.template, entry.params, ctx)
         text = rendered.text
         if with_mention and entry.to_user is not None:
             text = f"{mention(person, entry.to_user)}\n{text}"

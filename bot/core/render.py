@@ -1,15 +1,19 @@
-"""Outbox templates: how a stored entry becomes text and buttons for one reader. Pure.
+"""Message kinds: how a stored outbox entry becomes text and buttons for one reader. Pure.
 
-A feature registers a function per template name; delivery renders each entry at send time in
-the recipient's language and zone, so a message waiting in the outbox is still rendered right.
+Each feature declares its kinds in its `views` module (`MESSAGES`); the composition root hands
+them all to one `Renderer`, which delivery uses at send time, so a message waiting in the outbox
+is still rendered in the reader's language and zone. A kind's parameters are a typed record
+(`MessageParams`, a frozen dataclass of JSON-plain values): building it checks that every value
+is there when the outbox entry is made, not when it is sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Generic, Self, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.core.config import Lang
@@ -22,6 +26,7 @@ class RenderContext:
     lang: Lang
     tz: ZoneInfo
     now: datetime
+    bot_username: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,51 +36,100 @@ class Rendered:
     force_reply: bool = False
 
 
-RenderFn = Callable[[dict[str, Any], RenderContext], Rendered]
-_REGISTRY: dict[str, RenderFn] = {}
+class MessageParams:
+    """The parameters of one message kind; subclasses are frozen dataclasses with a KIND.
+
+    Values are JSON-plain (str, int, float, bool, None, lists and dicts of them) because they are
+    stored in the outbox as they are and read back after a restart.
+    """
+
+    KIND: ClassVar[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        """The record stored as `data`; a missing required value raises TypeError."""
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in data.items() if k in names})
 
 
-def template(name: str) -> Callable[[RenderFn], RenderFn]:
-    """Register a render function under `name` (one name, one function)."""
-
-    def deco(fn: RenderFn) -> RenderFn:
-        if name in _REGISTRY and _REGISTRY[name] is not fn:
-            raise ValueError(f"template {name!r} registered twice")
-        _REGISTRY[name] = fn
-        return fn
-
-    return deco
+P = TypeVar("P", bound=MessageParams)
 
 
-@template("text")
-def _text(params: dict[str, Any], ctx: RenderContext) -> Rendered:
-    """A plain catalog message: params {'key': ..., 'values': {...}}."""
-    return Rendered(t(ctx.lang, params["key"], **params.get("values", {})))
+@dataclass(frozen=True, slots=True)
+class MessageKind(Generic[P]):
+    """One kind of message: its parameter record and the function that renders it."""
+
+    params: type[P]
+    render: Callable[[P, RenderContext], Rendered]
+
+    @property
+    def name(self) -> str:
+        return self.params.KIND
+
+    def render_stored(self, data: Mapping[str, Any], ctx: RenderContext) -> Rendered:
+        return self.render(self.params.from_json(data), ctx)
 
 
-def render(name: str, params: dict[str, Any], ctx: RenderContext) -> Rendered:
-    _load_feature_templates()
-    return _REGISTRY[name](params, ctx)
+@dataclass(frozen=True, slots=True)
+class Text(MessageParams):
+    """A plain catalog message."""
+
+    KIND: ClassVar[str] = "text"
+    key: str
+    values: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def _text(params: Text, ctx: RenderContext) -> Rendered:
+    return Rendered(t(ctx.lang, params.key, **params.values))
+
+
+TEXT = MessageKind(Text, _text)
+
+
+class _Untyped(MessageParams):
+    """Transitional: a kind whose params are still a plain dict (being typed feature by feature)."""
+
+    KIND: ClassVar[str] = ""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = dict(data)
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.data)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        return cls(data)
+
+
+def untyped(
+    name: str, render: Callable[[dict[str, Any], RenderContext], Rendered]
+) -> MessageKind[Any]:
+    """A kind rendered from a plain dict of params (until its record is typed)."""
+    params = type(f"Untyped_{name}", (_Untyped,), {"KIND": name})
+    return MessageKind(params, lambda p, ctx: render(p.data, ctx))
+
+
+class Renderer:
+    """Every message kind of the bot, by name; built once by the composition root."""
+
+    def __init__(self, kinds: Iterable[MessageKind[Any]]) -> None:
+        self._kinds: dict[str, MessageKind[Any]] = {}
+        for kind in (TEXT, *kinds):
+            if kind.name in self._kinds:
+                raise ValueError(f"message kind {kind.name!r} declared twice")
+            self._kinds[kind.name] = kind
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._kinds
+
+    def render(self, name: str, params: Mapping[str, Any], ctx: RenderContext) -> Rendered:
+        """Render a stored entry; an unknown kind or bad params raise (delivery parks it)."""
+        return self._kinds[name].render_stored(params, ctx)
 
 
 def button_label(button: Button, lang: Lang) -> str:
     return t(lang, button.label_key, **button.values)
-
-
-_loaded = False
-
-
-def _load_feature_templates() -> None:
-    """Import the modules that register templates (once)."""
-    global _loaded
-    if _loaded:
-        return
-    import importlib
-
-    for module in TEMPLATE_MODULES:
-        importlib.import_module(module)
-    _loaded = True
-
-
-# Modules whose import registers templates; each feature adds its own.
-TEMPLATE_MODULES: list[str] = ["bot.tasks.views"]

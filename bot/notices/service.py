@@ -26,11 +26,11 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.core.clock import Clock
 from bot.core.config import Lang, Settings
-from bot.core.delivery import Delivery, keyboard
+from bot.core.delivery import keyboard
 from bot.core.i18n import t_plain
 from bot.core.models import OutboxEntry
 from bot.core.outbox import new_entry
-from bot.core.render import RenderContext, Rendered, render
+from bot.core.render import RenderContext, Rendered
 from bot.core.workdays import WorkCalendar
 from bot.directory.service import DirectoryService
 from bot.notices import rules
@@ -93,6 +93,10 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+#: Hand entries to delivery now (late-bound by the composition root: delivery is built last).
+Deliver = Callable[[list[OutboxEntry]], Awaitable[None]]
+
+
 class NoticeService:
     def __init__(
         self,
@@ -102,7 +106,9 @@ class NoticeService:
         clock: Clock,
         settings: Settings,
         calendar: WorkCalendar,
-        delivery: Delivery,
+        deliver: Deliver,
+        spawn: Spawn,
+        alive: Callable[[], bool],
         directory: DirectoryService | None = None,
     ) -> None:
         self.bot = bot
@@ -110,19 +116,15 @@ class NoticeService:
         self.clock = clock
         self.settings = settings
         self.calendar = calendar
-        self.delivery = delivery
+        self._deliver = deliver
         self.directory = directory
         self.store = NoticeStore(db)
-        self._spawn: Spawn = lambda fn, name: False
-        self._alive: Callable[[], bool] = lambda: False
+        # How to run background work (the application's tasks) and whether it is running.
+        self._spawn = spawn
+        self._alive = alive
         self._pumping = False
         self._refreshing = False
         self._dirty: set[int] = set()
-
-    def bind(self, spawn: Spawn, alive: Callable[[], bool]) -> None:
-        """How to run background work (the application's tasks) and whether it is running."""
-        self._spawn = spawn
-        self._alive = alive
 
     # ----- reading ---------------------------------------------------------------------------
     def get(self, number: int) -> Notice:
@@ -357,7 +359,6 @@ class NoticeService:
             "missing_reported": notice.missing_reported,
             "changed_at": _iso(notice.changed_at),
             "cancelled_at": _iso(notice.cancelled_at),
-            "_bot": self.delivery.bot_username,
         }
 
     def _commit(
@@ -604,7 +605,7 @@ class NoticeService:
                 entries, touched = self.take_chunk(PER_SECOND)
                 if not entries:
                     break
-                await self.delivery.send(entries)
+                await self._deliver(entries)
                 self._after_chunk(entries, touched)
                 # Telegram's limits are kept by the bot's rate limiter (bot/ratelimit.py); the
                 # pump keeps a notice to hundreds from filling the limiter's queue ahead of
@@ -691,17 +692,20 @@ class NoticeService:
     def sender_context(self, notice: Notice) -> RenderContext:
         person = self.db.get_person(notice.sender)
         return RenderContext(
-            lang_of(person, self.settings), tz_of(person, self.settings), self.clock.now()
+            lang_of(person, self.settings),
+            tz_of(person, self.settings),
+            self.clock.now(),
+            self.bot.username,
         )
 
     def render_tracking(self, notice: Notice, *, question: bool = False) -> tuple[Rendered, Lang]:
-        from bot.notices.views import tracking_cancel_question
+        from bot.notices.views import notice_tracking, tracking_cancel_question
 
         ctx = self.sender_context(notice)
         params = self.tracking_params(notice)
         if question:
             return tracking_cancel_question(params, ctx), ctx.lang
-        return render("notice_tracking", params, ctx), ctx.lang
+        return notice_tracking(params, ctx), ctx.lang
 
     async def edit_tracking(self, number: int) -> None:
         """Make the tracking message show the notice as it now stands."""

@@ -12,7 +12,7 @@ from typing import Any
 from bot.core.fmt import format_when
 from bot.core.i18n import Safe, t
 from bot.core.models import Button
-from bot.core.render import RenderContext, Rendered, template
+from bot.core.render import MessageKind, RenderContext, Rendered, untyped
 
 # How much of a notice's text a list line or the tracking message quotes.
 SNIPPET = 40
@@ -73,7 +73,6 @@ def notice_lines(params: dict[str, Any], ctx: RenderContext) -> list[str]:
     return lines
 
 
-@template("notice")
 def notice(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """A notice for one recipient, with its 收到 button."""
     lines = notice_lines(params, ctx)
@@ -89,7 +88,6 @@ def notice_state(params: dict[str, Any], ctx: RenderContext, state: str, at: str
     return "\n".join(lines)
 
 
-@template("notice_group")
 def notice_group(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """The notice posted in the group it was sent from; people the bot cannot write to
     privately are mentioned so Telegram notifies them."""
@@ -111,7 +109,6 @@ def _person(row: list[Any], lang: Any) -> Safe:
     return Safe(html.escape(name, quote=False))
 
 
-@template("notice_tracking")
 def notice_tracking(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """The sender's one tracking message: counts, who confirmed when, who is missing with a
     phone to call, who cannot be reached and how to fix that."""
@@ -159,7 +156,7 @@ def notice_tracking(params: dict[str, Any], ctx: RenderContext) -> Rendered:
             lines.append(t(lang, "notices.line_more", count=params["more_waiting"]))
     unreachable = params.get("unreachable", [])
     if unreachable:
-        link = f"https://t.me/{params.get('_bot') or 'officebot'}?start=hi"
+        link = f"https://t.me/{ctx.bot_username or 'officebot'}?start=hi"
         lines.append(
             t(
                 lang,
@@ -229,7 +226,6 @@ def tracking_cancel_question(params: dict[str, Any], ctx: RenderContext) -> Rend
     )
 
 
-@template("notice_missing")
 def notice_missing(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """To the sender: resends are spent (or the meeting is near) and these people are missing."""
     lang = ctx.lang
@@ -261,7 +257,6 @@ def notice_missing(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered("\n".join(lines))
 
 
-@template("notice_meeting")
 def notice_meeting(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """会议即将开始, to a confirmer (or, with mentions, in the group for those confirmed there)."""
     lang = ctx.lang
@@ -280,7 +275,6 @@ def notice_meeting(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered("\n".join(lines))
 
 
-@template("notice_cancelled")
 def notice_cancelled(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     lang = ctx.lang
     return Rendered(
@@ -305,3 +299,14 @@ def list_line(params: dict[str, Any], ctx: RenderContext) -> str:
         total=params["total"],
         text=snippet(params["text"], 30),
     )
+
+
+# The message kinds this feature sends (the composition root hands them to the Renderer).
+MESSAGES: tuple[MessageKind[Any], ...] = (
+    untyped("notice", notice),
+    untyped("notice_group", notice_group),
+    untyped("notice_tracking", notice_tracking),
+    untyped("notice_missing", notice_missing),
+    untyped("notice_meeting", notice_meeting),
+    untyped("notice_cancelled", notice_cancelled),
+)

@@ -31,14 +31,12 @@ from bot.people.models import Person
 from bot.people.rules import tz_of
 from bot.reminders import digest as digest_rules
 from bot.reminders import rules
-from bot.reminders import views as _views  # registers the templates
 from bot.tasks.models import Assignee, Kind, Priority, Status, Task, TaskEvent
 from bot.tasks.rules import assignee_state
 from bot.tasks.service import TaskService
 from storage import Database
 
 log = logging.getLogger(__name__)
-del _views
 
 DIGEST_TABLE = "digest"  # in the person's private space: {"day": iso date, "week": "YYYY-Www"}
 _DIGEST_DOC = 1

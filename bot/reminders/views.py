@@ -13,7 +13,7 @@ from bot.core.config import Lang
 from bot.core.fmt import format_date, format_when, priority_label
 from bot.core.i18n import t
 from bot.core.models import Button
-from bot.core.render import RenderContext, Rendered, template
+from bot.core.render import MessageKind, RenderContext, Rendered, untyped
 from bot.tasks.models import Priority
 from bot.tasks.views import card_lines, work_buttons
 
@@ -57,7 +57,6 @@ def _nudge(params: dict[str, Any]) -> tuple[tuple[Button, ...], ...]:
     return ((Button("tasks.btn_nudge", f"t:nudge:{number}", {"number": number}),),)
 
 
-@template("rem_before")
 def rem_before(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """Ahead of the due time; for a reminder with remind_before, the reminder itself."""
     lang = ctx.lang
@@ -77,7 +76,6 @@ def rem_before(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered("\n".join(lines), _buttons(params))
 
 
-@template("rem_due")
 def rem_due(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """At the due time: the reminder itself, or "due now" for a task."""
     lang = ctx.lang
@@ -95,7 +93,6 @@ def rem_due(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered("\n".join(lines), _buttons(params))
 
 
-@template("rem_nag")
 def rem_nag(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """Overdue, again: with the buttons that end it (完成 / 推迟 / 办不了)."""
     lang = ctx.lang
@@ -108,7 +105,6 @@ def rem_nag(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered("\n".join(lines), _buttons(params))
 
 
-@template("rem_escalate")
 def rem_escalate(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """To the assigner: their task is overdue with these people."""
     lang = ctx.lang
@@ -125,14 +121,12 @@ def rem_escalate(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered(text, _nudge(params))
 
 
-@template("rem_ack_resend")
 def rem_ack_resend(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """The task card once more, for an assignee who has not pressed 收到."""
     lines = card_lines(params, ctx, heading="reminders.ack_resend_title")
     return Rendered("\n".join(lines), _buttons(params))
 
 
-@template("rem_ack_escalate")
 def rem_ack_escalate(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """To the assigner: someone has not acknowledged their task."""
     lang = ctx.lang
@@ -164,7 +158,6 @@ def _day(params: dict[str, Any], ctx: RenderContext, key: str) -> str:
     return format_date(datetime(d.year, d.month, d.day, 12, tzinfo=ctx.tz), ctx.lang, ctx.tz)
 
 
-@template("digest")
 def digest(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """The morning digest: sections grouped by assigner, then what the reader handed out."""
     lang = ctx.lang
@@ -204,7 +197,6 @@ def digest(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered("\n".join(lines))
 
 
-@template("week")
 def week(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """The weekly summary (总结): done this week, still open, and what the reader handed out."""
     lang = ctx.lang
@@ -234,3 +226,16 @@ def week(params: dict[str, Any], ctx: RenderContext) -> Rendered:
 
 
 __all__ = ["duration"]
+
+
+# The message kinds this feature sends (the composition root hands them to the Renderer).
+MESSAGES: tuple[MessageKind[Any], ...] = (
+    untyped("rem_before", rem_before),
+    untyped("rem_due", rem_due),
+    untyped("rem_nag", rem_nag),
+    untyped("rem_escalate", rem_escalate),
+    untyped("rem_ack_resend", rem_ack_resend),
+    untyped("rem_ack_escalate", rem_ack_escalate),
+    untyped("digest", digest),
+    untyped("week", week),
+)

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram.ext import CallbackContext
-
 from bot.app import OfficeApp, build_application
+from bot.context import OfficeContext
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from bot.sim.fake_api import FakeBotAPI
@@ -69,19 +68,17 @@ class BotRunner:
     async def start(self) -> None:
         if self._owns_fake:
             self.fake.start()
-        self.db = Database(self.data_dir, clock=self.clock)
-        self.db.open()
         from bot.core.ratelimit import OfficeRateLimiter
 
         limiter = None if self.paced else OfficeRateLimiter(chat_period=0.0, group_period=0.0)
         app = build_application(
             self.settings,
-            db=self.db,
             clock=self.clock,
             tick=self.tick_interval,
             rate_limiter=limiter,
         )
         self.app = app
+        self.db = app.bot_data.db
         await app.initialize()
         if app.post_init is not None:
             await app.post_init(app)
@@ -100,9 +97,9 @@ class BotRunner:
             if app.post_stop is not None:
                 await app.post_stop(app)
             await app.shutdown()
+            if app.post_shutdown is not None:
+                await app.post_shutdown(app)
             self.app = None
-        if self.db is not None:
-            self.db.close()
             self.db = None
         if stop_fake and self._owns_fake:
             self.fake.stop()
@@ -112,9 +109,9 @@ class BotRunner:
         await self.stop(stop_fake=False)
         await self.start()
 
-    def context(self) -> CallbackContext[Any, Any, Any, Any]:
+    def context(self) -> OfficeContext:
         assert self.app is not None
-        return CallbackContext(self.app)
+        return OfficeContext(self.app)
 
     async def tick(self) -> None:
         """Run the background loop once now (due work, then the outbox)."""

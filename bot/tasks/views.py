@@ -13,7 +13,7 @@ from bot.core.config import Lang
 from bot.core.fmt import format_when, priority_label
 from bot.core.i18n import Safe, t
 from bot.core.models import Button
-from bot.core.render import RenderContext, Rendered, template
+from bot.core.render import MessageKind, RenderContext, Rendered, untyped
 from bot.tasks.models import Priority
 
 PAGE_SIZE = 10
@@ -88,13 +88,12 @@ def status_line(params: dict[str, Any], ctx: RenderContext) -> str | None:
     return t(ctx.lang, f"tasks.state_{status}", at=when)
 
 
-@template("task_created")
 def task_created(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """The one confirmation where a task was made."""
     lang = ctx.lang
     lines = card_lines(params, ctx, heading="tasks.created_title")
     for username in params.get("pending", []):
-        link = f"https://t.me/{params.get('_bot') or 'officebot'}?start=hi"
+        link = f"https://t.me/{ctx.bot_username or 'officebot'}?start=hi"
         lines.append(t(lang, "tasks.pending_user", username=username, link=link))
     number = params["number"]
     buttons: list[tuple[Button, ...]] = []
@@ -106,7 +105,6 @@ def task_created(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered("\n".join(lines), tuple(buttons))
 
 
-@template("task_assigned")
 def task_assigned(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """A new task for its assignee, with the buttons to work it."""
     lines = card_lines(params, ctx, heading=params.get("heading", "tasks.assigned_title"))
@@ -117,7 +115,6 @@ def task_assigned(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered("\n".join(lines), work_buttons(params["number"]))
 
 
-@template("task_receipt")
 def task_receipt(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     at = format_when(datetime.fromisoformat(params["at"]), ctx.lang, ctx.tz, ctx.now)
     return Rendered(
@@ -132,7 +129,6 @@ def task_receipt(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     )
 
 
-@template("task_done")
 def task_done(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     lang = ctx.lang
     key = "tasks.done_all" if params.get("all_done") else "tasks.done_part"
@@ -151,7 +147,6 @@ def task_done(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered("\n".join(lines))
 
 
-@template("task_cannot")
 def task_cannot(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """The report back when a task cannot be done, with the assigner's choices."""
     n = params["number"]
@@ -170,7 +165,6 @@ def task_cannot(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered(text, buttons)
 
 
-@template("task_progress")
 def task_progress(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered(
         t(
@@ -184,7 +178,6 @@ def task_progress(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     )
 
 
-@template("task_handed")
 def task_handed(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     """Who has a task now: handed over by an assignee, or reassigned by the assigner (`by`)."""
     key = "tasks.reassigned_notice" if params.get("by") else "tasks.handed"
@@ -192,7 +185,6 @@ def task_handed(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered(t(ctx.lang, key, by=params.get("by", ""), **values))
 
 
-@template("task_cancelled")
 def task_cancelled(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered(
         t(
@@ -205,7 +197,6 @@ def task_cancelled(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     )
 
 
-@template("task_due_changed")
 def task_due_changed(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered(
         t(
@@ -219,7 +210,6 @@ def task_due_changed(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     )
 
 
-@template("task_nudge")
 def task_nudge(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     lines = [t(ctx.lang, "tasks.nudge_notice", who=params["who"])]
     lines += card_lines(params, ctx)
@@ -228,7 +218,6 @@ def task_nudge(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     )
 
 
-@template("task_ask_reassign")
 def task_ask_reassign(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     n = params["number"]
     text = t(
@@ -239,9 +228,8 @@ def task_ask_reassign(params: dict[str, Any], ctx: RenderContext) -> Rendered:
     return Rendered(text, tuple(rows))
 
 
-@template("unreachable")
 def unreachable(params: dict[str, Any], ctx: RenderContext) -> Rendered:
-    link = f"https://t.me/{params.get('_bot') or 'officebot'}?start=hi"
+    link = f"https://t.me/{ctx.bot_username or 'officebot'}?start=hi"
     key = "tasks.unreachable_task" if params.get("task_number") else "tasks.unreachable"
     return Rendered(
         t(ctx.lang, key, name=params["name"], number=params.get("task_number") or "", link=link)
@@ -304,3 +292,20 @@ __all__ = [
     "plain",
     "queue_line",
 ]
+
+
+# The message kinds this feature sends (the composition root hands them to the Renderer).
+MESSAGES: tuple[MessageKind[Any], ...] = (
+    untyped("task_created", task_created),
+    untyped("task_assigned", task_assigned),
+    untyped("task_receipt", task_receipt),
+    untyped("task_done", task_done),
+    untyped("task_cannot", task_cannot),
+    untyped("task_progress", task_progress),
+    untyped("task_handed", task_handed),
+    untyped("task_cancelled", task_cancelled),
+    untyped("task_due_changed", task_due_changed),
+    untyped("task_nudge", task_nudge),
+    untyped("task_ask_reassign", task_ask_reassign),
+    untyped("unreachable", unreachable),
+)

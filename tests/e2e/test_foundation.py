@@ -87,10 +87,8 @@ async def test_an_error_in_a_handler_is_logged_and_the_bot_keeps_going(
 
 
 async def test_admins_hear_of_errors_at_most_every_ten_minutes(tmp_path, monkeypatch):
-    import handlers.errors as errors
     import handlers.start as start
 
-    monkeypatch.setattr(errors, "_last_admin_notice", {})
     runner = BotRunner(tmp_path / "data", paced=False, admins=frozenset({1100}))
     await runner.start()
     try:

@@ -99,7 +99,7 @@ async def office(env: BotRunner) -> Office:
 def _make_roster(env: BotRunner, office: Office) -> None:
     """The directory's roster of the five, each with an office phone."""
     assert env.app is not None and env.db is not None
-    directory = env.app.bot_data.directory
+    directory = env.app.bot_data.services.directory
     with env.db.transaction(f"g{GROUP}") as tx:
         entries = []
         for i, u in enumerate(office.five):

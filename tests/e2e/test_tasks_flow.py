@@ -397,7 +397,7 @@ async def test_report_progress_reaches_the_assigner(env: BotRunner, office: Offi
 async def test_my_pages_ten_at_a_time(env: BotRunner, office: Office):
     fake, zhang = office.fake, office.zhang
     assert env.db is not None
-    tasks = env.app.bot_data.tasks  # type: ignore[union-attr]
+    tasks = env.app.bot_data.services.tasks  # type: ignore[union-attr]
     for i in range(12):
         tasks.create(actor=zhang.id, chat_id=zhang.id, text=f"第{i + 1}件事 下周五前")
     fake.send_message(zhang, fake.private_chat(zhang), "/my")

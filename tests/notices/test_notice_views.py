@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import bot.notices.views  # noqa: F401  (registers the templates)
-from bot.core.render import RenderContext, render
+from bot.core.render import RenderContext, Renderer
+from bot.notices.views import MESSAGES
+
+render = Renderer(MESSAGES).render
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
@@ -47,7 +49,6 @@ def _tracking(n_waiting: int = 2) -> dict:
         "missing_reported": False,
         "changed_at": "2026-11-30T10:01:00+08:00",
         "cancelled_at": None,
-        "_bot": "officebot_bot",
     }
 
 
@@ -86,7 +87,7 @@ def test_templates_render_and_escape(lang, name, params):
 
 
 def test_the_tracking_lists_missing_people_with_phones_and_the_start_link():
-    out = render("notice_tracking", _tracking(), RenderContext("zh", TZ, NOW))
+    out = render("notice_tracking", _tracking(), RenderContext("zh", TZ, NOW, "officebot_bot"))
     assert "已确认 <b>1/5</b>" in out.text
     assert "钱七（@qianqi）（已屏蔽机器人）☎ 139" in out.text
     assert "https://t.me/officebot_bot?start=hi" in out.text
