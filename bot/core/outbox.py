@@ -7,13 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.models import OutboxEntry
+from bot.core.render import MessageParams
 
 
 def new_entry(
     *,
     space: str,
     now: datetime,
-    template: str,
+    message: MessageParams | None = None,
+    template: str | None = None,
     params: dict[str, Any] | None = None,
     to_user: int | None = None,
     to_chat: int | None = None,
@@ -24,9 +26,19 @@ def new_entry(
     not_before: datetime | None = None,
     key: str | None = None,
 ) -> OutboxEntry:
-    """One entry; `key` makes the id deterministic so the same event is never queued twice."""
+    """One entry; `key` makes the id deterministic so the same event is never queued twice.
+
+    `message` is the typed parameter record of a message kind (bot/core/render.py); `template`
+    with a plain `params` dict is the older form, kept while kinds are being typed.
+    """
     if (to_user is None) == (to_chat is None):
         raise ValueError("an outbox entry goes to exactly one of to_user / to_chat")
+    if message is not None:
+        if template is not None or params is not None:
+            raise ValueError("give either a typed message or template + params")
+        template, params = message.KIND, message.to_json()
+    if template is None:
+        raise ValueError("an outbox entry needs a message kind")
     return OutboxEntry(
         id=key or uuid.uuid4().hex,
         space=space,
