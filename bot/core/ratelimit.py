@@ -1,6 +1,12 @@
 """Telegram's send limits, paced strictly: 30 messages/s overall, 1/s per chat, 20/min per group,
 and a 429 honoured (everything waits retry_after, then the request is retried).
 
+Only requests that post a message count (Telegram's limits are on messages: sendMessage,
+sendDocument, copyMessage, forwardMessage, …; not sendChatAction). Edits count against the
+overall pace only; look-ups and answers (getChatMember, getMe, answerCallbackQuery,
+deleteMessage, …) are not paced at all, so checking who an outsider is never spends a
+group's 20 messages a minute.
+
 PTB's AIORateLimiter uses leaky buckets, which let a full bucket's burst through on top of the
 steady rate (up to ~60 sends in one second, 40 in a group's first minute). These limiters are
 sliding windows with an even spacing, so no window of the period ever holds more than the limit.
@@ -15,8 +21,10 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
+
+from bot.core.neterrors import ON_WIRE, tag_method
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +34,19 @@ OVERALL_RATE = 29.0  # per second, evenly spaced: a margin under 30 for network 
 GROUP_LIMIT = 20  # per GROUP_PERIOD seconds
 GROUP_PERIOD = 60.0
 CHAT_PERIOD = 1.0  # one message per second in any one chat
+
+# Methods that post a message into a chat (what Telegram's per-chat and per-group limits count).
+_NOT_MESSAGES = frozenset({"sendchataction"})
+
+
+def posts_message(endpoint: str) -> bool:
+    """Does this Bot API method put a message into a chat?"""
+    name = endpoint.lower()
+    return name.startswith(("send", "copy", "forward")) and name not in _NOT_MESSAGES
+
+
+def edits_message(endpoint: str) -> bool:
+    return endpoint.lower().startswith("editmessage")
 
 
 class Pace:
@@ -128,25 +149,36 @@ class OfficeRateLimiter(BaseRateLimiter[int]):
         args: Any,
         kwargs: dict[str, Any],
         chat: int | str | None,
-        is_send: bool,
+        kind: str,
     ) -> JSONish:
         await self._retry_after.wait()
-        async with contextlib.AsyncExitStack() as stack:
-            if chat is not None:
-                if is_send:
+        if kind != "other":
+            async with contextlib.AsyncExitStack() as stack:
+                if chat is not None and kind == "message":
                     await stack.enter_async_context(
                         self._pace(self._chats, chat, 1, self._chat_period).reserve()
                     )
-                if isinstance(chat, str) or chat < 0:
-                    await stack.enter_async_context(
-                        self._pace(
-                            self._groups, chat, self._group_limit, self._group_period
-                        ).reserve()
-                    )
+                    if isinstance(chat, str) or chat < 0:
+                        await stack.enter_async_context(
+                            self._pace(
+                                self._groups, chat, self._group_limit, self._group_period
+                            ).reserve()
+                        )
                 await stack.enter_async_context(self._overall.reserve())
-        # Every pace stamped "now" and released: the request goes out.
-        await self._retry_after.wait()
-        return await callback(*args, **kwargs)
+            # Every pace stamped "now" and released: the request goes out.
+            await self._retry_after.wait()
+        # While the request is out, the sending task knows it: cancelled now, it may have
+        # reached Telegram (ON_WIRE stays set for the canceller to see).
+        token = ON_WIRE.set(kind)
+        try:
+            result = await callback(*args, **kwargs)
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            ON_WIRE.reset(token)
+            raise
+        ON_WIRE.reset(token)
+        return result
 
     async def process_request(
         self,
@@ -165,11 +197,14 @@ class OfficeRateLimiter(BaseRateLimiter[int]):
                 chat = int(raw)
             except (TypeError, ValueError):
                 chat = str(raw)
-        is_send = endpoint.lower().startswith(("send", "copy", "forward"))
+        kind = (
+            "message" if posts_message(endpoint) else "edit" if edits_message(endpoint) else "other"
+        )
         for attempt in range(max_retries + 1):
             try:
-                return await self._once(callback, args, kwargs, chat, is_send)
+                return await self._once(callback, args, kwargs, chat, kind)
             except RetryAfter as exc:
+                tag_method(exc, endpoint)
                 if attempt >= max_retries:
                     raise
                 delay = exc.retry_after
@@ -180,4 +215,7 @@ class OfficeRateLimiter(BaseRateLimiter[int]):
                     await asyncio.sleep(seconds + 0.1)
                 finally:
                     self._retry_after.set()
+            except TelegramError as exc:
+                tag_method(exc, endpoint)
+                raise
         raise AssertionError("unreachable")  # pragma: no cover
