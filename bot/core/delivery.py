@@ -51,7 +51,7 @@ from bot.core.config import Lang, Settings
 from bot.core.feature import SentHook
 from bot.core.models import OutboxEntry
 from bot.core.neterrors import ON_WIRE, describe, is_network_error, may_have_been_delivered
-from bot.core.render import RenderContext, Rendered, Renderer, button_label
+from bot.core.render import RenderContext, Rendered, Renderer, Text, button_label
 from bot.people.models import Person
 from bot.people.rules import group_lang, lang_of, mention, tz_of
 from storage import Database
@@ -392,16 +392,16 @@ class Delivery:
         self._admin_told.append(now)
         from bot.core.outbox import new_entry
 
+        message = Text(
+            key="delivery.failed_admin",
+            values={"what": reason[:300], "template": entry.template, "entry": entry.id},
+        )
         notices = []
         for admin in sorted(admins):
             notice = new_entry(
                 space=f"p{admin}",
                 now=now,
-                template="text",
-                params={
-                    "key": "delivery.failed_admin",
-                    "values": {"what": reason[:300], "template": entry.template, "entry": entry.id},
-                },
+                message=message,
                 to_user=admin,
                 key=f"{ADMIN_KEY}:{entry.id}:{admin}",
             )
@@ -536,7 +536,9 @@ class Delivery:
                 )
                 return self._sent(entry, msg)
             except ChatMigrated as exc:
-                log.info("chat %s is now %s; outbox entry %s follows", target, exc.new_chat_id, entry.id)
+                log.info(
+                    "chat %s is now %s; outbox entry %s follows", target, exc.new_chat_id, entry.id
+                )
                 target = exc.new_chat_id
                 reply = None
             except Forbidden:
