@@ -83,7 +83,7 @@ def build_services(
     async def deliver(entries: list[OutboxEntry]) -> None:
         # Delivery needs every feature's message kinds and sent hooks, so it is built after the
         # features; a service that hands entries over reaches it through the bot data.
-        await app.bot_data.delivery.send(entries)
+        await app.bot_data.delivery.send(entries, wait=True)  # the notice pump reads results
 
     def spawn(work: Callable[[], Awaitable[None]], name: str) -> bool:
         if not app.running:
@@ -146,7 +146,9 @@ def build_application(
         builder = builder.base_url(settings.api_base_url)
     if settings.api_file_url:
         builder = builder.base_file_url(settings.api_file_url)
-    app = builder.build()
+    from bot.core.updates import configure
+
+    app = configure(builder).build()  # request timeouts; per-chat order, chats in parallel
 
     clock = clock or SystemClock(settings.tz)
     db = Database(settings.data_dir, clock=clock)
@@ -207,9 +209,9 @@ async def _post_init(app: OfficeApp) -> None:
 
 
 async def _post_stop(app: OfficeApp) -> None:
-    """Let in-flight deliveries finish before the process exits."""
+    """Stop sending: sends under way may finish; what waits stays in the outbox for the next start."""
     data: BotData = app.bot_data
-    await data.delivery.drain()
+    await data.delivery.close()
 
 
 async def _post_shutdown(app: OfficeApp) -> None:

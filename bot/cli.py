@@ -49,16 +49,9 @@ def cmd_run(argv: Sequence[str]) -> int:
     configure_logging()
     try:
         app = build_application(settings)
-        app.run_polling(
-            allowed_updates=[
-                "message",
-                "edited_message",
-                "callback_query",
-                "my_chat_member",
-                "chat_member",
-            ],
-            close_loop=True,
-        )
+        from bot.core.updates import run
+
+        run(app)  # polls into the durable inbox; SIGTERM: a prompt, clean stop
     except DataDirLocked as exc:
         return _fail("cli.data_locked", path=str(exc.path))
     except CorruptDataFile as exc:

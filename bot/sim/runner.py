@@ -18,6 +18,7 @@ from bot.app import OfficeApp, build_application
 from bot.context import OfficeContext
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
+from bot.core.updates import UpdateFeed, stop_application
 from bot.sim.fake_api import FakeBotAPI
 from storage import Database
 
@@ -49,6 +50,7 @@ class BotRunner:
         self.paced = paced
         self._settings_overrides = settings
         self.app: OfficeApp | None = None
+        self.feed: UpdateFeed | None = None
         self.db: Database | None = None
 
     @property
@@ -82,23 +84,16 @@ class BotRunner:
         await app.initialize()
         if app.post_init is not None:
             await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=None)
         await app.start()
+        # Polling as in production (bot/core/updates.py): stored in the inbox, then processed.
+        self.feed = UpdateFeed(app, app.bot_data.db.inbox, allowed_updates=None, poll_timeout=1)
+        await self.feed.start()
 
     async def stop(self, *, stop_fake: bool = True) -> None:
         app = self.app
         if app is not None:
-            assert app.updater is not None
-            if app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            if app.post_stop is not None:
-                await app.post_stop(app)
-            await app.shutdown()
-            if app.post_shutdown is not None:
-                await app.post_shutdown(app)
+            await stop_application(app, self.feed)
+            self.feed = None
             self.app = None
             self.db = None
         if stop_fake and self._owns_fake:
@@ -118,6 +113,9 @@ class BotRunner:
         from handlers.jobs import job_tick
 
         await job_tick(self.context())
+        # Delivery runs in the background; a test looks at what the tick sent once it is sent.
+        assert self.app is not None
+        await self.app.bot_data.delivery.drain()
 
     async def advance(self, delta: timedelta) -> None:
         """Move the clock forward and let due work happen."""
