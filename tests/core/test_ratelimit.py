@@ -68,3 +68,34 @@ async def test_a_429_is_honoured_and_the_request_retried():
     result = await limiter.process_request(flaky, (), {}, "sendMessage", {"chat_id": 5}, None)
     assert result is True and len(calls) == 2
     assert calls[1] - calls[0] >= 1.0
+
+
+async def test_only_messages_spend_a_chats_and_a_groups_budget():
+    """getChatMember, answerCallbackQuery and the like are never paced per chat or group: an
+    outsider being checked does not delay the group's next message (bot/core/ratelimit.py)."""
+    limiter = OfficeRateLimiter(overall_rate=1000, chat_period=5.0, group_limit=1, group_period=60)
+    group = -100500
+    at: list[tuple[str, float]] = []
+
+    def call(name: str):
+        async def run() -> bool:
+            at.append((name, time.monotonic()))
+            return True
+
+        return run
+
+    start = time.monotonic()
+    await limiter.process_request(call("send1"), (), {}, "sendMessage", {"chat_id": group}, None)
+    for method in ("getChatMember", "getChat", "sendChatAction", "editMessageText"):
+        await limiter.process_request(call(method), (), {}, method, {"chat_id": group}, None)
+    await limiter.process_request(call("answer"), (), {}, "answerCallbackQuery", {}, None)
+    # Everything after the first send went straight through although the group's budget (one
+    # message a minute here) and the chat's (one per 5 s) were spent.
+    assert [n for n, _ in at][1:] == [
+        "getChatMember",
+        "getChat",
+        "sendChatAction",
+        "editMessageText",
+        "answer",
+    ]
+    assert at[-1][1] - start < 1.0
