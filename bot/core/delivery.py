@@ -7,12 +7,14 @@ reader, sends it, and records the result.
   the tick never waits for Telegram. One worker per recipient sends that recipient's entries
   in order (the rate limiter paces each chat to Telegram's limits); recipients are served
   concurrently. `wait=True` (or `drain()`) waits for the outcome, for callers that read it.
-* **Recorded in batches.** Results are written with one durable write per shard for all the
-  sends that finished within `MARK_WINDOW` (`Database.mark_outbox_many` where storage has it).
-  An entry stays "in flight" until its result is written, so nothing picks it up twice.
+* **Recorded in batches.** Results are written with one durable write for all the sends that
+  finished in the same turn of the event loop (`Database.mark_outbox_many`): a busy bot
+  batches many, an idle one records each at once, so the window between a send and its
+  record stays short. An entry stays "in flight" until its result is written, so nothing
+  picks it up twice.
 * **At least once, never twice on purpose.** Entries not yet sent when the process stops or
-  dies are sent at the next start (a duplicate only if it dies in the `MARK_WINDOW` between a
-  send and its record). A failed send is retried only when it cannot have been delivered
+  dies are sent at the next start (a duplicate only if it dies between a send reaching
+  Telegram and its record). A failed send is retried only when it cannot have been delivered
   (bot/core/neterrors.py): a timeout after the request was written marks it `uncertain`.
 * **Failures.** Temporary ones (network before delivery, 429, 5xx) back off and retry, up to
   `MAX_ATTEMPTS`. A permanent refusal (BadRequest: can't parse entities, chat not found,
@@ -66,8 +68,8 @@ BACKOFF = (5, 30, 120, 600)
 MAX_ATTEMPTS = 12
 # A render error is a bug or bad data; retried a few times in case the data changes.
 RENDER_ATTEMPTS = 3
-# Results that finish within this window are written together.
-MARK_WINDOW = 0.1
+# Results that finish within this many seconds are written together (0: the same loop turn).
+MARK_WINDOW = 0.0
 MARK_BATCH = 64
 # Admins hear of at most this many given-up entries per window (each entry at most once).
 ADMIN_NOTICES = 5
@@ -107,7 +109,7 @@ class DeliveryStats:
     retried: int = 0
     uncertain: int = 0
     failed: int = 0
-    marks: int = 0  # durable writes of results
+    marks: int = 0  # durable writes of results (one per batch)
     marked: int = 0  # results written
 
 
@@ -311,15 +313,9 @@ class Delivery:
         self._wake_idle()
 
     def _mark_many(self, entries: list[OutboxEntry]) -> None:
+        self.stats.marks += 1
         self.stats.marked += len(entries)
-        many = getattr(self._db, "mark_outbox_many", None)
-        if many is not None:
-            self.stats.marks += len({e.space for e in entries})
-            many(entries)
-            return
-        for entry in entries:  # storage without batched marks: one write each
-            self.stats.marks += 1
-            self._db.mark_outbox(entry)
+        self._db.mark_outbox_many(entries)  # one append + fsync for the whole batch
 
     # ----- outcomes --------------------------------------------------------------------------
 

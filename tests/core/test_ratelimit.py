@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 
 from telegram.error import RetryAfter
 
@@ -99,3 +100,28 @@ async def test_only_messages_spend_a_chats_and_a_groups_budget():
         "answer",
     ]
     assert at[-1][1] - start < 1.0
+
+
+async def test_a_busy_loop_gets_several_grants_per_turn_but_never_more_than_the_limit():
+    """`take()` after the event loop was blocked: the waiters are granted together as far as
+    the slack allows (not one per loop turn), and no window ever holds more than the limit."""
+    pace = Pace(10, 1.0, slack=0.35)
+    stamps: list[float] = []
+    turns: list[int] = []
+    turn = 0
+
+    async def one() -> None:
+        await pace.take()
+        stamps.append(time.monotonic())
+        turns.append(turn)
+
+    async def busy_loop() -> None:
+        nonlocal turn
+        for _ in range(20):
+            time.sleep(0.1)  # noqa: ASYNC251 - a handler holding the loop
+            turn += 1
+            await asyncio.sleep(0)
+
+    await asyncio.gather(busy_loop(), *(one() for _ in range(25)))
+    assert _most_in_window(stamps, 1.0 - 0.001) <= 10
+    assert max(Counter(turns).values()) >= 3  # granted in bunches while the loop was late
