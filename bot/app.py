@@ -146,6 +146,9 @@ def build_application(
         builder = builder.base_url(settings.api_base_url)
     if settings.api_file_url:
         builder = builder.base_file_url(settings.api_file_url)
+    if settings.proxy:
+        # Every request, long polling included (mainland China reaches Telegram through one).
+        builder = builder.proxy(settings.proxy).get_updates_proxy(settings.proxy)
     app = builder.build()
 
     clock = clock or SystemClock(settings.tz)

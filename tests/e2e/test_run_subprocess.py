@@ -100,10 +100,28 @@ def test_run_with_a_malformed_token_exits_2(tmp_path: Path):
     assert "oops" not in result.stderr
 
 
-def test_run_with_a_bad_setting_names_it(fake: FakeBotAPI, tmp_path: Path):
-    result = _run_cli(["run"], _env(fake, tmp_path / "data", OFFICEBOT_TZ="Mars/Base"), tmp_path)
+@pytest.mark.parametrize(
+    ("setting", "var"),
+    [
+        pytest.param({"OFFICEBOT_TZ": "Mars/Base"}, "OFFICEBOT_TZ", id="tz"),
+        pytest.param({"OFFICEBOT_PROXY": "socks4://u:secretpw@h:1"}, "OFFICEBOT_PROXY", id="proxy"),
+        pytest.param(
+            {"OFFICEBOT_WEBHOOK_URL": "https://bot.example.cn/hook"},
+            "OFFICEBOT_WEBHOOK_SECRET",
+            id="webhook-without-secret",
+        ),
+        pytest.param({"OFFICEBOT_WEBHOOK_PORT": "0"}, "OFFICEBOT_WEBHOOK_PORT", id="webhook-port"),
+    ],
+)
+def test_run_with_a_bad_setting_names_it_in_one_line(
+    fake: FakeBotAPI, tmp_path: Path, setting: dict[str, str], var: str
+):
+    result = _run_cli(["run"], _env(fake, tmp_path / "data", **setting), tmp_path)
     assert result.returncode == 2
-    assert "OFFICEBOT_TZ" in result.stderr
+    assert var in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert "secretpw" not in result.stderr
 
 
 def test_version(tmp_path: Path):
