@@ -44,6 +44,15 @@ log = logging.getLogger(__name__)
 # PTB's Application generics are wide; officebot's data lives in the typed BotData.
 OfficeApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
+#: What the bot asks Telegram for (chat_member is opt-in: members who leave or are removed).
+ALLOWED_UPDATES: tuple[str, ...] = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+    "chat_member",
+)
+
 # How often the background loop looks for due work and unsent outbox entries.
 TICK = timedelta(seconds=2)
 

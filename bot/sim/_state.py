@@ -170,6 +170,11 @@ class FakeState:
         self._allowed_updates: list[str] | None = None
         self._poll_generation = 0
         self._webhook_url = ""
+        self._webhook_secret = ""
+        self._webhook_last_error: tuple[int, str] | None = None
+        from bot.sim._webhook import WebhookPusher
+
+        self._webhook_pusher = WebhookPusher(self)  # type: ignore[arg-type]  # a BotApiMethods
         self._calls: list[Call] = []
         self._fail_rules: list[FailRule] = []
         self._delay_rules: list[DelayRule] = []

@@ -126,6 +126,7 @@ class FakeBotAPI(BotApiMethods):
         with self._cond:
             self._cond.notify_all()
         server.shutdown()
+        self._webhook_pusher.join()
         if self._thread is not None:
             self._thread.join(5)
         server.close_all()
@@ -671,6 +672,12 @@ class FakeBotAPI(BotApiMethods):
             self._delay_rules.clear()
 
     # ------------------------------------------------------------------ inspection
+
+    def webhook_info(self) -> JSONDict:
+        """What getWebhookInfo would answer now."""
+        with self._cond:
+            info: JSONDict = self._api_getWebhookInfo({})
+            return info
 
     @property
     def calls(self) -> list[Call]:

@@ -80,6 +80,32 @@ async def test_run_answers_start_and_stops_cleanly_on_sigterm(fake: FakeBotAPI, 
     assert "Traceback" not in err
 
 
+async def test_run_in_webhook_mode_answers_and_stops_cleanly(fake: FakeBotAPI, tmp_path: Path):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = _env(
+        fake,
+        tmp_path / "data",
+        OFFICEBOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/officebot-hook",
+        OFFICEBOT_WEBHOOK_SECRET="a-long-random-secret",
+        OFFICEBOT_WEBHOOK_PORT=str(port),
+    )
+    proc = _spawn(env, tmp_path)
+    try:
+        await fake.wait_for(lambda: fake.webhook_info()["url"], timeout=30)
+        user = fake.add_user(2011, "张三")
+        fake.send_message(user, fake.private_chat(user), "/start")
+        await fake.wait_for_message(user.id, contains="你好", timeout=30)
+        assert "getUpdates" not in {c.method for c in fake.calls}
+    finally:
+        code, err = _stop(proc)
+    assert code == 0, err
+    assert "a-long-random-secret" not in err and fake.token not in err
+
+
 def test_run_without_a_token_says_how_to_get_one_and_exits_2(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "OFFICEBOT_"))}
     result = _run_cli(["run"], env, tmp_path)
