@@ -612,8 +612,9 @@ class TaskService:
         """A person with a username was seen: tasks waiting for @username become theirs.
 
         Told: the person, of each task that became theirs (not of their own). Each task is its
-        own write, without an update id: the update that made the person known is recorded by
-        the change it caused, if any.
+        own write and records no update id: this runs in the tracking step, before the update's
+        own change, and an update recorded here would be skipped when re-delivered after a crash
+        in between, its change lost. Binding twice is harmless (a bound name waits no more).
         """
         now = self.clock.now()
         out: list[OutboxEntry] = []
