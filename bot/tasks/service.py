@@ -558,15 +558,13 @@ class TaskService:
         task = rules.nudge(task, by.user_id, now, is_admin=by.is_admin)
         card, who = self.card(task), self.name(by.user_id)
         told = [
-            new_entry(
-                space=task.space,
-                now=now,
-                message=TaskNudge(card, who, acked=a.acknowledged_at is not None),
-                to_user=a.user_id,
-                fallback_chat=_group_of(task),
-                origin_user=by.user_id,
-                task_number=task.number,
-                key=f"t{task.number}:nudge:{a.user_id}:{len(task.events)}",
+            _tell(
+                task,
+                a.user_id,
+                now,
+                TaskNudge(card, who, acked=a.acknowledged_at is not None),
+                f"t{task.number}:nudge:{a.user_id}:{len(task.events)}",
+                origin=by.user_id,
             )
             for a in task.assignees
             if a.user_id is not None and a.done_at is None and a.user_id != by.user_id
@@ -699,48 +697,47 @@ class TaskService:
     def _assigned_entry(
         self, task: Task, uid: int, now: datetime, card: TaskAssigned
     ) -> OutboxEntry:
-        """The card for an assignee, with their buttons."""
-        return new_entry(
-            space=task.space,
-            now=now,
-            message=card,
-            to_user=uid,
-            fallback_chat=_group_of(task),
-            origin_user=task.assigner,
-            task_number=task.number,
-            key=f"t{task.number}:assigned:{uid}:{len(task.events)}",
-        )
+        """The card for an assignee, with their buttons (the assigner hears if it cannot go)."""
+        key = f"t{task.number}:assigned:{uid}:{len(task.events)}"
+        return _tell(task, uid, now, card, key, origin=task.assigner)
 
     def _to_assigner(
         self, task: Task, now: datetime, message: MessageParams, tag: str
     ) -> OutboxEntry:
-        return new_entry(
-            space=task.space,
-            now=now,
-            message=message,
-            to_user=task.assigner,
-            fallback_chat=_group_of(task),
-            task_number=task.number,
-            key=f"t{task.number}:{tag}:{len(task.events)}",
-        )
+        key = f"t{task.number}:{tag}:{len(task.events)}"
+        return _tell(task, task.assigner, now, message, key)
 
     def _to_user(
         self, task: Task, uid: int, now: datetime, message: MessageParams, tag: str
     ) -> OutboxEntry:
-        return new_entry(
-            space=task.space,
-            now=now,
-            message=message,
-            to_user=uid,
-            fallback_chat=_group_of(task),
-            task_number=task.number,
-            key=f"t{task.number}:{tag}:{uid}:{len(task.events)}",
-        )
+        key = f"t{task.number}:{tag}:{uid}:{len(task.events)}"
+        return _tell(task, uid, now, message, key)
 
 
-def _group_of(task: Task) -> int | None:
-    """The group a message about the task falls back to (None for a private task)."""
-    return task.chat_id if task.chat_id < 0 else None
+def _tell(
+    task: Task,
+    uid: int,
+    now: datetime,
+    message: MessageParams,
+    key: str,
+    *,
+    origin: int | None = None,
+) -> OutboxEntry:
+    """An entry for one person about `task`: privately, else in its group (if it has one).
+
+    `key` makes the id deterministic, so the same event never queues the same message twice;
+    `origin` is told when it cannot be delivered at all.
+    """
+    return new_entry(
+        space=task.space,
+        now=now,
+        message=message,
+        to_user=uid,
+        fallback_chat=task.chat_id if task.chat_id < 0 else None,
+        origin_user=origin,
+        task_number=task.number,
+        key=key,
+    )
 
 
 def _given(value: V | None) -> V:
