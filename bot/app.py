@@ -101,6 +101,10 @@ def build_services(
         return True
 
     return Services(
+        settings=settings,
+        clock=clock,
+        db=db,
+        calendar=calendar,
         people=PeopleService(db, clock, settings, bind_person=task_service.bind_person),
         tasks=task_service,
         reminders=Scheduler(db, clock, settings, calendar, task_service),

@@ -10,15 +10,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import socket
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app import ALLOWED_UPDATES, OfficeApp, build_application
-from bot.context import OfficeContext
+from bot.app import ALLOWED_UPDATES, FEATURES, OfficeApp, build_application
+from bot.context import OfficeContext, Services
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
+from bot.core.feature import Feature
 from bot.sim.fake_api import FakeBotAPI
 from storage import Database
 
@@ -37,6 +39,7 @@ class BotRunner:
         tick: timedelta = timedelta(seconds=0.2),
         paced: bool = True,
         webhook: bool = False,
+        features: Sequence[Callable[[Services], Feature]] = FEATURES,
         **settings: Any,
     ) -> None:
         self.fake = fake or FakeBotAPI()
@@ -49,6 +52,7 @@ class BotRunner:
         # per-group (20/min) waits only slow things down. The overall 29/s pace and 429
         # handling stay either way.
         self.paced = paced
+        self.features = tuple(features)
         # Webhook mode: the fake pushes updates to the bot's own web server on 127.0.0.1.
         self.webhook = webhook
         self.webhook_port = 0
@@ -82,6 +86,7 @@ class BotRunner:
             clock=self.clock,
             tick=self.tick_interval,
             rate_limiter=limiter,
+            features=self.features,
         )
         self.app = app
         self.db = app.bot_data.db
