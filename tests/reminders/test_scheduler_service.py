@@ -19,11 +19,18 @@ from bot.tasks.models import Assignee, Kind, Priority, Status, Task, TaskEvent
 from bot.tasks.rules import Action
 from bot.tasks.service import TaskService
 from storage import Database
+from storage.reminders import ReminderTables
 
 SH = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 LEADER, ZHANG = 10, 11
 MON_10 = datetime(2026, 11, 30, 10, tzinfo=SH)
+
+
+def scheduler(
+    db: Database, clock: ManualClock, settings: Settings, cal: WorkCalendar, tasks: TaskService
+) -> Scheduler:
+    return Scheduler(db, clock, settings, cal, tasks, store=ReminderTables(db))
 
 
 @dataclass
@@ -41,7 +48,7 @@ class World:
         self.db.open()
         cal = WorkCalendar.from_settings(self.settings)
         self.tasks = TaskService(self.db, self.clock, self.settings, cal)
-        self.scheduler = Scheduler(self.db, self.clock, self.settings, cal, self.tasks)
+        self.scheduler = scheduler(self.db, self.clock, self.settings, cal, self.tasks)
 
     def at(self, when: datetime) -> list[str]:
         """Move the clock, run one tick; the templates of what it queued."""
@@ -60,7 +67,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     cal = WorkCalendar.from_settings(settings)
     tasks = TaskService(db, clock, settings, cal)
     w = World(
-        tmp_path / "data", clock, settings, db, tasks, Scheduler(db, clock, settings, cal, tasks)
+        tmp_path / "data", clock, settings, db, tasks, scheduler(db, clock, settings, cal, tasks)
     )
     try:
         yield w
@@ -127,18 +134,10 @@ def test_what_fell_due_while_stopped_is_sent_once_at_start_marked_late(world: Wo
 
 def test_outbox_keys_are_deterministic_so_a_recomputation_is_a_no_op(world: World):
     task = put(world, due=sh(30, 15))
-    world.scheduler.rebuild()
-    fired_a = world.scheduler._apply(task, _due(world, task, sh(30, 15)), sh(30, 15))[1]
-    fired_b = world.scheduler._apply(task, _due(world, task, sh(30, 15, 1)), sh(30, 15, 1))[1]
+    steps = world.scheduler.steps
+    fired_a = steps.work(task, steps.due(task, sh(30, 15)), sh(30, 15)).entries
+    fired_b = steps.work(task, steps.due(task, sh(30, 15, 1)), sh(30, 15, 1)).entries
     assert [e.id for e in fired_a] == [e.id for e in fired_b]
-
-
-def _due(world: World, task: Task, now: datetime):
-    from bot.reminders import rules as reminders
-
-    return reminders.due_now(
-        task, now, calendar=world.scheduler.calendar, calendar_for=world.scheduler.calendar_for
-    )
 
 
 def test_changes_made_by_the_task_service_are_picked_up(world: World):
@@ -225,7 +224,6 @@ def test_quiet_people_with_nothing_get_nothing_loud_ones_one_line(world: World):
     world.db.put_person(Person(user_id=ZHANG, first_name="张三", started=True, digest_quiet=True))
     world.clock.set(sh(30, 20))
     world.scheduler.run()
-    work_entries = []
     world.clock.set(sh(1, 8, 30))
     work_entries = world.scheduler.run().entries
     assert [(e.to_user, e.params["empty"]) for e in work_entries] == [(LEADER, True)]
