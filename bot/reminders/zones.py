@@ -26,7 +26,7 @@ class Zones:
 
     def of(self, person: Person | None) -> WorkCalendar:
         """The work calendar in this person's zone."""
-        zone = self.tz(person)
+        zone = tz_of(person, self._settings)
         cal = self._calendars.get(zone.key)
         if cal is None:
             cal = replace(self.calendar, tz=zone)
