@@ -24,7 +24,7 @@ from bot.tasks.models import Kind, Priority, Status, Task
 
 CalendarFor = Callable[[int], WorkCalendar]
 
-# Events after which the reminder clock starts over (bot/tasks.py resets reminder_state too).
+# Events after which the reminder clock starts over (the task service resets reminder_state too).
 RESET_ACTIONS = frozenset({"snoozed", "due_changed", "handed_over", "reassigned", "kept"})
 
 

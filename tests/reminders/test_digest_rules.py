@@ -1,4 +1,4 @@
-"""What a digest holds and when it goes (bot/digest.py), and the weekly summary. Pure, table-driven."""
+"""What a digest holds and when it goes (bot/reminders/digest.py), and the weekly summary. Pure, table-driven."""
 
 from __future__ import annotations
 
