@@ -38,6 +38,7 @@ from bot.reminders.service import Scheduler
 from bot.tasks.service import TaskService
 from handlers import directory, notices, reminders, settings, start, tasks
 from storage import Database
+from storage.reminders import ReminderTables
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def build_services(
         calendar=calendar,
         people=PeopleService(db, clock, settings, bind_person=task_service.bind_person),
         tasks=task_service,
-        reminders=Scheduler(db, clock, settings, calendar, task_service),
+        reminders=Scheduler(db, clock, settings, calendar, task_service, store=ReminderTables(db)),
         directory=directory_service,
         notices=NoticeService(
             app.bot,
