@@ -19,6 +19,7 @@ from bot.reminders.store import Records
 from bot.reminders.zones import Zones
 from bot.tasks.models import Assignee, Kind, Priority, Status, Task, TaskEvent
 from bot.tasks.service import TaskService
+from bot.tasks.views import TaskAssigned
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class Series:
         return Spawned(new, tuple(self._announce(new, now)))
 
     def _announce(self, new: Task, now: datetime) -> list[OutboxEntry]:
-        params = self._tasks.card_params(new)
+        card = self._tasks.card(new)
         entries = []
         for uid in new.assignee_ids():
             if new.kind == Kind.REMINDER and uid == new.assigner:
@@ -76,8 +77,7 @@ class Series:
                 new_entry(
                     space=new.space,
                     now=now,
-                    template="task_assigned",
-                    params={**params, "heading": "reminders.next_title", "note": ""},
+                    message=TaskAssigned(card, heading="reminders.next_title"),
                     to_user=uid,
                     fallback_chat=new.chat_id if new.chat_id < 0 else None,
                     origin_user=new.assigner if uid != new.assigner else None,

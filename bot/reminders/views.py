@@ -18,8 +18,9 @@ from bot.core.models import Button
 from bot.core.render import MessageKind, MessageParams, RenderContext, Rendered
 from bot.people.models import Person
 from bot.reminders.digest import digest_clock
+from bot.tasks.callbacks import Verb
 from bot.tasks.models import Priority
-from bot.tasks.views import card_lines, work_buttons
+from bot.tasks.views import button, card_lines, work_buttons
 
 Buttons = tuple[tuple[Button, ...], ...]
 
@@ -181,15 +182,15 @@ def _buttons(p: CardReminder) -> Buttons:
     if p.is_reminder:
         return (
             (
-                Button("reminders.btn_got_it", f"t:done:{number}"),
-                Button("tasks.btn_snooze", f"t:snz:{number}"),
+                button("reminders.btn_got_it", Verb.DONE, number),
+                button("tasks.btn_snooze", Verb.SNOOZE, number),
             ),
         )
     return work_buttons(number, acked=p.acked)
 
 
 def _nudge(number: int) -> Buttons:
-    return ((Button("tasks.btn_nudge", f"t:nudge:{number}", {"number": number}),),)
+    return ((button("tasks.btn_nudge", Verb.NUDGE, number, {"number": number}),),)
 
 
 # ----- reminders --------------------------------------------------------------------------------

@@ -107,7 +107,7 @@ def test_a_record_missing_a_value_fails_when_it_is_read():
 def test_a_reminder_of_ones_own_has_got_it_and_snooze_a_task_its_work_buttons():
     renderer = Renderer(MESSAGES)
     own = renderer.render("rem_due", DueNow(card(kind="reminder"), False, False).to_json(), CTX)
-    assert [b.callback_data for row in own.buttons for b in row] == ["t:done:7", "t:snz:7"]
+    assert [b.callback_data for row in own.buttons for b in row] == ["t:done:7", "t:snooze:7"]
     task = renderer.render("rem_nag", Overdue(card(), False, True).to_json(), CTX)
     assert "t:ack:7" not in [b.callback_data for row in task.buttons for b in row]
     assert "2 小时" in task.text  # overdue since 15:00, measured when rendered
