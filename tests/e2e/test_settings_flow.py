@@ -3,6 +3,8 @@ language (admins only)."""
 
 from __future__ import annotations
 
+from bot.people import callbacks
+from bot.people.callbacks import Verb
 from bot.sim.fake_api import FakeBotAPI, FakeUser
 from bot.sim.runner import BotRunner
 
@@ -69,7 +71,10 @@ async def test_a_zone_can_be_typed_and_a_wrong_one_is_refused(env: BotRunner):
     menu = await _menu(fake, wang)
     fake.press_button(wang, wang.id, menu.message_id, "时区")
     await fake.wait_for(
-        lambda: "set:tzx" in str(fake.message(wang.id, menu.message_id).reply_markup)
+        lambda: (
+            callbacks.build(Verb.TYPE_ZONE)
+            in str(fake.message(wang.id, menu.message_id).reply_markup)
+        )
     )
     fake.press_button(wang, wang.id, menu.message_id, "输入时区名")
     prompt = await fake.wait_for_message(wang.id, contains="时区名称")
@@ -90,13 +95,19 @@ async def test_digest_time_from_the_settings_menu(env: BotRunner):
     menu = await _menu(fake, zhao)
     fake.press_button(zhao, zhao.id, menu.message_id, "早报时间")
     await fake.wait_for(
-        lambda: "set:dg:0800" in str(fake.message(zhao.id, menu.message_id).reply_markup)
+        lambda: (
+            callbacks.build(Verb.DIGEST, "0800")
+            in str(fake.message(zhao.id, menu.message_id).reply_markup)
+        )
     )
     fake.press_button(zhao, zhao.id, menu.message_id, "08:00")
     await _edited(fake, zhao, menu.message_id, "08:00")
     fake.press_button(zhao, zhao.id, menu.message_id, "早报时间")
     await fake.wait_for(
-        lambda: "set:dg:off" in str(fake.message(zhao.id, menu.message_id).reply_markup)
+        lambda: (
+            callbacks.build(Verb.DIGEST, "off")
+            in str(fake.message(zhao.id, menu.message_id).reply_markup)
+        )
     )
     fake.press_button(zhao, zhao.id, menu.message_id, "关闭早报")
     await _edited(fake, zhao, menu.message_id, "已关闭")
