@@ -1,7 +1,9 @@
 """Directory use cases: contacts (通讯录), name lists (名单), documents (资料库), templates.
 
 A space ("g<chat>" for a group's office, "p<user>" for one person) owns its records. Reads
-that span spaces (a private look-up, a roster named in a task) go through `visible_spaces`.
+that span spaces (a private look-up, a roster named in a task) go through `visible_spaces`;
+a chat's own look-ups through `visible`, which has Telegram confirm group membership (a check
+handed in by the caller, see bot/people/membership.py).
 Each change is one durable write in the record's space, carrying the update id. Contact
 look-ups run on an in-memory index per space, built from storage on first use and kept in
 step with every write made here (the only writer of these tables).
@@ -10,7 +12,7 @@ step with every write made here (the only writer of these tables).
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -43,6 +45,7 @@ from bot.directory.rules import (
     private_space,
 )
 from bot.directory.search import ContactIndex, Match, fold, rank_hits
+from bot.people.membership import MemberCheck
 from storage import Database
 from storage.directory import ContactStore, DocumentStore, RosterStore, TemplateStore
 
@@ -63,9 +66,6 @@ __all__ = [
 MAX_CONTACTS_PER_SPACE = 20000
 MAX_ROSTER = 200
 RESERVED_ROSTER_NAMES = frozenset({"new", "add", "remove", "del", "delete", "list", "rm"})
-
-#: Is the person asking still in this group (chat id)? Asked of Telegram, or its recent answer.
-MemberCheck = Callable[[int], Awaitable[bool]]
 
 
 class DirectoryRefused(Exception):
@@ -497,9 +497,6 @@ class DirectoryService:
         """Roster `name`'s members with a phone each where known, or None if there is none."""
         found = self.find_roster(space, name, actor)
         return None if found is None else self._members(*found)
-
-    def members_of(self, space: str, roster: Roster) -> list[RosterMember]:
-        return self._members(space, roster)
 
     def _members(self, space: str, roster: Roster) -> list[RosterMember]:
         return [self._member(space, entry) for entry in roster.members]
