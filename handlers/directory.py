@@ -242,10 +242,7 @@ async def msg_contact_card(update: Update, context: Ctx) -> None:
         return
     card = msg.contact
     parsed = contact_from_card(card.first_name or "", card.last_name or "", card.phone_number or "")
-    if card.user_id is None:
-        await _add(update, context, parsed)
-    else:
-        await _add(update, context, parsed, card_user=card.user_id)
+    await _add(update, context, parsed, card_user=card.user_id)
 
 
 async def _ask_contact_edit(update: Update, context: Ctx, press: Press, lang: Lang) -> None:

@@ -98,7 +98,7 @@ def _seen(user: User) -> SeenUser:
     )
 
 
-def _note_joins_and_leaves(update: Update, people: PeopleService) -> None:
+def note_joins_and_leaves(update: Update, people: PeopleService) -> None:
     """Someone joined or left a group: what Telegram said of their membership is stale."""
     changed = update.chat_member
     if changed is not None:
@@ -146,7 +146,7 @@ async def pre_track(update: Update, context: Ctx) -> None:
     """Note joins and leaves; stop a message sent as a chat; remember the person and the group
     (binding tasks that waited for their @username)."""
     people = context.services.people
-    _note_joins_and_leaves(update, people)
+    note_joins_and_leaves(update, people)
     await _stop_if_sent_as_chat(update, context)
     user = update.effective_user
     chat = update.effective_chat
