@@ -36,7 +36,7 @@ from bot.notices.service import NoticeService
 from bot.people.service import PeopleService
 from bot.reminders.service import Scheduler
 from bot.tasks.service import TaskService
-from handlers import directory, notices, reminders, settings, start, tasks
+from handlers import directory, notices, people, reminders, start, tasks
 from storage import Database
 from storage.reminders import ReminderTables
 
@@ -62,7 +62,7 @@ FEATURES: tuple[Callable[[Services], Feature], ...] = (
     start.feature,  # /start, /help
     tasks.feature,  # /task, /my, /next, /done, /snooze, /report, /assigned, /tasks, buttons
     reminders.feature,  # /digest, /week; reminders, nags, digests on the tick
-    settings.feature,  # /settings: language, time zone
+    people.feature,  # /settings: language, time zone, digest time
     directory.feature,  # /contact, /roster, /docs, /template, files and contact cards
     notices.feature,  # /notify, /notices, confirmations
 )
@@ -101,14 +101,21 @@ def build_services(
         app.create_task(work(), name=name)
         return True
 
+    scheduler = Scheduler(db, clock, settings, calendar, task_service, store=ReminderTables(db))
     return Services(
         settings=settings,
         clock=clock,
         db=db,
         calendar=calendar,
-        people=PeopleService(db, clock, settings, bind_person=task_service.bind_person),
+        people=PeopleService(
+            db,
+            clock,
+            settings,
+            bind_person=task_service.bind_person,
+            person_changed=scheduler.person_changed,
+        ),
         tasks=task_service,
-        reminders=Scheduler(db, clock, settings, calendar, task_service, store=ReminderTables(db)),
+        reminders=scheduler,
         directory=directory_service,
         notices=NoticeService(
             app.bot,

@@ -41,7 +41,9 @@ from bot.sim._text import (
 )
 
 __all__ = [
+    "CHANNEL_BOT",
     "DEFAULT_TOKEN",
+    "GROUP_ANONYMOUS_BOT",
     "ApiError",
     "BotMessage",
     "Call",
@@ -53,6 +55,14 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+
+#: The "users" Telegram puts in ``from`` of a message sent as a chat (see send_as_chat).
+GROUP_ANONYMOUS_BOT = FakeUser(
+    1087968824, "Group", username="GroupAnonymousBot", language_code=None, is_bot=True
+)
+CHANNEL_BOT = FakeUser(
+    136817688, "Channel", username="Channel_Bot", language_code=None, is_bot=True
+)
 
 
 def call_sent(call: Call) -> Callable[[bool], None]:
@@ -434,6 +444,7 @@ class FakeBotAPI(BotApiMethods):
             msg = self._new_message(
                 group, actor.to_dict(), {"left_chat_member": user.to_dict()}, from_bot=False
             )
+            self._action_seq = self._seq
             self._enqueue({"message": copy.deepcopy(msg.data)})
             new_member: JSONDict = {"status": status, "user": user.to_dict()}
             if status == "kicked":
@@ -589,6 +600,42 @@ class FakeBotAPI(BotApiMethods):
         if ents:
             fields["entities"] = ents
         return self._user_message(user, chat, fields, reply_to)
+
+    def send_as_chat(
+        self,
+        chat: FakeChat | int,
+        text: str,
+        *,
+        channel: FakeChat | None = None,
+        with_from: bool = True,
+        reply_to: int | None = None,
+    ) -> JSONDict:
+        """A message in a group sent on behalf of a chat, as Telegram shows it to bots: by an
+        anonymous admin (``sender_chat`` is the group, ``from`` is GroupAnonymousBot), or by
+        ``channel`` (``sender_chat`` is the channel, ``from`` is Channel_Bot). ``with_from=False``
+        leaves ``from`` out altogether. Nobody becomes a member of the group."""
+        with self._cond:
+            target = self._find_chat(self._chat_id(chat))
+            if target is None or target.is_private:
+                raise ValueError(f"unknown group {chat!r}; add_group first")
+            sender_chat = channel if channel is not None else target
+            stand_in = CHANNEL_BOT if channel is not None else GROUP_ANONYMOUS_BOT
+            replied = self._stored(target.id, reply_to) if reply_to is not None else None
+            if reply_to is not None and replied is None:
+                raise ValueError(f"no message {reply_to} in chat {target.id}")
+            fields: JSONDict = {"text": text, "sender_chat": sender_chat.to_dict()}
+            ents = derive_entities(text)
+            if ents:
+                fields["entities"] = ents
+            msg = self._new_message(
+                target, stand_in.to_dict(), fields, from_bot=False, reply_to=replied
+            )
+            if not with_from:
+                msg.data.pop("from", None)
+            msg.text = text
+            self._action_seq = self._seq
+            update = self._enqueue({"message": copy.deepcopy(msg.data)})
+            return copy.deepcopy(update["message"])
 
     def text_mention(self, text: str, substring: str, user: FakeUser) -> JSONDict:
         """A ``text_mention`` entity for ``substring`` of ``text`` pointing at ``user``."""
