@@ -177,7 +177,7 @@ class FakeBotAPI(BotApiMethods):
     # ------------------------------------------------------------------ HTTP entry point
 
     def handle_http(
-        self, verb: str, path: str, headers: dict[str, str], body: bytes
+        self, _verb: str, path: str, headers: dict[str, str], body: bytes
     ) -> HttpResponse:
         """Serve one HTTP request (called on a server thread)."""
         started = time.monotonic()
