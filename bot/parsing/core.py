@@ -11,7 +11,7 @@ from typing import Any, Final
 from bot.config import Settings
 from bot.models import Kind, Priority
 from bot.parsing.errors import ParseError
-from bot.parsing.people import take_people
+from bot.parsing.people import EVERYONE, take_everyone, take_people
 from bot.parsing.priority import take_priority
 from bot.parsing.remind import take_remind_before
 from bot.parsing.repeat import take_repeat
@@ -135,7 +135,7 @@ def parse_assignment(
     cal = calendar if calendar is not None else _calendar(settings)
     now = now.astimezone(settings.tz)
     scan = Scan(text)
-    assignees = take_people(scan, mentions, ignore_usernames)
+    people, everyone = take_people(scan, mentions, ignore_usernames)
     kind = _kind(scan.work)
     remind_before = take_remind_before(scan)
     repeat = take_repeat(scan)
@@ -143,6 +143,8 @@ def parse_assignment(
     if repeat is not None and repeat.pod is not None and found.pod is None:
         found.pod = repeat.pod
     priority = take_priority(scan)
+    everyone = take_everyone(scan) or everyone
+    assignees = (EVERYONE,) if everyone else people
     take_filler(scan)
     matcher = None
     if repeat is not None:
