@@ -4,11 +4,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
+from chinese_calendar import Holiday
 from chinese_calendar import constants as _cn
 
 from bot.config import Settings
@@ -21,6 +23,44 @@ CN_LAST_YEAR: int = max(d.year for d in _CN_HOLIDAYS)
 
 # No realistic calendar has a year without a work day; the bound only stops a runaway loop.
 _MAX_SCAN_DAYS = 3660
+
+# The public holidays by chinese_calendar's names (`Holiday` values), in calendar order.
+HOLIDAYS: tuple[str, ...] = (
+    Holiday.new_years_day.value,
+    Holiday.spring_festival.value,
+    Holiday.tomb_sweeping_day.value,
+    Holiday.labour_day.value,
+    Holiday.dragon_boat_festival.value,
+    Holiday.mid_autumn_festival.value,
+    Holiday.national_day.value,
+)
+# Days tagged with one holiday no more than this far apart belong to one break (2025's National
+# Day has Mid-autumn Festival's day in the middle of it).
+_SAME_BREAK_GAP = timedelta(days=3)
+
+
+class HolidayUnknownError(LookupError):
+    """The holiday calendar has no days off for `holiday` in `year` (not published yet)."""
+
+    def __init__(self, holiday: str | None, year: int) -> None:
+        super().__init__(f"{holiday or 'holiday'} {year}")
+        self.holiday = holiday
+        self.year = year
+
+
+@cache
+def holiday_breaks(holiday: str | None = None) -> tuple[tuple[date, date], ...]:
+    """The first and last day of every break of `holiday` (None: of any public holiday) that
+    chinese_calendar knows, in date order. A break is a run of the days it tags with the holiday.
+    """
+    days = sorted(d for d, name in _cn.holidays.items() if holiday is None or name == holiday)
+    breaks: list[tuple[date, date]] = []
+    for d in days:
+        if breaks and d - breaks[-1][1] <= _SAME_BREAK_GAP:
+            breaks[-1] = (breaks[-1][0], d)
+        else:
+            breaks.append((d, d))
+    return tuple(breaks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +103,32 @@ class WorkCalendar:
     def workday_on_or_after(self, d: date) -> date:
         """`d` if it is a work day, else the next one."""
         return d if self.is_workday(d) else self.next_workday(d)
+
+    def previous_workday(self, d: date) -> date:
+        """The last work day strictly before `d`."""
+        day = d
+        for _ in range(_MAX_SCAN_DAYS):
+            day -= timedelta(days=1)
+            if self.is_workday(day):
+                return day
+        return d - timedelta(days=1)
+
+    # --- public holidays --------------------------------------------------------------------
+
+    def holiday_edges(self, holiday: str | None, *, after: bool) -> Iterator[date]:
+        """For each break of `holiday` (None: any public holiday) in date order: the last work
+        day before its days off begin, or (`after`) the first work day once they are over.
+
+        Days off are read from this calendar, so the weekend next to a break and the configured
+        extra dates count. Raises HolidayUnknownError naming the first year past the holiday
+        calendar's data, where the iteration would have to guess; and at once when the calendar
+        does not use the Chinese holidays at all (OFFICEBOT_HOLIDAYS=none).
+        """
+        if not self.use_cn:
+            raise HolidayUnknownError(holiday, CN_FIRST_YEAR)
+        for first, last in holiday_breaks(holiday):
+            yield self.next_workday(last) if after else self.previous_workday(first)
+        raise HolidayUnknownError(holiday, CN_LAST_YEAR + 1)
 
     # --- hours ------------------------------------------------------------------------------
 
