@@ -17,7 +17,7 @@ from bot.models import Kind
 from bot.parsing.errors import ParseError, PastMomentError
 from bot.parsing.numbers import EN_NUM, EN_NUM_WORDS, NUM, SMALL, to_int
 from bot.parsing.scan import Family, Scan
-from bot.workdays import WorkCalendar
+from bot.workdays import HOLIDAYS, HolidayUnknownError, WorkCalendar
 
 _E: Final = r"(?![a-z0-9_])"  # ASCII word end
 
@@ -157,6 +157,92 @@ _DATES: Final = Family(
     },
 )
 
+# --- public holidays ------------------------------------------------------------------------
+# 国庆前, 春节后第一个工作日, 节前, before National Day: the last work day before a holiday's
+# days off, or the first one after them (bot.workdays.WorkCalendar.holiday_edges). 年前/年后 and
+# 过年 are the Spring Festival; 十一 and 五一 only right before a direction (十一前, 五一后).
+_ZH_NUM_BEFORE = "0-9零〇一二两三四五六七八九十百千第月"
+_HOLIDAY_ZH: Final = (
+    r"(?P<hol>(?P<hol_name>元旦(?:节)?|春节|过年|过节|收假"
+    r"|(?<![0-9零〇一二两三四五六七八九十百千几多今明去前后每当上下本全半周学新老青中晚往近同成数跨历翌次])年"
+    rf"|清明(?:节)?|(?<![{_ZH_NUM_BEFORE}])五一(?:劳动节|节)?|劳动节|端午(?:节)?|中秋(?:节)?|国庆(?:节)?"
+    rf"|(?<![{_ZH_NUM_BEFORE}])十一|(?<![环章季关细情调拍枝竹音礼时小])节)"
+    r"(?:小长假|长假|假期|黄金周|放假|收假|假)?"
+    r"(?:(?P<hol_before>之前|以前|前)|(?P<hol_after>(?:之后|以后|后)(?:的)?(?:第一个工作日|第一个上班日|首个工作日"
+    r"|第一天上班|上班第一天|第一天|首日)?|(?:的)?第一个工作日)))"
+)
+_HOLIDAY_EN: Final = (
+    r"(?<![a-z0-9_])(?P<hol_en>(?:(?P<hen_after>after|the\s+first\s+(?:working|work|business)\s+day\s+after)"
+    r"|before|by|until|till|ahead\s+of|prior\s+to)\s+(?:the\s+)?"
+    r"(?P<hen_name>chinese\s+new\s+year|lunar\s+new\s+year|spring\s+festival|new\s+year'?s?(?:\s+day)?"
+    r"|national\s+day|golden\s+week|mid-?autumn(?:\s+festival)?|moon\s+festival|dragon\s+boat(?:\s+festival)?"
+    r"|qingming(?:\s+festival)?|tomb[-\s]sweeping(?:\s+day|\s+festival)?|may\s+day|labou?r\s+day|holidays?)"
+    r"(?:\s+(?:holidays?|break|festival))?(?![a-z0-9_]))"
+)
+_HOLIDAY_RE: Final = re.compile(f"{_HOLIDAY_ZH}|{_HOLIDAY_EN}")
+_HOLIDAY_PROBE: Final = re.compile(
+    r"元旦|春节|过年|过节|收假|年[前后之以]|清明|五一|劳动节|端午|中秋|国庆|十一|节[前后之以]"
+    r"|new\s+year|festival|national\s+day|golden\s+week|autumn|dragon|qingming|tomb|may\s+day"
+    r"|labou?r\s+day|holiday"
+)
+_NEW_YEAR, _SPRING, _TOMB, _LABOUR, _DRAGON, _MID_AUTUMN, _NATIONAL = HOLIDAYS
+_HOLIDAY_NAMES: Final[dict[str, str | None]] = {
+    "元旦": _NEW_YEAR,
+    "春节": _SPRING,
+    "过年": _SPRING,
+    "年": _SPRING,
+    "清明": _TOMB,
+    "五一": _LABOUR,
+    "劳动": _LABOUR,
+    "端午": _DRAGON,
+    "中秋": _MID_AUTUMN,
+    "国庆": _NATIONAL,
+    "十一": _NATIONAL,
+    "chinese": _SPRING,
+    "lunar": _SPRING,
+    "spring": _SPRING,
+    "new": _NEW_YEAR,
+    "national": _NATIONAL,
+    "golden": _NATIONAL,
+    "mid": _MID_AUTUMN,
+    "moon": _MID_AUTUMN,
+    "dragon": _DRAGON,
+    "qingming": _TOMB,
+    "tomb": _TOMB,
+    "may": _LABOUR,
+    "labour": _LABOUR,
+    "labor": _LABOUR,
+}
+
+
+def _holiday_token(scan: Scan, m: re.Match[str]) -> DateSpec:
+    text = scan.original(m.start(), m.end()).strip()
+    if m.group("hol") is not None:
+        raw = m.group("hol_name")
+        name = _HOLIDAY_NAMES.get(raw[:2], _HOLIDAY_NAMES.get(raw[:1]))
+        if raw in ("过节", "收假", "节"):
+            name = None
+        after = m.group("hol_after") is not None
+    else:
+        word = m.group("hen_name").split()[0].split("-")[0]
+        name = None if word.startswith("holiday") else _HOLIDAY_NAMES[word]
+        after = m.group("hen_after") is not None
+    return DateSpec("holiday", 1 if after else 0, text=text, holiday=name)
+
+
+def _holiday_edge(spec: DateSpec, cal: WorkCalendar, on_or_after: date) -> date:
+    """The first holiday edge (see _HOLIDAY_ZH) on or after `on_or_after`."""
+    try:
+        for edge in cal.holiday_edges(spec.holiday, after=spec.a == 1):
+            if edge >= on_or_after:
+                return edge
+    except HolidayUnknownError as exc:
+        if not cal.use_cn:
+            raise ParseError("parsing.holiday_off", holiday=spec.text) from None
+        raise ParseError("parsing.holiday_unknown", holiday=spec.text, year=exc.year) from None
+    raise AssertionError("holiday_edges ends by raising")
+
+
 # --- the time-of-day pass --------------------------------------------------------------------
 
 _ZH_MIN = r"(?:[0-9]{1,2}分?|零[一二三四五六七八九]分?|[一二三四五]?十[一二三四五六七八九]?分?|[一二三四五六七八九]分)"
@@ -265,6 +351,7 @@ class DateSpec:
     c: int = 0
     text: str = ""
     part: str | None = None  # 明早 / 明晚 / tonight carry a part of the day
+    holiday: str | None = None  # kind "holiday": chinese_calendar's name; None for any holiday
 
 
 @dataclass(slots=True)
@@ -617,7 +704,12 @@ def take_when(scan: Scan, *, dates: bool = True) -> Found:
     """Find and cut the first date phrase (or duration) and the first time of day."""
     found = Found()
     if dates:
+        holiday = (
+            _HOLIDAY_RE.search(scan.work) if _HOLIDAY_PROBE.search(scan.work) is not None else None
+        )
         for m in _DATES.finditer(scan):
+            if holiday is not None and holiday.start() <= m.start():
+                break  # the holiday phrase comes first
             result = _date_token(scan, m)
             if result is None:
                 continue
@@ -627,7 +719,11 @@ def take_when(scan: Scan, *, dates: bool = True) -> Found:
                 found.date = result
                 found.pod = result.part
             scan.cut(*extend(scan, m.start(), m.end()))
+            holiday = None
             break
+        if holiday is not None:
+            found.date = _holiday_token(scan, holiday)
+            scan.cut(*extend(scan, holiday.start(), holiday.end()))
     if found.delta is not None:
         return found
     pod_span: tuple[int, int] | None = None
@@ -840,6 +936,8 @@ def _place(spec: DateSpec, today: date, cal: WorkCalendar) -> tuple[date, str | 
         return d, "day"
     if k == "next_workday":
         return cal.next_workday(today), "workday"
+    if k == "holiday":
+        return _holiday_edge(spec, cal, today), "holiday"
     raise AssertionError(k)
 
 
@@ -852,6 +950,8 @@ def _roll(d: date, step: str, spec: DateSpec | None, cal: WorkCalendar) -> date:
         return d + timedelta(days=5)
     if step == "workday":
         return cal.next_workday(d)
+    if step == "holiday" and spec is not None:
+        return _holiday_edge(spec, cal, d + timedelta(days=1))
     if step == "year" and spec is not None:
         return _md_from(d.year + 1, spec.a, spec.b)
     if step == "dom" and spec is not None:
