@@ -129,6 +129,8 @@ _DATE_EN: Final = (
     rf"|(?P<en_later>(?P<en_la_n>[0-9]+\.[0-9]+|{EN_NUM}|a\s+couple\s+of)\s*"
     r"(?P<en_la_u>days?|weeks?|months?|hours?|hrs?|minutes?|mins?)\s+(?:from\s+now|later)(?![a-z0-9_]))"
     rf"|(?P<en_nwd>next\s+(?:working|business|work)\s*day{_E})"
+    rf"|(?P<en_mon>(?P<en_mon_p>mid|early|late|(?:the\s+)?end\s+of)[-\s]+(?P<en_mon_m>{_EN_MONTHS}){_E})"
+    rf"|(?P<en_midm>mid[-\s]?month{_E})"
     r"|(?P<iso>(?<![0-9])(?P<iso_y>[0-9]{4})[-/](?P<iso_m>[0-9]{1,2})[-/](?P<iso_d>[0-9]{1,2})(?![0-9]))"
     r"|(?P<slash>(?<![0-9/.])(?P<sl_m>[0-9]{1,2})/(?P<sl_d>[0-9]{1,2})(?![0-9/]))"
 )
@@ -152,6 +154,8 @@ _DATES: Final = Family(
         "en_in": "in within",
         "en_later": "# " + " ".join(EN_NUM_WORDS),
         "en_nwd": "next",
+        "en_mon": "mid early late end the",
+        "en_midm": "mid midmonth",
         "iso": "#",
         "slash": "#",
     },
@@ -619,6 +623,12 @@ def _date_token(scan: Scan, m: re.Match[str]) -> DateSpec | timedelta | None:
         return None if amount is None else _unit_result(amount, g("en_la_u"), text)
     if name == "en_nwd":
         return DateSpec("next_workday", text=text)
+    if name == "en_mon":
+        part = g("en_mon_p")
+        day = 15 if part == "mid" else 10 if part == "early" else -1
+        return DateSpec("month_day", en_month(g("en_mon_m")), day, 1, text=text)
+    if name == "en_midm":
+        return DateSpec("month_day", _THIS_MONTH, 15, 1, text=text)
     if name == "iso":
         y, mo, d = int(g("iso_y")), int(g("iso_m")), int(g("iso_d"))
         try:
