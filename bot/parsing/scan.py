@@ -37,10 +37,11 @@ _FOLD_RE: Final = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_
 # Text that must stay exactly as typed (spec "Words that only look like ours"): URLs (ASCII up
 # to a space or a non-ASCII character; trailing sentence punctuation is not part of one),
 # e-mail addresses, and file paths (Windows, UNC, and Unix paths of two or more parts).
-_PATH_PART = r"[^\s\\/:*?\"<>|，。；：！？、（）【】《》“”‘’]"
+_PATH_PART = r"[^\x00\x01\s\\/:*?\"<>|，。；：！？、（）【】《》“”‘’]"
+# URLs with a scheme first, so no other kind can take a piece of one ("a@b.http://…", "/a/bhttp://…").
+_URL_RE: Final = re.compile(r"(?:https?|ftp)://[\x21-\x7e]*[a-z0-9/#=_~\-+&%]")
 _VERBATIM_RE: Final = re.compile(
-    r"(?:https?|ftp)://[\x21-\x7e]*[a-z0-9/#=_~\-+&%]"
-    r"|(?<![a-z0-9_.\-])www\.[a-z0-9\-]+(?:\.[a-z0-9\-]+)+(?:[/?#][\x21-\x7e]*[a-z0-9/#=_~\-+&%])?"
+    r"(?<![a-z0-9_.\-])www\.[a-z0-9\-]+(?:\.[a-z0-9\-]+)+(?:[/?#][\x21-\x7e]*[a-z0-9/#=_~\-+&%])?"
     r"|(?<![a-z0-9_.\-])(?:[a-z0-9\-]+\.)+(?:com|cn|net|org|gov|edu|io)(?![a-z0-9\-])"
     r"(?::[0-9]{1,5})?(?:/[\x21-\x7e]*[a-z0-9/#=_~\-+&%])?"
     r"|[a-z0-9][a-z0-9_.+\-]*@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}(?![a-z0-9\-])"
@@ -74,10 +75,12 @@ class Scan:
         work = normalize(text)
         self.kept: list[tuple[int, int]] = []
         if _VERBATIM_PROBE.search(work) is not None:
-            for m in _VERBATIM_RE.finditer(work):
-                start, end = m.span()
-                self.kept.append((start, end))
-                work = work[:start] + KEEP * (end - start) + work[end:]
+            for rx in (_URL_RE, _VERBATIM_RE):
+                for m in rx.finditer(work):
+                    start, end = m.span()
+                    self.kept.append((start, end))
+                    work = work[:start] + KEEP * (end - start) + work[end:]
+            self.kept.sort()
         self.work = work
         self.cuts: list[tuple[int, int]] = []
         # The ASCII words present, computed once: masking only hides some of them, so this stays
