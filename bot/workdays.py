@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
@@ -37,6 +36,8 @@ HOLIDAYS: tuple[str, ...] = (
 # Days tagged with one holiday no more than this far apart belong to one break (2025's National
 # Day has Mid-autumn Festival's day in the middle of it).
 _SAME_BREAK_GAP = timedelta(days=3)
+# How far a holiday's edge can lie from its days off (a weekend or two of make-up work days).
+_EDGE_REACH = timedelta(days=31)
 
 
 class HolidayUnknownError(LookupError):
@@ -115,20 +116,27 @@ class WorkCalendar:
 
     # --- public holidays --------------------------------------------------------------------
 
-    def holiday_edges(self, holiday: str | None, *, after: bool) -> Iterator[date]:
-        """For each break of `holiday` (None: any public holiday) in date order: the last work
-        day before its days off begin, or (`after`) the first work day once they are over.
+    def holiday_edge(self, holiday: str | None, *, after: bool, on_or_after: date) -> date:
+        """The last work day before the days off of `holiday` (None: of any public holiday)
+        begin, or (`after`) the first work day once they are over: the first such day on or
+        after `on_or_after`.
 
         Days off are read from this calendar, so the weekend next to a break and the configured
-        extra dates count. Raises HolidayUnknownError naming the first year past the holiday
-        calendar's data, where the iteration would have to guess; and at once when the calendar
-        does not use the Chinese holidays at all (OFFICEBOT_HOLIDAYS=none).
+        extra dates count. Raises HolidayUnknownError, naming the year the answer would be in,
+        when chinese_calendar has no data that far (its schedule is published a year at a time)
+        or the calendar does not use the Chinese holidays at all (OFFICEBOT_HOLIDAYS=none).
         """
-        if not self.use_cn:
-            raise HolidayUnknownError(holiday, CN_FIRST_YEAR)
-        for first, last in holiday_breaks(holiday):
-            yield self.next_workday(last) if after else self.previous_workday(first)
-        raise HolidayUnknownError(holiday, CN_LAST_YEAR + 1)
+        if self.use_cn:
+            for first, last in holiday_breaks(holiday):
+                if last < on_or_after - _EDGE_REACH:
+                    continue  # long over: its edges cannot be on or after `on_or_after`
+                edge = self.next_workday(last) if after else self.previous_workday(first)
+                if edge >= on_or_after:
+                    return edge
+        # The holiday comes this year unless its season is already over.
+        last_month = _LAST_MONTH.get(holiday, 10) if holiday is not None else 10
+        year = on_or_after.year + (1 if on_or_after.month > last_month else 0)
+        raise HolidayUnknownError(holiday, max(year, CN_LAST_YEAR + 1) if self.use_cn else year)
 
     # --- hours ------------------------------------------------------------------------------
 
@@ -176,6 +184,18 @@ class WorkCalendar:
             remaining -= available
             current = self.next_work_start(day_end)
         return current
+
+
+# The latest month each holiday's days off can reach (National Day's ends by 8 October).
+_LAST_MONTH: dict[str, int] = {
+    Holiday.new_years_day.value: 1,
+    Holiday.spring_festival.value: 2,
+    Holiday.tomb_sweeping_day.value: 4,
+    Holiday.labour_day.value: 5,
+    Holiday.dragon_boat_festival.value: 6,
+    Holiday.mid_autumn_festival.value: 10,
+    Holiday.national_day.value: 10,
+}
 
 
 @lru_cache(maxsize=64)

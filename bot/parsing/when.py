@@ -237,14 +237,11 @@ def _holiday_token(scan: Scan, m: re.Match[str]) -> DateSpec:
 def _holiday_edge(spec: DateSpec, cal: WorkCalendar, on_or_after: date) -> date:
     """The first holiday edge (see _HOLIDAY_ZH) on or after `on_or_after`."""
     try:
-        for edge in cal.holiday_edges(spec.holiday, after=spec.a == 1):
-            if edge >= on_or_after:
-                return edge
+        return cal.holiday_edge(spec.holiday, after=spec.a == 1, on_or_after=on_or_after)
     except HolidayUnknownError as exc:
         if not cal.use_cn:
             raise ParseError("parsing.holiday_off", holiday=spec.text) from None
         raise ParseError("parsing.holiday_unknown", holiday=spec.text, year=exc.year) from None
-    raise AssertionError("holiday_edges ends by raising")
 
 
 # --- the time-of-day pass --------------------------------------------------------------------
