@@ -161,6 +161,28 @@ _NOUN_AFTER_EN: Final = re.compile(
 _EN_BEFORE: Final = r"(?<![-/.:#\\@])"
 _EN_AFTER: Final = r"(?![a-z0-9_]|[-/.:#\\@][a-z0-9])"
 _FIRST_WORD_RE: Final = re.compile(r"[a-z0-9]+")
+_NEG_STEMS: Final = ("着急", "紧急", "重要", "要紧", "急", "赶")
+
+
+def _needs_chars(words: list[str]) -> str:
+    """A small set of characters every one of `words` contains one of (greedy hitting set),
+    avoiding characters common in any message (不 一 上 有 …) wherever a word has another.
+    """
+    left = set(words)
+    chosen: list[str] = []
+    while left:
+        counts: dict[str, int] = {}
+        for word in left:
+            rare = set(word) - _COMMON or set(word)
+            for ch in rare:
+                counts[ch] = counts.get(ch, 0) + 1
+        best = max(sorted(counts), key=lambda ch: counts[ch])
+        chosen.append(best)
+        left = {w for w in left if best not in w}
+    return re.escape("".join(sorted(chosen)))
+
+
+_COMMON: Final = frozenset("不一上了有时要大下中人的是在这个没也很太最别用无需必")
 
 
 def _family() -> Family:
@@ -188,9 +210,12 @@ def _family() -> Family:
         zh=_NEGATION_ZH + "|" + "|".join(zh),
         en="|".join(branches),
         en_first=first_word,
-        # Each word as written (its longest part, for "as soon as possible"), to skip the
-        # pass when the message has none of them.
-        needs=[*(max(w.split(), key=len) for w in words), "赶"],
+        # Every Chinese phrase holds one of these characters and every English one starts with
+        # one of these words: a message with none of them (most) skips the pass.
+        needs_chars=_needs_chars(
+            [*(w for w in words if not w[0].isascii() or w[0] == "!"), *_NEG_STEMS]
+        ),
+        needs_words=set(first_word.values()),
     )
 
 

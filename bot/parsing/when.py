@@ -185,9 +185,12 @@ _HOLIDAY_EN: Final = (
 )
 _HOLIDAY_RE: Final = re.compile(f"{_HOLIDAY_ZH}|{_HOLIDAY_EN}")
 _HOLIDAY_PROBE: Final = re.compile(
-    r"元旦|春节|过年|过节|收假|年[前后之以]|清明|五一|劳动节|端午|中秋|国庆|十一|节[前后之以]"
-    r"|new\s+year|festival|national\s+day|golden\s+week|autumn|dragon|qingming|tomb|may\s+day"
-    r"|labou?r\s+day|holiday"
+    r"元旦|春节|过[年节]|收假|年[前后之以]|清明|五一|劳动节|端午|中秋|国庆|十一|节[前后之以]"
+)
+# Every English holiday phrase has one of these words.
+_HOLIDAY_WORDS: Final = frozenset(
+    {"year", "festival", "national", "golden", "autumn", "dragon", "qingming", "tomb", "may"}
+    | {"labour", "labor", "holiday", "holidays"}
 )
 _NEW_YEAR, _SPRING, _TOMB, _LABOUR, _DRAGON, _MID_AUTUMN, _NATIONAL = HOLIDAYS
 _HOLIDAY_NAMES: Final[dict[str, str | None]] = {
@@ -711,9 +714,10 @@ def take_when(scan: Scan, *, dates: bool = True) -> Found:
     """Find and cut the first date phrase (or duration) and the first time of day."""
     found = Found()
     if dates:
-        holiday = (
-            _HOLIDAY_RE.search(scan.work) if _HOLIDAY_PROBE.search(scan.work) is not None else None
+        probe = _HOLIDAY_PROBE.search(scan.work) is not None or not _HOLIDAY_WORDS.isdisjoint(
+            scan.word_set
         )
+        holiday = _HOLIDAY_RE.search(scan.work) if probe else None
         for m in _DATES.finditer(scan):
             if holiday is not None and holiday.start() <= m.start():
                 break  # the holiday phrase comes first
