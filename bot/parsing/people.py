@@ -21,7 +21,7 @@ _MENTION_RE: Final = re.compile(
 # 和 / and between two mentions goes with them ("@张三和@李四", "@alice and @bob").
 _JOINER_RE: Final = re.compile(r"(?<=\x00)\s*(?:和|与|及|跟|、|,|and|&)\s*(?=\x00)")
 # 大家 / 所有人 / 各位 always address people; 全体 / 全员 only alone or with a people word
-# (全体同事：…), not inside a longer word (全体会议, 全员培训, 全体职工名单: see _takes_everyone).
+# (全体同事：…), not inside a longer word (全体会议, 全员培训, 全体职工名单: see _ADDRESSED_RE).
 _EVERYONE_RE: Final = re.compile(
     r"(?=[大所全各])(?:大家(?![庭电具])|所有人(?:员)?|各位(?:同事|领导|同志|老师)?"
     r"|(?P<all>全体|全员)(?:人员|同志|同事|员工|职工|干部|成员|党员|师生|教职工|工作人员|老师|同学)?)"
