@@ -389,3 +389,23 @@ def test_a_notice_to_200_writes_little(
     assert db.pending_outbox() == []
     written = sum(p.stat().st_size for p in (data_dir / "outbox").iterdir())
     assert written < 200 * 1024
+
+
+def test_a_shard_written_before_revisions_still_works(
+    db: Database, data_dir: Path, open_db: Callable[[], Database]
+) -> None:
+    """Data directories of earlier versions: outbox documents without `_rev`, sent ones inside."""
+    store(db, make_entry("pending"), make_entry("sent", sent_at=NOW))
+    db.close()
+    shard = data_dir / "spaces" / "g-100.json"
+    data = orjson.loads(shard.read_bytes())
+    for doc in data["outbox"].values():
+        del doc["_rev"]
+    shard.write_bytes(orjson.dumps(data))
+
+    db = open_db()
+    assert db.get_outbox("sent") == make_entry("sent", sent_at=NOW)
+    db.mark_outbox(sent(make_entry("pending"), 4))
+    db.close()
+
+    assert open_db().get_outbox("pending") == sent(make_entry("pending"), 4)
