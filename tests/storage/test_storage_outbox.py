@@ -409,3 +409,30 @@ def test_a_shard_written_before_revisions_still_works(
     db.close()
 
     assert open_db().get_outbox("pending") == sent(make_entry("pending"), 4)
+
+
+def test_a_failed_append_leaves_no_half_line(
+    db: Database, data_dir: Path, open_db: Callable[[], Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store(db, make_entry("a"), make_entry("b"))
+    db.mark_outbox(sent(make_entry("a"), 1))
+    path = next((data_dir / "outbox").glob("marks-*.jsonl"))
+    size = path.stat().st_size
+    real = os.write
+
+    def part_then_full(fd: int, data: bytes | memoryview) -> int:
+        real(fd, bytes(data[:20]))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "write", part_then_full)
+    with pytest.raises(OSError, match="No space"):
+        db.mark_outbox(sent(make_entry("b"), 2))
+    monkeypatch.undo()
+
+    assert path.stat().st_size == size
+    assert [e.id for e in db.pending_outbox()] == ["b"]
+    db.mark_outbox(sent(make_entry("b"), 3))
+    db.close()
+    db = open_db()  # no bad line inside the log
+    assert db.pending_outbox() == []
+    assert db.get_outbox("b") == sent(make_entry("b"), 3)
