@@ -8,7 +8,9 @@ N outbox entries are created in ONE transaction (what a notice's fan-out stores)
 sent in delivery-sized batches (`--batch`, delivery sends ~30/s), either
 
   per-entry   `mark_outbox(entry)` once per message (what bot/core/delivery.py does today), or
-  batch       `mark_outbox_many(batch)` once per batch (only where storage has it).
+  batch       `mark_outbox_many(batch)` once per batch (only where storage has it),
+  +shard      the same, and the shard rewritten after every batch: what a design that keeps
+              marks in the (lean) shard would cost, for comparison only.
 
 Every durable write of storage is counted by wrapping `atomic_write` / `append_durable` where
 storage modules use them: bytes, number of writes, time inside them, the longest one; and the
@@ -217,9 +219,12 @@ def run(base: Path, size: int, mode: str, batch: int) -> Run:
                     sent(e, clock.now(), 900_000 + start + i)
                     for i, e in enumerate(made[start : start + batch])
                 ]
-                if mode == "batch":
+                if mode in ("batch", "+shard"):
                     t0 = time.perf_counter()
                     db.mark_outbox_many(done)  # type: ignore[attr-defined]
+                    if mode == "+shard":
+                        with db.transaction(SPACE) as tx:
+                            tx.table("bench").insert({"batch": start})
                     calls.append(time.perf_counter() - t0)
                 else:
                     for e in done:
@@ -253,7 +258,7 @@ def main() -> None:
 
     instrument()
     has_many = hasattr(Database, "mark_outbox_many")
-    modes = ["per-entry", "batch"] if has_many else ["per-entry"]
+    modes = ["per-entry", "batch", "+shard"] if has_many else ["per-entry"]
     with tempfile.TemporaryDirectory(prefix="officebot-outbox-base-") as tmp:
         base = Path(tmp) / "data"
         populate(base, ManualClock(NOW))

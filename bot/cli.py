@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from bot import __version__
 from bot.core.config import SettingsError
@@ -43,15 +44,27 @@ def cmd_run(argv: Sequence[str]) -> int:
     except SettingsError as exc:
         return _fail(exc.key, **exc.values)
 
-    from bot.app import build_application, configure_logging
+    from bot.app import ALLOWED_UPDATES, build_application, configure_logging
     from storage import CorruptDataFile, DataDirLocked
 
     configure_logging()
     try:
         app = build_application(settings)
-        from bot.core.updates import run
+        from bot.core.updates import Webhook, run
 
-        run(app)  # polls into the durable inbox; SIGTERM: a prompt, clean stop
+        webhook = None
+        if settings.webhook_url:
+            # Behind a reverse proxy (README: deployment): Telegram → nginx → listen:port.
+            webhook = Webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+            )
+        # Updates are stored in the durable inbox before they are confirmed (polling) or
+        # answered (webhook); SIGTERM: a prompt, clean stop.
+        run(app, allowed_updates=ALLOWED_UPDATES, webhook=webhook)
     except DataDirLocked as exc:
         return _fail("cli.data_locked", path=str(exc.path))
     except CorruptDataFile as exc:

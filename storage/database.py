@@ -783,7 +783,8 @@ class Database:
             rev = self._next_rev
             self._next_rev += 1
             plan.outbox_doc[entry_id] = (doc_id, rev)
-            shard.data.setdefault("outbox", {})[str(doc_id)] = {**doc, "_rev": rev}
+            doc["_rev"] = rev  # the transaction's own copy (put_outbox made it)
+            shard.data.setdefault("outbox", {})[str(doc_id)] = doc
             touched.add(entry.space)
 
         if tx.update_id is not None:

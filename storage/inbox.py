@@ -220,10 +220,6 @@ class Inbox:
                 self._pending[uid] = doc
                 self._stored.add(uid)
                 self._last = uid if self._last is None else max(self._last, uid)
-        elif "done" in doc:
-            for uid in _ints(doc["done"]):
-                if self._pending.pop(uid, None) is not None:
-                    self._remember_done(uid)
         elif "inbox" in doc:
             last = doc.get("last")
             if last is not None:
@@ -232,6 +228,10 @@ class Inbox:
             for uid in _ints(doc.get("done", [])):
                 self._stored.add(uid)
                 self._remember_done(uid)
+        elif "done" in doc:
+            for uid in _ints(doc["done"]):
+                if self._pending.pop(uid, None) is not None:
+                    self._remember_done(uid)
         else:
             raise ValueError("unknown inbox line")
 

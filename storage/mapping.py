@@ -102,8 +102,9 @@ def _check_native(value: object, where: str) -> None:
 
 
 def _free(value: Mapping[str, Any], where: str) -> dict[str, Any]:
-    check_json_native(dict(value), where)
-    return dict(value)
+    copy = dict(value)
+    check_json_native(copy, where)
+    return copy
 
 
 # --- readers: validate while reading, so a bad file is found at open --------------------------

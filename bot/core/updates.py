@@ -5,8 +5,9 @@
   for the next batch, whose offset confirms the stored one to Telegram. Each update is handed
   to the application from there and marked done once its handlers have finished. At start,
   what is stored but not done is processed first; the database's update-id log (the
-  exactly-once pre-handler) makes an update that was already applied a no-op. A webhook
-  handler calls `UpdateFeed.accept()` (the same "store, then process") before answering 200.
+  exactly-once pre-handler) makes an update that was already applied a no-op. In webhook mode
+  PTB's webhook server puts each update into a queue whose `put` is `UpdateFeed.accept()`
+  (the same "store, then process"), so Telegram gets its 200 only once the update is stored.
 * **One chat in order, chats in parallel** (`ChatOrderedProcessor`). Updates of one chat
   (or, without a chat, of one user) are handled one after the other, in update_id order;
   different chats concurrently, at most `MAX_CONCURRENT` at a time. Handlers store their
@@ -29,14 +30,14 @@ import contextlib
 import inspect
 import logging
 import signal
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ExtBot
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ExtBot, Updater
 
 from bot.core.neterrors import describe, is_network_error
 
@@ -69,6 +70,8 @@ MAX_CONCURRENT = 32
 MAX_IN_HAND = 1000
 # On stop: how long updates and sends under way may still take before they are cancelled.
 STOP_GRACE = 2.5
+# Update ids accepted lately, to ignore one Telegram sends again (webhook retries, redelivery).
+RECENT_IDS = 10_000
 _BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
@@ -210,6 +213,36 @@ def _discard(coroutine: Awaitable[Any]) -> None:
         coroutine.close()
 
 
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram pushes updates (behind a reverse proxy: see the README)."""
+
+    listen: str
+    port: int
+    url_path: str
+    url: str
+    secret_token: str | None = None
+
+
+class _StoringQueue(asyncio.Queue[object]):
+    """The queue PTB's webhook server puts each update into: `put` stores the update (one
+    fsync) and hands it to the application before it returns, that is before the webhook
+    answers Telegram (if storing fails, the webhook answers 500 and Telegram sends it again)."""
+
+    def __init__(self, feed: UpdateFeed) -> None:
+        super().__init__()
+        self._feed = feed
+
+    def put_nowait(self, item: object) -> None:
+        if isinstance(item, Update):
+            self._feed.accept([item.to_dict()])
+        else:
+            super().put_nowait(item)
+
+    async def put(self, item: object) -> None:
+        self.put_nowait(item)
+
+
 @dataclass
 class FeedStats:
     fetched: int = 0  # updates received from getUpdates (repeats included)
@@ -221,7 +254,7 @@ class FeedStats:
 
 
 class UpdateFeed:
-    """Polling into the durable inbox, and from it into the application."""
+    """Polling (or a webhook) into the durable inbox, and from it into the application."""
 
     def __init__(
         self,
@@ -243,6 +276,9 @@ class UpdateFeed:
         self._max_in_hand = max_in_hand
         self._in_hand: set[int] = set()
         self._last: int | None = None
+        self._recent: set[int] = set()
+        self._recent_order: deque[int] = deque()
+        self._updater: Updater | None = None
         self._room = asyncio.Event()
         self._room.set()
         self._task: asyncio.Task[None] | None = None
@@ -259,8 +295,15 @@ class UpdateFeed:
         """The next getUpdates offset (confirms everything stored)."""
         return None if self._last is None else self._last + 1
 
-    async def start(self, *, poll: bool = True) -> None:
-        """Process what the inbox still holds, then poll (the application must be running)."""
+    async def start(
+        self,
+        *,
+        poll: bool = True,
+        webhook: Webhook | None = None,
+        allowed_updates: Sequence[str] | None = None,
+    ) -> None:
+        """Process what the inbox still holds, then poll — or, with `webhook`, serve it (with
+        `allowed_updates`, or the feed's own). The application must be running."""
         if not self._app.running:
             raise RuntimeError("start the application before the feed")
         self._last = self._inbox.last_update_id()
@@ -269,35 +312,67 @@ class UpdateFeed:
             log.info("processing %d stored updates first", len(pending))
         for raw in pending:
             self.stats.replayed += 1
+            self._remember(int(raw["update_id"]))
             self._submit(raw)
-        if poll:
+        if webhook is not None:
+            updater = Updater(bot=self._app.bot, update_queue=_StoringQueue(self))
+            await updater.initialize()
+            allowed = self._allowed if allowed_updates is None else list(allowed_updates)
+            await updater.start_webhook(
+                listen=webhook.listen,
+                port=webhook.port,
+                url_path=webhook.url_path,
+                webhook_url=webhook.url,
+                secret_token=webhook.secret_token,
+                allowed_updates=allowed,
+            )
+            self._updater = updater
+        elif poll:
             self._task = asyncio.create_task(self._poll(), name="updates:poll")
 
     async def stop(self) -> None:
-        """Stop fetching (a getUpdates under way is abandoned: it confirmed nothing new)."""
+        """Stop taking updates (a getUpdates under way is abandoned: it confirmed nothing new;
+        the webhook server closes, Telegram keeps what it could not deliver)."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        updater, self._updater = self._updater, None
+        if updater is not None and updater.running:
+            await updater.stop()
 
     def accept(self, updates: Sequence[Mapping[str, Any]]) -> int:
         """Store these updates (one durable write), then hand each to the application; an
-        update already stored is skipped. Returns how many were new. Raises if they could not
-        be stored (then nothing was handed on, and nothing may be confirmed to Telegram)."""
-        fresh = sorted(
-            (u for u in updates if self._last is None or int(u["update_id"]) > self._last),
-            key=lambda u: int(u["update_id"]),
-        )
+        update taken already is skipped. Returns how many were new. Raises if they could not
+        be stored (then nothing was handed on, and nothing may be confirmed to Telegram).
+
+        This is the step a webhook takes before answering 200 (see `_StoringQueue`)."""
+        fresh: list[dict[str, Any]] = []
+        seen: set[int] = set()
+        for u in sorted(updates, key=lambda u: int(u["update_id"])):
+            uid = int(u["update_id"])
+            if uid in self._recent or uid in seen:
+                continue
+            seen.add(uid)
+            fresh.append(dict(u))
         if not fresh:
             return 0
         self._inbox.append(fresh)
         self.stats.batches += 1
         self.stats.stored += len(fresh)
-        self._last = int(fresh[-1]["update_id"])
+        top = int(fresh[-1]["update_id"])
+        self._last = top if self._last is None else max(self._last, top)
         for raw in fresh:
+            self._remember(int(raw["update_id"]))
             self._submit(raw)
         return len(fresh)
+
+    def _remember(self, uid: int) -> None:
+        self._recent.add(uid)
+        self._recent_order.append(uid)
+        while len(self._recent_order) > RECENT_IDS:
+            self._recent.discard(self._recent_order.popleft())
 
     def _submit(self, raw: Mapping[str, Any]) -> None:
         uid = int(raw["update_id"])
@@ -426,9 +501,11 @@ async def serve(
     inbox_of: Callable[[App], Inbox],
     *,
     allowed_updates: Sequence[str] | None = ALLOWED_UPDATES,
+    webhook: Webhook | None = None,
     stop_signals: Sequence[int] = (signal.SIGINT, signal.SIGTERM),
 ) -> None:
-    """Run the bot until a stop signal: initialise, start, poll into the inbox, stop."""
+    """Run the bot until a stop signal: initialise, start, take updates (polling, or the
+    webhook) into the inbox, stop."""
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for sig in stop_signals:
@@ -442,7 +519,7 @@ async def serve(
         started = True
         await app.start()
         feed = UpdateFeed(app, inbox_of(app), allowed_updates=allowed_updates)
-        await feed.start()
+        await feed.start(webhook=webhook)
         await stopping.wait()
         log.info("stopping (signal)")
     finally:
@@ -456,6 +533,11 @@ def _database_inbox(app: App) -> Inbox:
     return inbox
 
 
-def run(app: App, *, allowed_updates: Sequence[str] | None = ALLOWED_UPDATES) -> None:
+def run(
+    app: App,
+    *,
+    allowed_updates: Sequence[str] | None = ALLOWED_UPDATES,
+    webhook: Webhook | None = None,
+) -> None:
     """`officebot run`: serve until SIGINT/SIGTERM, with the database's inbox."""
-    asyncio.run(serve(app, _database_inbox, allowed_updates=allowed_updates))
+    asyncio.run(serve(app, _database_inbox, allowed_updates=allowed_updates, webhook=webhook))
