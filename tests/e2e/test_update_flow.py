@@ -117,3 +117,32 @@ async def test_a_tick_does_not_wait_for_telegram(env: BotRunner):
     assert delivery.busy  # returned with the send still out
     await delivery.drain()
     assert sum("3 件待办" in m.text for m in fake.bot_messages(user.id)) == 1
+
+
+async def test_a_webhook_update_is_stored_before_the_bot_answers_telegram(tmp_path, monkeypatch):
+    """Webhook mode: the update is in the inbox before the webhook's 200 (while Telegram
+    still holds it); if storing fails, the webhook refuses it and Telegram sends it again."""
+    runner = BotRunner(tmp_path / "data", paced=False, webhook=True)
+    await runner.start()
+    try:
+        fake = runner.fake
+        held_by_telegram: list[int] = []
+        failures = [OSError("disk full")]
+        real_append = storage.inbox.Inbox.append
+
+        def flaky(self, updates):
+            if failures:
+                raise failures.pop()
+            held_by_telegram.append(fake.pending_updates())
+            real_append(self, updates)
+
+        monkeypatch.setattr(storage.inbox.Inbox, "append", flaky)
+        user = fake.add_user(3006, "钱一")
+        fake.send_message(user, fake.private_chat(user), "周五前交季度总结")
+        await fake.wait_for_message(user.id, contains="已记下", timeout=10)
+        assert held_by_telegram == [1]  # stored while Telegram still had it
+        assert not failures  # the first try was refused, the retry stored it
+        assert runner.db is not None
+        assert len(runner.db.tasks_for_assignee(user.id)) == 1
+    finally:
+        await runner.stop()
