@@ -178,10 +178,17 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 self._running.add(task)
             try:
                 await coroutine
+            except asyncio.CancelledError:  # cut short: processed again at the next start
+                raise
+            except Exception:  # PTB reports it to the error handlers; do not replay it forever
+                self._done(update)
+                raise
             finally:
                 if task is not None:
                     self._running.discard(task)
-        # Not reached when cancelled: the update is then processed again at the next start.
+        self._done(update)
+
+    def _done(self, update: object) -> None:
         if self.on_done is not None:
             try:
                 self.on_done(update)
