@@ -92,4 +92,4 @@ def test_the_tracking_lists_missing_people_with_phones_and_the_start_link():
     assert "钱七（@qianqi）（已屏蔽机器人）☎ 139" in out.text
     assert "https://t.me/officebot_bot?start=hi" in out.text
     assert "张三（@zhangsan） 10:02" in out.text
-    assert [b.callback_data for row in out.buttons for b in row] == ["n:ch:3", "n:cx:3"]
+    assert [b.callback_data for row in out.buttons for b in row] == ["n:change:3", "n:ask-cancel:3"]
