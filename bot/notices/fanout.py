@@ -1,6 +1,7 @@
-"""The fan-out (pure): the personal messages a change of a notice decides (the rules put them in
-`notice.queue`) become outbox entries in the very write that decided them, and the entries they
-supersede are retired in it too.
+"""The outbox entries of a notice (pure). The fan-out: the personal messages a change decides
+(the rules put them in `notice.queue`) become outbox entries in the very write that decided
+them, and the entries they supersede are retired in it too. And the sender's and the group's
+messages: the tracking, the group post, the report of who is missing, the meeting reminder.
 
 Sending is delivery's: it serves each recipient from its own queue, paced by the rate limiter,
 so a notice to hundreds needs no pacing of its own and does not hold up anyone else's messages.
@@ -10,16 +11,17 @@ the bot; they then get the notice as it stands by then, once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.core.models import OutboxEntry
 from bot.core.outbox import new_entry
 from bot.core.render import MessageParams
+from bot.core.workdays import WorkCalendar
 from bot.notices import records, rules
 from bot.notices.records import Reaches
-from bot.notices.rules import Kind, Notice, Outgoing, Reach
+from bot.notices.rules import Due, Kind, Notice, Outgoing, Reach
 from bot.notices.views import Heading
 
 #: An outbox entry by id (the database's), or None.
@@ -169,3 +171,69 @@ def unsent(notice: Notice, stored: Stored) -> set[int]:
         if not any(e.sent_at is not None for e in copies):
             out.add(r.user_id)
     return out
+
+
+# ----- the sender's and the group's messages ---------------------------------------------------
+def tracking_entry(notice: Notice, reach: Reaches, now: datetime) -> OutboxEntry:
+    """The sender's tracking message (edited afterwards, never sent again)."""
+    return new_entry(
+        space=notice.space,
+        now=now,
+        message=records.tracking(notice, reach),
+        to_user=notice.sender,
+        key=f"n{notice.number}:tracking",
+    )
+
+
+def group_entry(notice: Notice, message: MessageParams, now: datetime, tail: str) -> OutboxEntry:
+    """A message to the group the notice was sent from, keyed `n<number>:<tail>`."""
+    return new_entry(
+        space=notice.space,
+        now=now,
+        message=message,
+        to_chat=notice.chat_id,
+        key=f"n{notice.number}:{tail}",
+    )
+
+
+def group_post(notice: Notice, sender_name: str, reach: Reaches, now: datetime) -> OutboxEntry:
+    """The notice (or, from version 2, its change) posted in its group."""
+    kind: Heading = "group_changed" if notice.version > 1 else "notice"
+    post = records.group_post(notice, sender_name, reach, kind)
+    return group_entry(notice, post, now, f"v{notice.version}:group")
+
+
+def apply_due(
+    notice: Notice,
+    actions: Collection[Due],
+    *,
+    reach: Reaches,
+    calendar: WorkCalendar,
+    now: datetime,
+) -> tuple[Notice, list[OutboxEntry]]:
+    """What is due on a notice, applied: resends queued, the sender told who is missing, the
+    meeting reminders queued (and posted in the group for those the bot cannot write to)."""
+    reachable = {uid for uid, how in reach.items() if how == Reach.PRIVATE}
+    entries: list[OutboxEntry] = []
+    for action in actions:
+        if action == Due.RESEND:
+            notice = rules.resend(notice, now, calendar, reachable)
+        elif action == Due.REPORT:
+            report = records.missing_report(notice, reach, now)
+            entries.append(
+                new_entry(
+                    space=notice.space,
+                    now=now,
+                    message=report,
+                    to_user=notice.sender,
+                    key=f"n{notice.number}:v{notice.version}:missing",
+                )
+            )
+            notice = rules.reported(notice, now)
+        elif action == Due.MEETING:
+            notice = rules.meeting_reminded(notice, now, reachable)
+            there = records.meeting_in_group(notice, reachable)
+            if there is not None:
+                tail = f"v{notice.version}:meeting:group"
+                entries.append(group_entry(notice, there, now, tail))
+    return notice, entries

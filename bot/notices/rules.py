@@ -262,6 +262,39 @@ def split_targets(
     return targets, text[pos:].strip(" \t\n，,、：:")
 
 
+@dataclass(frozen=True, slots=True)
+class NotifyCommand:
+    """What `/notify <who> <text>` says: whom to notify, the text, the resend interval."""
+
+    targets: tuple[Target, ...]
+    text: str
+    interval: int  # minutes
+
+
+def read_notify(
+    text: str,
+    *,
+    is_roster: Callable[[str], bool],
+    mentions: Mapping[int, int] | None = None,
+    replied_text: str | None = None,
+) -> NotifyCommand:
+    """Read /notify's arguments (raises NoticeRefused). Without a text after the recipients,
+    the text is that of the message replied to; `提醒间隔 15分钟` may stand in either."""
+    text, interval = take_interval(text)
+    targets, body = split_targets(text, is_roster=is_roster, mentions=mentions)
+    if not targets:
+        first = text.split(maxsplit=1)[0] if text.strip() else ""
+        if first.startswith("#"):
+            raise NoticeRefused("unknown_roster", name=first[1:])
+        raise NoticeRefused("no_targets")
+    if not body.strip() and replied_text:
+        body, interval2 = take_interval(replied_text)
+        interval = interval or interval2
+    check_text(body)
+    minutes = check_interval(interval) if interval else DEFAULT_INTERVAL
+    return NotifyCommand(tuple(targets), body, minutes)
+
+
 def take_interval(text: str) -> tuple[str, int | None]:
     """Cut a `提醒间隔 15分钟` / `remind every 15 min` option; minutes (None if absent)."""
     for rx in _INTERVAL_RES:

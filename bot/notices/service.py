@@ -24,19 +24,11 @@ from bot.core.clock import Clock
 from bot.core.config import Lang, Settings
 from bot.core.delivery import keyboard
 from bot.core.models import OutboxEntry
-from bot.core.outbox import new_entry
-from bot.core.render import MessageParams, RenderContext, Rendered
+from bot.core.render import RenderContext, Rendered
 from bot.core.workdays import WorkCalendar
-from bot.directory.service import DirectoryService
 from bot.notices import fanout, records, rules, views
-from bot.notices.rules import (
-    Confirm,
-    Notice,
-    NoticeRefused,
-    Reach,
-    Recipient,
-    Target,
-)
+from bot.notices.recipients import Directory, Who
+from bot.notices.rules import Confirm, Notice, NoticeRefused, Reach, Recipient
 from bot.notices.tracking import TrackingPacer
 from bot.notices.views import ListLine, NoticeCard, NoticeTracking
 from bot.parsing import ParseError, parse_assignment
@@ -101,88 +93,6 @@ class Shown:
     lang: Lang
 
 
-class _Who:
-    """Who is who: how reachable a person is, their name, the recipients a /notify names."""
-
-    def __init__(self, db: Database, directory: DirectoryService | None) -> None:
-        self.db = db
-        self.directory = directory
-
-    def reach(self, user_id: int) -> Reach:
-        person = self.db.get_person(user_id)
-        if person is None:
-            return Reach.NO_ACCOUNT
-        return rules.reach_of(person.started, person.blocked, True)
-
-    def reaches(self, notice: Notice) -> dict[int, Reach]:
-        return {r.user_id: self.reach(r.user_id) for r in notice.recipients if r.user_id}
-
-    def name(self, user_id: int) -> str:
-        person = self.db.get_person(user_id)
-        return person.display_name if person is not None else str(user_id)
-
-    def roster(self, space: str, name: str, actor: int) -> list[Recipient] | None:
-        if self.directory is None:
-            return None
-        members = self.directory.roster_members(space, name, actor)
-        if members is None:
-            return None
-        return [
-            Recipient(
-                name=m.name,
-                user_id=m.user_id,
-                username=(m.username or "").lower().lstrip("@") or None,
-                phone=m.phone,
-            )
-            for m in members
-        ]
-
-    def _phone(self, user_id: int, space: str, actor: int) -> str | None:
-        if self.directory is None:
-            return None
-        spaces = list(dict.fromkeys([space, f"p{actor}", f"p{user_id}"]))
-        try:
-            return self.directory.phone_for(user_id, spaces)
-        except Exception:  # the directory is another feature: a lookup must not stop a notice
-            log.exception("phone lookup for %s failed", user_id)
-            return None
-
-    def person(self, user_id: int, space: str, actor: int) -> Recipient:
-        person = self.db.get_person(user_id)
-        return Recipient(
-            name=person.display_name if person else str(user_id),
-            user_id=user_id,
-            username=(person.username or "").lower() or None if person else None,
-            phone=self._phone(user_id, space, actor),
-        )
-
-    def _everyone(self, chat_id: int, space: str, actor: int) -> list[Recipient]:
-        if chat_id > 0:
-            raise NoticeRefused("everyone_private")
-        ws = self.db.get_workspace(chat_id)
-        members = [m for m in (ws.members if ws else ()) if m != actor]
-        if not members:
-            raise NoticeRefused("everyone_unknown")
-        return [self.person(uid, space, actor) for uid in members]
-
-    def recipients(
-        self, targets: Sequence[Target], space: str, actor: int, chat_id: int
-    ) -> list[Recipient]:
-        out: list[Recipient] = []
-        for target in targets:
-            if target.kind == "roster":
-                out.extend(self.roster(space, target.value, actor) or [])
-            elif target.kind == "everyone":
-                out.extend(self._everyone(chat_id, space, actor))
-            elif target.value.startswith("id:"):
-                out.append(self.person(int(target.value[3:]), space, actor))
-            elif (found := self.db.find_person(target.value)) is not None:
-                out.append(self.person(found.user_id, space, actor))
-            else:
-                out.append(Recipient(name=f"@{target.value}", username=target.value))
-        return out
-
-
 class NoticeService:
     def __init__(
         self,
@@ -192,14 +102,14 @@ class NoticeService:
         clock: Clock,
         settings: Settings,
         calendar: WorkCalendar,
-        directory: DirectoryService | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.bot = bot
         self.db = db
         self.clock = clock
         self.settings = settings
         self.calendar = calendar
-        self.who = _Who(db, directory)
+        self.who = Who(db, directory)
         self.store = NoticeStore(db)
         self.pacer = TrackingPacer()
 
@@ -259,100 +169,7 @@ class NoticeService:
             len(notice.recipients),
         )
 
-    # ----- creating --------------------------------------------------------------------------
-    def _read(self, body: str, now: datetime) -> tuple[datetime | None, bool]:
-        """The meeting time and urgency a notice's text names."""
-        try:
-            parsed = parse_assignment(body, now=now, settings=self.settings, calendar=self.calendar)
-        except ParseError:
-            return None, False
-        meeting = rules.meeting_time(body, parsed.due, now, self.settings.workday_end)
-        return meeting, parsed.priority == Priority.URGENT
-
-    def _targets(
-        self, text: str, space: str, actor: int, mentions: Mapping[int, int] | None
-    ) -> tuple[list[Target], str]:
-        def is_roster(name: str) -> bool:
-            return self.who.roster(space, name, actor) is not None
-
-        targets, body = rules.split_targets(text, is_roster=is_roster, mentions=mentions)
-        if not targets:
-            first = text.split(maxsplit=1)[0] if text.strip() else ""
-            if first.startswith("#"):
-                raise NoticeRefused("unknown_roster", name=first[1:])
-            raise NoticeRefused("no_targets")
-        return targets, body
-
-    def create(
-        self,
-        *,
-        actor: int,
-        chat_id: int,
-        text: str,
-        mentions: Mapping[int, int] | None = None,
-        replied_text: str | None = None,
-        update_id: int | None = None,
-    ) -> Created:
-        """Record a notice from `/notify <who> <text>`, with every message it sends (raises
-        NoticeRefused)."""
-        now = self.clock.now()
-        space = space_of_chat(chat_id, actor)
-        text, interval = rules.take_interval(text)
-        targets, body = self._targets(text, space, actor, mentions)
-        if not body.strip() and replied_text:
-            body, interval2 = rules.take_interval(replied_text)
-            interval = interval or interval2
-        rules.check_text(body)
-        minutes = rules.check_interval(interval) if interval else rules.DEFAULT_INTERVAL
-        found = self.who.recipients(targets, space, actor, chat_id)
-        recipients = rules.merge_recipients(found, sender=actor)
-        if not recipients:
-            raise NoticeRefused("no_recipients")
-        meeting, urgent = self._read(body, now)
-        notice = Notice(
-            number=self.store.next_number(),
-            space=space,
-            chat_id=chat_id,
-            sender=actor,
-            text=body,
-            created_at=now,
-            recipients=recipients,
-            meeting_at=meeting,
-            urgent=urgent,
-            interval=minutes,
-            updated_at=now,
-        )
-        notice = rules.initial(notice, now, self.calendar)
-        reach = self.who.reaches(notice)
-        entries = [self._tracking_entry(notice, reach, now)]
-        if notice.from_group:
-            post = records.group_post(notice, self.who.name(actor), reach)
-            entries.append(self._group_entry(notice, post, now, f"v{notice.version}:group"))
-        notice, queued = self._commit(notice, entries, update_id)
-        return Created(notice, queued, self.who.reach(actor) == Reach.PRIVATE)
-
-    def _group_entry(
-        self, notice: Notice, message: MessageParams, now: datetime, tail: str
-    ) -> OutboxEntry:
-        return new_entry(
-            space=notice.space,
-            now=now,
-            message=message,
-            to_chat=notice.chat_id,
-            key=f"n{notice.number}:{tail}",
-        )
-
-    def _tracking_entry(
-        self, notice: Notice, reach: Mapping[int, Reach], now: datetime
-    ) -> OutboxEntry:
-        return new_entry(
-            space=notice.space,
-            now=now,
-            message=records.tracking(notice, reach),
-            to_user=notice.sender,
-            key=f"n{notice.number}:tracking",
-        )
-
+    # ----- writing ---------------------------------------------------------------------------
     def _commit(
         self,
         notice: Notice,
@@ -378,6 +195,63 @@ class NoticeService:
             for e in (*entries, *retired, *made.retired, *made.entries):
                 tx.put_outbox(e)
         return notice, (*entries, *made.entries)
+
+    def _read(self, body: str, now: datetime) -> tuple[datetime | None, bool]:
+        """The meeting time and urgency a notice's text names."""
+        try:
+            parsed = parse_assignment(body, now=now, settings=self.settings, calendar=self.calendar)
+        except ParseError:
+            return None, False
+        meeting = rules.meeting_time(body, parsed.due, now, self.settings.workday_end)
+        return meeting, parsed.priority == Priority.URGENT
+
+    # ----- creating --------------------------------------------------------------------------
+    def create(
+        self,
+        *,
+        actor: int,
+        chat_id: int,
+        text: str,
+        mentions: Mapping[int, int] | None = None,
+        replied_text: str | None = None,
+        update_id: int | None = None,
+    ) -> Created:
+        """Record a notice from `/notify <who> <text>`, with every message it sends (raises
+        NoticeRefused)."""
+        now = self.clock.now()
+        space = space_of_chat(chat_id, actor)
+
+        def is_roster(name: str) -> bool:
+            return self.who.roster(space, name, actor) is not None
+
+        command = rules.read_notify(
+            text, is_roster=is_roster, mentions=mentions, replied_text=replied_text
+        )
+        found = self.who.recipients(command.targets, space, actor, chat_id)
+        recipients = rules.merge_recipients(found, sender=actor)
+        if not recipients:
+            raise NoticeRefused("no_recipients")
+        meeting, urgent = self._read(command.text, now)
+        notice = Notice(
+            number=self.store.next_number(),
+            space=space,
+            chat_id=chat_id,
+            sender=actor,
+            text=command.text,
+            created_at=now,
+            recipients=recipients,
+            meeting_at=meeting,
+            urgent=urgent,
+            interval=command.interval,
+            updated_at=now,
+        )
+        notice = rules.initial(notice, now, self.calendar)
+        reach = self.who.reaches(notice)
+        entries = [fanout.tracking_entry(notice, reach, now)]
+        if notice.from_group:
+            entries.append(fanout.group_post(notice, self.who.name(actor), reach, now))
+        notice, queued = self._commit(notice, entries, update_id)
+        return Created(notice, queued, self.who.reach(actor) == Reach.PRIVATE)
 
     # ----- confirming ------------------------------------------------------------------------
     def confirm(
@@ -426,7 +300,7 @@ class NoticeService:
         entries = []
         if notice.from_group:
             told = records.cancelled(notice, self.who.name(actor))
-            entries.append(self._group_entry(notice, told, now, "cancel:group"))
+            entries.append(fanout.group_entry(notice, told, now, "cancel:group"))
         withdrawn = fanout.withdrawn(before, self.db.get_outbox)
         notice, queued = self._commit(notice, entries, update_id, retired=withdrawn)
         return Changed(before, notice, queued)
@@ -456,10 +330,8 @@ class NoticeService:
         notice = rules.change(base, actor, text, meeting, now, self.calendar, is_admin=is_admin)
         entries = []
         if notice.from_group:
-            post = records.group_post(
-                notice, self.who.name(notice.sender), self.who.reaches(notice), "group_changed"
-            )
-            entries.append(self._group_entry(notice, post, now, f"v{notice.version}:group"))
+            sender = self.who.name(notice.sender)
+            entries.append(fanout.group_post(notice, sender, self.who.reaches(notice), now))
         notice, queued = self._commit(notice, entries, update_id)
         return Changed(before, notice, queued)
 
@@ -471,52 +343,19 @@ class NoticeService:
 
     def run_due(self) -> int:
         """Apply what is due by the clock (resends, reports, meeting reminders), with every
-        message it sends in the outbox: one write per notice. How many notices changed."""
+        message it sends put in the outbox: one write per notice. How many notices changed."""
         now = self.clock.now()
         changed = 0
         for notice in self.store.active():
             actions = rules.due(notice, now)
-            if not actions and not notice.queue:
+            if not actions and not notice.queue:  # a queue: left by an older version
                 continue
-            after, entries = self._apply_due(notice, actions, now)
+            after, entries = fanout.apply_due(
+                notice, actions, reach=self.who.reaches(notice), calendar=self.calendar, now=now
+            )
             self._commit(after, entries)
             changed += 1
         return changed
-
-    def _apply_due(
-        self, notice: Notice, actions: Sequence[rules.Due], now: datetime
-    ) -> tuple[Notice, list[OutboxEntry]]:
-        reach = self.who.reaches(notice)
-        reachable = {uid for uid, how in reach.items() if how == Reach.PRIVATE}
-        entries: list[OutboxEntry] = []
-        for action in actions:
-            if action == rules.Due.RESEND:
-                notice = rules.resend(notice, now, self.calendar, reachable)
-            elif action == rules.Due.REPORT:
-                entries.append(
-                    new_entry(
-                        space=notice.space,
-                        now=now,
-                        message=records.missing_report(notice, reach, now),
-                        to_user=notice.sender,
-                        key=f"n{notice.number}:v{notice.version}:missing",
-                    )
-                )
-                notice = rules.reported(notice, now)
-            elif action == rules.Due.MEETING:
-                notice = rules.meeting_reminded(notice, now, reachable)
-                there = records.meeting_in_group(notice, reachable)
-                if there is not None:
-                    entries.append(
-                        new_entry(
-                            space=notice.space,
-                            now=now,
-                            message=there,
-                            to_chat=notice.chat_id,
-                            key=f"n{notice.number}:v{notice.version}:meeting:group",
-                        )
-                    )
-        return notice, entries
 
     # ----- the tracking message ----------------------------------------------------------
     async def refresh_trackings(self) -> None:
