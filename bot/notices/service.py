@@ -375,6 +375,8 @@ class NoticeService:
             await self._refresh(notice, self.clock.now())
 
     async def _refresh(self, notice: Notice, now: datetime) -> None:
+        if notice.tracking_message_id is None:  # not sent yet (or held for the sender)
+            return
         shows = records.tracking(notice, self.who.reaches(notice))
         if self.pacer.due(notice, shows, now):
             self.pacer.editing(notice.number, now)

@@ -324,7 +324,7 @@ async def test_change_and_cancel_tell_everyone_who_got_it(env: BotRunner, office
     assert not [t for t in _private_sends(fake, mark, [office.sun])[office.sun.id] if "预算会" in t]
 
 
-async def test_only_the_sender_or_an_admin_manages_a_notice(env: BotRunner, office: Office):
+async def test_only_the_sender_or_an_admin_manages_a_notice(office: Office):
     fake = office.fake
     await _notify(office, f"@zhangsan {TEXT}")
     # Each asks in their own chat (a private chat is paced at one message a second).
@@ -407,7 +407,7 @@ async def test_resends_wait_for_work_hours_unless_urgent(env: BotRunner, office:
     await fake.wait_for_message(office.zhang.id, contains="第 1 次提醒", after=mark)
 
 
-async def test_bad_notify_commands_get_clear_answers(env: BotRunner, office: Office):
+async def test_bad_notify_commands_get_clear_answers(office: Office):
     fake = office.fake
     cases = [
         (office.leader, "/notify", "用法"),
@@ -468,7 +468,7 @@ async def test_a_notice_to_two_hundred_respects_telegram_rate_limits(env: BotRun
     assert len(tracking.html) < 4096
 
 
-async def test_the_change_button_asks_for_the_new_text(env: BotRunner, office: Office):
+async def test_the_change_button_asks_for_the_new_text(office: Office):
     fake, leader = office.fake, office.leader
     tracking, _ = await _notify(office, f"@zhangsan {TEXT}")
     await fake.wait_for_message(office.zhang.id, contains="预算会")

@@ -38,9 +38,11 @@ class StubBot:
 
     username: str = "officebot_bot"
     edits: list[tuple[int, int, str]] = field(default_factory=list)
+    markups: list[object] = field(default_factory=list)
 
     async def edit_message_text(self, text, *, chat_id, message_id, reply_markup=None):
         self.edits.append((chat_id, message_id, text))
+        self.markups.append(reply_markup)
 
 
 @dataclass
@@ -180,6 +182,9 @@ async def test_a_notice_to_two_hundred_is_queued_whole_in_one_write(world: World
     assert asyncio.all_tasks() == tasks  # no background work was started
     (edit,) = world.bot.edits  # the tracking now says who cannot be reached
     assert "已确认 <b>0/200</b>" in edit[2] and "同事1003" in edit[2].split("无法私信")[1]
+    assert edit[:2] == (LEADER, world.service.get(1).tracking_message_id)
+    buttons = [b.callback_data for row in world.bot.markups[0].inline_keyboard for b in row]
+    assert buttons == ["n:change:1", "n:ask-cancel:1"]
 
     # Confirmations arriving together are shown in one edit, once the clock allows.
     for uid in staff[:5]:
@@ -290,7 +295,7 @@ async def test_a_failed_edit_is_tried_again_on_a_later_tick(world: World):
     world.service.confirm(1, 1, ZHANG, "zhangsan")
     calls = []
 
-    async def flaky(text, **kw):
+    async def flaky(text, **_kw):
         calls.append(text)
         if len(calls) == 1:
             raise NetworkError("down")
