@@ -1,8 +1,10 @@
 """Notices on Telegram: /notify, the 收到 button, the sender's tracking (with its 更改 and
 取消 buttons), /notices, /notice, /export notice, and the due work on the tick.
 
-Handlers translate: read the update, call the notice service once, answer. The change prompt
-is stateless: the bot's question carries the notice number and is recognised from its text.
+Handlers translate: read the update, call the notice service once, answer; after a change
+they let the sender's tracking catch up at once (`refresh_tracking`, which the clock may defer
+to the tick). The change prompt is stateless: the bot's question carries the notice number and
+is recognised from its text.
 """
 
 from __future__ import annotations

@@ -94,6 +94,8 @@ class Shown:
 
 
 class NoticeService:
+    """The notices feature's use cases, built once by the composition root."""
+
     def __init__(
         self,
         bot: Bot,
@@ -338,14 +340,15 @@ class NoticeService:
     # ----- due work (the tick) -------------------------------------------------------------
     async def tick(self) -> None:
         """What is due by the clock, then the tracking messages brought up to date."""
-        self.run_due()
+        for number in self.run_due():
+            await self.refresh_tracking(number)
         await self.refresh_trackings()
 
-    def run_due(self) -> int:
+    def run_due(self) -> list[int]:
         """Apply what is due by the clock (resends, reports, meeting reminders), with every
-        message it sends put in the outbox: one write per notice. How many notices changed."""
+        message it sends put in the outbox: one write per notice. The notices changed."""
         now = self.clock.now()
-        changed = 0
+        changed = []
         for notice in self.store.active():
             actions = rules.due(notice, now)
             if not actions and not notice.queue:  # a queue: left by an older version
@@ -354,31 +357,31 @@ class NoticeService:
                 notice, actions, reach=self.who.reaches(notice), calendar=self.calendar, now=now
             )
             self._commit(after, entries)
-            changed += 1
+            changed.append(notice.number)
         return changed
 
     # ----- the tracking message ----------------------------------------------------------
     async def refresh_trackings(self) -> None:
-        """Edit the tracking messages that no longer show their notice as it stands (at most
-        one edit each per EDIT_GAP of the clock)."""
+        """The tick's sweep: edit the tracking messages that still do not show their notice
+        as it stands (bot/notices/tracking.py says when)."""
         now = self.clock.now()
         active = self.store.active()
         self.pacer.keep_only({n.number for n in active})
         for notice in active:
-            await self._refresh(notice, now)
+            await self._refresh(notice, now, sweep=True)
 
     async def refresh_tracking(self, number: int) -> None:
         """Right after a change of the notice: its tracking shows it now if the clock allows
-        (else a tick does, once EDIT_GAP has passed)."""
+        (else the tick's sweep does, once EDIT_GAP has passed)."""
         notice = self.store.get(number)
         if notice is not None:
             await self._refresh(notice, self.clock.now())
 
-    async def _refresh(self, notice: Notice, now: datetime) -> None:
+    async def _refresh(self, notice: Notice, now: datetime, *, sweep: bool = False) -> None:
         if notice.tracking_message_id is None:  # not sent yet (or held for the sender)
             return
         shows = records.tracking(notice, self.who.reaches(notice))
-        if self.pacer.due(notice, shows, now):
+        if self.pacer.due(notice, shows, now, sweep=sweep):
             self.pacer.editing(notice.number, now)
             await self._edit_tracking(notice, shows)
 

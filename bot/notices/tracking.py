@@ -1,11 +1,15 @@
 """Keeping the sender's tracking message true (pure): which tracking messages to edit now.
 
-A tracking message is edited on the tick when it no longer shows its notice as it stands:
-the notice changed since it was last shown (`rev` ahead of `shown_rev`, kept with the notice,
-so a restart still knows), or who can be reached changed (a send refused with a 403, someone
-who started the bot), seen by comparing with what the message last showed (kept in memory).
-Two edits of one message are at least EDIT_GAP apart on the one clock: confirmations arriving
-together are shown in one edit.
+A tracking message is edited when it no longer shows its notice as it stands: the notice
+changed since it was last shown (`rev` ahead of `shown_rev`, kept with the notice, so a restart
+still knows), or who can be reached changed (a send refused with a 403, someone who started the
+bot), seen by comparing with what the message last showed (kept in memory).
+
+Whoever changes a notice (a press of 收到, a change, the tick's resends) edits its tracking at
+once; two edits of one message are at least EDIT_GAP apart on the one clock, so what arrives
+together is shown in one edit. The tick's sweep shows the rest: what changed at least EDIT_GAP
+ago and is not shown yet, and changes of who can be reached. It leaves a younger change to
+whoever made it (not to race them: the sender sees their edits in the order they happen).
 """
 
 from __future__ import annotations
@@ -30,14 +34,21 @@ class TrackingPacer:
         """The tracking message of notice `number` went out showing `shows`."""
         self._shown[number] = shows
 
-    def due(self, notice: Notice, shows: NoticeTracking, now: datetime) -> bool:
-        """Edit the notice's tracking message now, to show `shows`?"""
+    def due(
+        self, notice: Notice, shows: NoticeTracking, now: datetime, *, sweep: bool = False
+    ) -> bool:
+        """Edit the notice's tracking message now, to show `shows`? `sweep`: asked by the
+        tick, for whatever was not shown."""
         if notice.tracking_message_id is None:
             return False
         # Not seen since the start: the message shows what the notice says (unless rev tells).
         shown = self._shown.setdefault(notice.number, shows)
-        if notice.rev <= notice.shown_rev and shown == shows:
+        changed = notice.rev > notice.shown_rev
+        if not changed and shown == shows:
             return False
+        just_now = notice.updated_at is not None and now - notice.updated_at < EDIT_GAP
+        if sweep and changed and just_now:
+            return False  # whoever changed it just now shows it
         last = self._edited_at.get(notice.number)
         return last is None or now - last >= EDIT_GAP
 

@@ -178,3 +178,16 @@ def test_the_pacer_forgets_notices_with_nothing_left_to_do():
     pacer.editing(4, MON_10)
     pacer.keep_only({5})
     assert pacer.due(notice, records.tracking(notice, REACH), MON_10)  # no gap remembered
+
+
+def test_the_sweep_leaves_a_change_of_this_moment_to_whoever_made_it():
+    pacer = TrackingPacer()
+    notice = _tracked()
+    pacer.sent(4, records.tracking(notice, REACH))
+    confirmed, *_ = rules.confirm(notice, 11, None, 1, MON_10)
+    shows = records.tracking(confirmed, REACH)
+    assert not pacer.due(confirmed, shows, MON_10, sweep=True)  # the press's handler edits
+    assert pacer.due(confirmed, shows, MON_10)
+    assert pacer.due(confirmed, shows, MON_10 + EDIT_GAP, sweep=True)  # nobody did: the tick
+    blocked = {**REACH, 12: Reach.BLOCKED}  # no one edits for a 403: the sweep does at once
+    assert pacer.due(notice, records.tracking(notice, blocked), MON_10, sweep=True)

@@ -204,14 +204,15 @@ async def test_resends_go_at_their_moments_on_the_clock(world: World):
     _notify(world, "@zhangsan @wangwu @sunba 明天上午9点开会")
     world.deliver()
     world.service.confirm(1, 1, ZHANG, "zhangsan")
+    await world.service.refresh_tracking(1)
     world.clock.advance(timedelta(minutes=29))
-    assert world.service.run_due() == 0 and world.pending() == []
+    await world.service.tick()
+    assert world.pending() == [] and len(world.bot.edits) == 1
     world.clock.advance(timedelta(minutes=1))
-    assert world.service.run_due() == 1
+    await world.service.tick()
     # 王五 again; 孙八 cannot be reached privately (his notice is held), 张三 confirmed.
     assert world.pending() == ["n1:v1:resend1:12"]
-    await world.service.tick()
-    assert "已重发 1/3" in world.bot.edits[-1][2]
+    assert len(world.bot.edits) == 2 and "已重发 1/3" in world.bot.edits[-1][2]
 
 
 async def test_a_cancel_tells_those_it_reached_and_withdraws_the_rest(world: World):
@@ -267,7 +268,7 @@ async def test_a_queue_left_by_an_older_version_goes_to_the_outbox_on_the_tick(w
     queued = replace(notice, queue=(Outgoing(ZHANG, Kind.RESEND, 1, 1),))
     with world.db.transaction(notice.space) as tx:
         world.service.store.put(tx, queued)
-    assert world.service.run_due() == 1
+    assert world.service.run_due() == [1]
     assert world.service.get(1).queue == ()
     assert world.pending() == ["n1:v1:resend1:11"]
 
@@ -301,8 +302,10 @@ async def test_a_failed_edit_is_tried_again_on_a_later_tick(world: World):
             raise NetworkError("down")
 
     world.bot.edit_message_text = flaky  # type: ignore[method-assign]
-    await world.service.tick()
+    await world.service.refresh_tracking(1)  # right after the press, as the handler does
     assert world.service.get(1).tracking_stale
+    await world.service.tick()
+    assert len(calls) == 1  # the next try waits for the clock
     world.clock.advance(EDIT_GAP)
     await world.service.tick()
     assert len(calls) == 2 and not world.service.get(1).tracking_stale
