@@ -30,13 +30,16 @@ if __package__ in (None, ""):
 
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
-from bot.core.render import RenderContext, render
+from bot.core.render import RenderContext, Renderer
 from bot.core.workdays import WorkCalendar
 from bot.people.models import Person
+from bot.reminders import views as reminder_views
 from bot.reminders.service import Scheduler
+from bot.tasks import views as task_views
 from bot.tasks.models import Assignee, Kind, Priority, Status, Task, TaskEvent
 from bot.tasks.service import TaskService
 from storage import Database
+from storage.reminders import ReminderTables
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=SH)  # a Monday
@@ -48,7 +51,12 @@ def _world(path: Path, clock: ManualClock, settings: Settings) -> tuple[Database
     db.open()
     cal = WorkCalendar.from_settings(settings)
     tasks = TaskService(db, clock, settings, cal)
-    return db, Scheduler(db, clock, settings, cal, tasks)
+    return db, Scheduler(db, clock, settings, cal, tasks, store=ReminderTables(db))
+
+
+def _renderer() -> Renderer:
+    """The message kinds these benchmarks send (the app collects every feature's)."""
+    return Renderer((*task_views.MESSAGES, *reminder_views.MESSAGES))
 
 
 def _people(db: Database, ids: list[int]) -> None:
@@ -152,17 +160,14 @@ def bench_digests(count: int) -> None:
         _bulk(db, [_task(db.next_task_number(), rng, people, NOW) for _ in range(count * 5)])
         persons = [p for p in (db.get_person(uid) for uid in people) if p is not None]
         c0 = time.process_time()
-        composed = [scheduler.digest_params(p, NOW) for p in persons]
+        composed = [scheduler.summaries.digest(p, NOW) for p in persons]
         c1 = time.process_time()
         ctx = RenderContext("zh", SH, NOW)
-        for params, _ in composed:
-            render("digest", params, ctx)
+        renderer = _renderer()
+        for digest in composed:
+            renderer.render(digest.KIND, digest.to_json(), ctx)
         c2 = time.process_time()
-        items = sum(
-            g_count
-            for params, _ in composed
-            for g_count in [sum(s["count"] for s in params["sections"])]
-        )
+        items = sum(s["count"] for digest in composed for s in digest.sections)
         print(
             f"compose {len(persons)} digests     {c1 - c0:7.3f} s CPU   (target <= 1 s; "
             f"{items} items)"
@@ -216,7 +221,7 @@ async def _burst(count: int) -> None:
             rate_limiter=OfficeRateLimiter(max_retries=3),
         )
         await bot.initialize()
-        delivery = Delivery(bot, db=db, clock=clock, settings=settings)
+        delivery = Delivery(bot, db=db, clock=clock, settings=settings, renderer=_renderer())
         fake.clear_calls()
         clock.set(due + timedelta(seconds=59))  # the minute is over: all of them are due
         start = time.monotonic()

@@ -35,13 +35,23 @@ from bot.notices.service import NoticeService
 from bot.people.service import PeopleService
 from bot.reminders.service import Scheduler
 from bot.tasks.service import TaskService
-from handlers import directory, notices, reminders, settings, start, tasks
+from handlers import directory, notices, people, reminders, start, tasks
 from storage import Database
+from storage.reminders import ReminderTables
 
 log = logging.getLogger(__name__)
 
 # PTB's Application generics are wide; officebot's data lives in the typed BotData.
 OfficeApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+
+#: What the bot asks Telegram for (chat_member is opt-in: members who leave or are removed).
+ALLOWED_UPDATES: tuple[str, ...] = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+    "chat_member",
+)
 
 # How often the background loop looks for due work and unsent outbox entries.
 TICK = timedelta(seconds=2)
@@ -51,7 +61,7 @@ FEATURES: tuple[Callable[[Services], Feature], ...] = (
     start.feature,  # /start, /help
     tasks.feature,  # /task, /my, /next, /done, /snooze, /report, /assigned, /tasks, buttons
     reminders.feature,  # /digest, /week; reminders, nags, digests on the tick
-    settings.feature,  # /settings: language, time zone
+    people.feature,  # /settings: language, time zone, digest time
     directory.feature,  # /contact, /roster, /docs, /template, files and contact cards
     notices.feature,  # /notify, /notices, confirmations
 )
@@ -78,10 +88,21 @@ def build_services(
     task_service = TaskService(
         db, clock, settings, calendar, roster_resolver=directory_service.resolve_roster
     )
+    scheduler = Scheduler(db, clock, settings, calendar, task_service, store=ReminderTables(db))
     return Services(
-        people=PeopleService(db, clock, settings, bind_person=task_service.bind_person),
+        settings=settings,
+        clock=clock,
+        db=db,
+        calendar=calendar,
+        people=PeopleService(
+            db,
+            clock,
+            settings,
+            bind_person=task_service.bind_person,
+            person_changed=scheduler.person_changed,
+        ),
         tasks=task_service,
-        reminders=Scheduler(db, clock, settings, calendar, task_service),
+        reminders=scheduler,
         directory=directory_service,
         notices=NoticeService(
             app.bot,
@@ -130,6 +151,9 @@ def build_application(
         builder = builder.base_url(settings.api_base_url)
     if settings.api_file_url:
         builder = builder.base_file_url(settings.api_file_url)
+    if settings.proxy:
+        # Every request, long polling included (mainland China reaches Telegram through one).
+        builder = builder.proxy(settings.proxy).get_updates_proxy(settings.proxy)
     app = builder.build()
 
     clock = clock or SystemClock(settings.tz)

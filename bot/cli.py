@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from bot import __version__
 from bot.core.config import SettingsError
@@ -43,22 +44,25 @@ def cmd_run(argv: Sequence[str]) -> int:
     except SettingsError as exc:
         return _fail(exc.key, **exc.values)
 
-    from bot.app import build_application, configure_logging
+    from bot.app import ALLOWED_UPDATES, build_application, configure_logging
     from storage import CorruptDataFile, DataDirLocked
 
     configure_logging()
     try:
         app = build_application(settings)
-        app.run_polling(
-            allowed_updates=[
-                "message",
-                "edited_message",
-                "callback_query",
-                "my_chat_member",
-                "chat_member",
-            ],
-            close_loop=True,
-        )
+        if settings.webhook_url:
+            # Behind a reverse proxy (README: deployment): Telegram → nginx → listen:port.
+            app.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+                close_loop=True,
+            )
+        else:
+            app.run_polling(allowed_updates=list(ALLOWED_UPDATES), close_loop=True)
     except DataDirLocked as exc:
         return _fail("cli.data_locked", path=str(exc.path))
     except CorruptDataFile as exc:

@@ -35,8 +35,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    """Every feature's use cases, built once by the composition root."""
+    """What a feature is built from: the shared machinery and every feature's use cases, made
+    once by the composition root. A new feature may build its own store and service from the
+    first four in its `feature(services)` declaration (docs/ARCHITECTURE.md, worked example)."""
 
+    settings: Settings
+    clock: Clock
+    db: Database
+    calendar: WorkCalendar
     people: PeopleService
     tasks: TaskService
     reminders: Scheduler

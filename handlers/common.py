@@ -12,9 +12,9 @@ from telegram.error import TelegramError
 
 from bot.context import Ctx
 from bot.core.i18n import t
+from bot.tasks.rules import number_in
 
 log = logging.getLogger(__name__)
-TASK_NUMBER_RE = re.compile(r"#\s*(\d{1,9})\b")
 
 
 async def reply(update: Update, context: Ctx, key: str, /, **values: object) -> Message | None:
@@ -51,8 +51,8 @@ def py_span(text: str, entity: MessageEntity) -> tuple[int, int]:
 
 
 def task_number(text: str) -> int | None:
-    m = TASK_NUMBER_RE.search(text)
-    return int(m.group(1)) if m else None
+    """The first `#n` in a text (see bot/tasks/rules.py `number_in`)."""
+    return number_in(text)
 
 
 def command_args(message: Message) -> str:

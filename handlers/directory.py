@@ -1,33 +1,19 @@
 """The directory on Telegram: /contact (/c), contact cards, /import, /export, /roster, /docs,
-/save, files captioned #资料, /template, and the `d:` buttons.
+/save, files captioned #资料, /template, and the `d:` buttons (bot/directory/callbacks.py).
 
 Who sees what: in a group, that group's records; in a private chat, one's own and those of every
-group Telegram confirms one is still a member of. Handlers translate; the DirectoryService
-decides and writes.
+group Telegram confirms one is still a member of (DirectoryService.visible, with the membership
+check of handlers/people.py). Handlers translate; the DirectoryService decides and writes.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-import re
 
-from telegram import (
-    Chat,
-    ForceReply,
-    InlineKeyboardMarkup,
-    Message,
-    MessageEntity,
-    Update,
-)
-from telegram.constants import ChatMemberStatus
+from telegram import Chat, ForceReply, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import Ctx, Services
 from bot.core.config import Lang
@@ -35,24 +21,44 @@ from bot.core.delivery import keyboard
 from bot.core.feature import Feature
 from bot.core.i18n import t
 from bot.core.render import Rendered
-from bot.directory.contacts import ContactParseError, ParsedContact, parse_contact_text
-from bot.directory.exchange import read_csv, read_vcards, write_csv, write_vcards
-from bot.directory.library import parse_tags
-from bot.directory.models import Category, DocKind
-from bot.directory.phones import normalize_phone
-from bot.directory.service import (
-    DirectoryRefused,
-    Found,
-    MemberRef,
-    chat_of_space,
-    group_space,
-    private_space,
+from bot.directory import callbacks
+from bot.directory.callbacks import Press, Verb
+from bot.directory.contacts import (
+    ContactParseError,
+    ParsedContact,
+    contact_from_card,
+    parse_contact_text,
 )
+from bot.directory.exchange import MAX_IMPORT_BYTES, file_format, write_csv, write_vcards
+from bot.directory.library import parse_tags
+from bot.directory.models import DocKind
+from bot.directory.rules import (
+    ExportAsk,
+    MemberRef,
+    Mention,
+    RosterAction,
+    TemplateAction,
+    after_two_words,
+    chat_of_space,
+    export_ask,
+    group_space,
+    is_add_word,
+    is_group_space,
+    member_refs,
+    private_space,
+    roster_action,
+    template_action,
+)
+from bot.directory.service import DirectoryRefused, DirectoryService, MemberCheck
 from bot.directory.templates import TEMPLATE_NAME_RE, fill_template
 from bot.directory.views import (
-    CATEGORIES,
-    category_label,
-    contact_plain,
+    category_set,
+    contact_deleted,
+    doc_deleted,
+    edit_prompt,
+    export_caption,
+    export_file_name,
+    library_label,
     photo_name,
     render_category_choice,
     render_contact_edited,
@@ -62,81 +68,45 @@ from bot.directory.views import (
     render_found,
     render_import_result,
     render_roster,
+    render_roster_change,
     render_roster_list,
     render_template_list,
+    space_labels,
     template_usage,
 )
 from bot.parsing import ParseError, parse_when
 from bot.people.rules import tz_of
-from handlers.common import (
-    command_args,
-    is_admin,
-    py_span,
-    refuse,
-    toast_text,
-)
+from handlers.common import command_args, is_admin, py_span, refuse, toast_text
+from handlers.people import member_check
 
 log = logging.getLogger(__name__)
 
 SHOWN = 8  # contacts per look-up
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
-_CB_RE = re.compile(r"^d:([a-z]{2}):([gp]-?\d{1,20}):(\d{1,9})(?::(\d{1,2}))?$")
-# The edit prompt carries what it edits, so a reply is understood after a restart too.
-_EDIT_REF_RE = re.compile(r"\[ref ([gp]-?\d{1,20})/c(\d{1,9})\]")
-_ADD_WORDS = ("add", "添加", "新增", "加")
-_SPLIT_RE = re.compile(r"[\s,，、;；]+")
-_MEMBER_STATUSES = (
-    ChatMemberStatus.MEMBER,
-    ChatMemberStatus.ADMINISTRATOR,
-    ChatMemberStatus.OWNER,
-)
 
 
 # ----- helpers ------------------------------------------------------------------------------
 def _space(update: Update) -> str:
+    """The space this chat writes to: the group's, or the speaker's own in private."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
     return group_space(chat.id) if chat.type != Chat.PRIVATE else private_space(user.id)
 
 
-async def _is_member(context: Ctx, chat_id: int, user_id: int) -> bool:
-    """Ask Telegram, not our memory: someone who left a group stops seeing its records."""
-    try:
-        member = await context.bot.get_chat_member(chat_id, user_id)
-    except TelegramError:
-        log.info("could not check membership of %s in %s", user_id, chat_id)
-        return False
-    if member.status in _MEMBER_STATUSES:
-        return True
-    return member.status == ChatMemberStatus.RESTRICTED and bool(
-        getattr(member, "is_member", False)
-    )
+def _directory(context: Ctx) -> DirectoryService:
+    return context.services.directory
+
+
+def _is_member(update: Update, context: Ctx) -> MemberCheck:
+    user = update.effective_user
+    assert user is not None
+    return member_check(context, user.id)
 
 
 async def _visible(update: Update, context: Ctx) -> list[str]:
     """The spaces this chat's look-ups search, nearest first (membership confirmed)."""
     user = update.effective_user
     assert user is not None
-    space = _space(update)
-    spaces = context.bot_data.services.directory.visible_spaces(space, user.id)
-    out = []
-    for s in spaces:
-        chat_id = chat_of_space(s)
-        if s == space or chat_id is None or await _is_member(context, chat_id, user.id):
-            out.append(s)
-    return out
-
-
-async def _can_see(update: Update, context: Ctx, space: str) -> bool:
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
-        return False
-    if chat.type != Chat.PRIVATE:
-        return space == group_space(chat.id)
-    if space == private_space(user.id):
-        return True
-    chat_id = chat_of_space(space)
-    return chat_id is not None and await _is_member(context, chat_id, user.id)
+    return await _directory(context).visible(_space(update), user.id, _is_member(update, context))
 
 
 async def _admin_of(context: Ctx, user_id: int, space: str) -> bool:
@@ -144,21 +114,15 @@ async def _admin_of(context: Ctx, user_id: int, space: str) -> bool:
 
 
 def _labels(context: Ctx, spaces: list[str], lang: Lang) -> dict[str, str]:
-    data = context.bot_data
-    out = {}
-    for s in spaces:
-        chat_id = chat_of_space(s)
-        if chat_id is None:
-            out[s] = t(lang, "directory.mine")
-        else:
-            ws = data.db.get_workspace(chat_id)
-            title = ws.title if ws and ws.title else t(lang, "directory.group_untitled")
-            out[s] = title
-    return out
+    return space_labels(_directory(context).space_titles(spaces), lang)
 
 
 def _where(context: Ctx, space: str, lang: Lang) -> str:
     return _labels(context, [space], lang)[space]
+
+
+def _library_where(context: Ctx, space: str, lang: Lang) -> str:
+    return library_label(space, _directory(context).space_titles([space]), lang)
 
 
 async def _send(update: Update, rendered: Rendered, lang: Lang) -> Message | None:
@@ -179,41 +143,20 @@ async def _say(update: Update, context: Ctx, key: str, /, **values: object) -> N
         await msg.reply_text(t(context.lang, key, **values))
 
 
-async def _refuse(update: Update, context: Ctx, exc: DirectoryRefused) -> None:
-    await refuse(update, t(context.lang, f"directory.{exc.key}", **exc.values))
+async def _refuse(update: Update, lang: Lang, exc: DirectoryRefused) -> None:
+    await refuse(update, t(lang, f"directory.{exc.key}", **exc.values))
 
 
-def _refs(message: Message, text: str, offset: int) -> list[MemberRef]:
-    """People named in `text` (the part of the message from `offset` on): text mentions,
-    @usernames and plain names, in order."""
+def _refs(message: Message, offset: int) -> list[MemberRef]:
+    """People named in the message's text from `offset` on (text mentions kept as users)."""
     full = message.text or ""
-    mentions: list[tuple[int, int, MemberRef]] = []
+    mentions: list[Mention] = []
     for entity in message.entities or ():
         if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
             start, end = py_span(full, entity)
             if start >= offset:
-                ref = MemberRef(name=full[start:end], user_id=entity.user.id)
-                mentions.append((start - offset, end - offset, ref))
-    out: list[MemberRef] = []
-    pos = 0
-    for start, end, ref in sorted(mentions, key=lambda m: m[0]):
-        out += _word_refs(text[pos:start])
-        out.append(ref)
-        pos = end
-    out += _word_refs(text[pos:])
-    return out
-
-
-def _word_refs(text: str) -> list[MemberRef]:
-    refs = []
-    for word in _SPLIT_RE.split(text):
-        if not word:
-            continue
-        if word.startswith("@") and len(word) > 1:
-            refs.append(MemberRef(name=word, username=word[1:].lower()))
-        else:
-            refs.append(MemberRef(name=word))
-    return refs
+                mentions.append(Mention(start - offset, end - offset, entity.user.id))
+    return member_refs(full[offset:], mentions)
 
 
 def _args_offset(message: Message) -> int:
@@ -236,7 +179,7 @@ async def cmd_contact(update: Update, context: Ctx) -> None:
         await _say(update, context, "directory.contact.usage")
         return
     first, _, rest = args.partition(" ")
-    if first.lower() in _ADD_WORDS:
+    if is_add_word(first):
         await _add_text(update, context, rest.strip())
         return
     await _search(update, context, args)
@@ -252,29 +195,25 @@ async def _add_text(update: Update, context: Ctx, text: str) -> None:
 
 
 async def _add(
-    update: Update,
-    context: Ctx,
-    parsed: ParsedContact,
-    *,
-    user_id: int | None = None,
-    username: str | None = None,
+    update: Update, context: Ctx, parsed: ParsedContact, *, card_user: int | None = None
 ) -> None:
-    data = context.bot_data
+    """A contact typed (/contact add) or shared as a card (linked to its Telegram account)."""
     user = update.effective_user
     assert user is not None
     space = _space(update)
     lang = context.lang
+    directory = _directory(context)
     try:
-        contact, merged = data.services.directory.add_contact(
-            space,
-            user.id,
-            parsed,
-            user_id=user_id,
-            username=username,
-            update_id=update.update_id,
-        )
+        if card_user is None:
+            contact, merged = directory.add_contact(
+                space, user.id, parsed, update_id=update.update_id
+            )
+        else:
+            contact, merged = directory.add_card(
+                space, user.id, parsed, user_id=card_user, update_id=update.update_id
+            )
     except DirectoryRefused as exc:
-        await _refuse(update, context, exc)
+        await _refuse(update, lang, exc)
         return
     where = _where(context, space, lang)
     await _send(
@@ -283,19 +222,15 @@ async def _add(
 
 
 async def _search(update: Update, context: Ctx, query: str) -> None:
-    data = context.bot_data
     lang = context.lang
     spaces = await _visible(update, context)
-    found = data.services.directory.find_contacts(spaces, query, limit=SHOWN + 1, count_use=False)
-    shown: list[Found] = found[:SHOWN]
-    if shown:
-        shown = data.services.directory.count_uses(shown)
+    shown, more = _directory(context).look_up(spaces, query, SHOWN)
     rendered = render_found(
         query,
         [(f.space, f.contact) for f in shown],
         lang,
         where=_labels(context, spaces, lang),
-        more=len(found) > SHOWN,
+        more=more,
     )
     await _send(update, rendered, lang)
 
@@ -306,80 +241,75 @@ async def msg_contact_card(update: Update, context: Ctx) -> None:
     if msg is None or msg.contact is None:
         return
     card = msg.contact
-    first, last = card.first_name or "", card.last_name or ""
-    han = any("\u3400" <= ch <= "\u9fff" for ch in first + last)
-    name = f"{last}{first}" if han else f"{first} {last}".strip()
-    raw = card.phone_number or ""
-    phone = normalize_phone(raw) or normalize_phone("+" + raw.lstrip("+"))
-    phones = (phone,) if phone else ()
-    username = None
-    if card.user_id is not None:
-        person = context.bot_data.db.get_person(card.user_id)
-        username = person.username if person else None
-    await _add(
-        update,
-        context,
-        ParsedContact(name=name or raw, phones=phones),
-        user_id=card.user_id,
-        username=username,
-    )
+    parsed = contact_from_card(card.first_name or "", card.last_name or "", card.phone_number or "")
+    await _add(update, context, parsed, card_user=card.user_id)
 
 
-async def cb_contact(update: Update, context: Ctx, verb: str, space: str, contact_id: int) -> None:
-    query = update.callback_query
-    user = update.effective_user
+async def _ask_contact_edit(update: Update, context: Ctx, press: Press, lang: Lang) -> None:
+    """The edit button: a prompt (ForceReply) whose reply carries the new details."""
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
     assert query is not None and user is not None
-    data = context.bot_data
-    lang = context.user_lang
-    contact = data.services.directory.get_contact(space, contact_id)
-    if contact is None:
+    directory = _directory(context)
+    if directory.get_contact(press.space, press.record_id) is None:
+        await query.answer(t(lang, "directory.contact.gone"), show_alert=True)
+        return
+    admin = await _admin_of(context, user.id, press.space)
+    try:
+        contact = directory.contact_for_change(press.space, press.record_id, user.id, admin)
+    except DirectoryRefused as exc:
+        await query.answer(t(lang, f"directory.{exc.key}"), show_alert=True)
+        return
+    await query.answer()
+    if chat is None:
+        return
+    mention = ""
+    if chat.type != Chat.PRIVATE:
+        mention = f'<a href="tg://user?id={user.id}">{html.escape(user.full_name)}</a>'
+    text = edit_prompt(press.space, contact, lang, mention=mention)
+    await context.bot.send_message(chat.id, text, reply_markup=ForceReply(selective=True))
+
+
+async def _delete_contact(update: Update, context: Ctx, press: Press, lang: Lang) -> None:
+    """The delete button: gone from the directory, and its buttons from the message."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    directory = _directory(context)
+    space, contact_id = press.space, press.record_id
+    if directory.get_contact(space, contact_id) is None:
         await query.answer(t(lang, "directory.contact.gone"), show_alert=True)
         return
     admin = await _admin_of(context, user.id, space)
-    if not (admin or contact.added_by == user.id):
-        await query.answer(t(lang, "directory.not_yours"), show_alert=True)
-        return
-    if verb == "ce":
-        await query.answer()
-        text = t(
-            lang,
-            "directory.contact.edit_prompt",
-            name=contact.name,
-            current=contact_plain(contact),
-            ref=f"[ref {space}/c{contact.id}]",
-        )
-        chat = update.effective_chat
-        if chat is not None and chat.type != Chat.PRIVATE:
-            text = f'<a href="tg://user?id={user.id}">{html.escape(user.full_name)}</a> ' + text
-        if chat is not None:
-            await context.bot.send_message(chat.id, text, reply_markup=ForceReply(selective=True))
-        return
     try:
-        data.services.directory.delete_contact(
+        contact = directory.delete_contact(
             space, contact_id, user.id, admin=admin, update_id=update.update_id
         )
     except DirectoryRefused as exc:
-        await _refuse(update, context, exc)
+        await query.answer(t(lang, f"directory.{exc.key}"), show_alert=True)
         return
-    await query.answer(toast_text(t(lang, "directory.contact.deleted", name=contact.name)))
+    said = contact_deleted(contact, lang)
+    await query.answer(toast_text(said))
     message = query.message
-    if isinstance(message, Message):
-        tail = f":{space}:{contact_id}"
-        markup = message.reply_markup
-        rows = [
-            list(row)
-            for row in (markup.inline_keyboard if markup else ())
-            if not any(str(b.callback_data or "").endswith(tail) for b in row)
-        ]
-        text = (
-            (message.text_html or "")
-            + "\n\n"
-            + t(lang, "directory.contact.deleted", name=contact.name)
+    if not isinstance(message, Message):
+        return
+    markup = message.reply_markup
+    rows = [
+        list(row)
+        for row in (markup.inline_keyboard if markup else ())
+        if not any(_about(button.callback_data, space, contact_id) for button in row)
+    ]
+    try:
+        await message.edit_text(
+            (message.text_html or "") + "\n\n" + said,
+            reply_markup=InlineKeyboardMarkup(rows) if rows else None,
         )
-        try:
-            await message.edit_text(text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
-        except TelegramError:
-            log.info("could not edit message after deleting a contact")
+    except TelegramError:
+        log.info("could not edit message after deleting a contact")
+
+
+def _about(data: object, space: str, contact_id: int) -> bool:
+    """Is this button about that contact?"""
+    press = callbacks.parse(data) if isinstance(data, str) else None
+    return press is not None and press.verb.about_contact and press.names(space, contact_id)
 
 
 class _EditReplyFilter(filters.MessageFilter):
@@ -389,7 +319,7 @@ class _EditReplyFilter(filters.MessageFilter):
         replied = message.reply_to_message
         if replied is None or replied.from_user is None or not replied.from_user.is_bot:
             return False
-        return bool(_EDIT_REF_RE.search(replied.text or ""))
+        return callbacks.parse_edit_ref(replied.text or "") is not None
 
 
 async def msg_edit_reply(update: Update, context: Ctx) -> None:
@@ -397,12 +327,13 @@ async def msg_edit_reply(update: Update, context: Ctx) -> None:
     msg, user = update.effective_message, update.effective_user
     if msg is None or user is None or msg.reply_to_message is None:
         return
-    m = _EDIT_REF_RE.search(msg.reply_to_message.text or "")
-    if m is None:
+    ref = callbacks.parse_edit_ref(msg.reply_to_message.text or "")
+    if ref is None:
         return
-    space, contact_id = m.group(1), int(m.group(2))
+    space, contact_id = ref
     lang = context.lang
-    if not await _can_see(update, context, space):
+    directory = _directory(context)
+    if not await directory.can_see(_space(update), space, user.id, _is_member(update, context)):
         await _say(update, context, "directory.not_member")
         return
     try:
@@ -411,7 +342,7 @@ async def msg_edit_reply(update: Update, context: Ctx) -> None:
         await _say(update, context, f"directory.contact.{exc.key}")
         return
     try:
-        contact = context.bot_data.services.directory.edit_contact(
+        contact = directory.edit_contact(
             space,
             contact_id,
             user.id,
@@ -420,7 +351,7 @@ async def msg_edit_reply(update: Update, context: Ctx) -> None:
             update_id=update.update_id,
         )
     except DirectoryRefused as exc:
-        await _refuse(update, context, exc)
+        await _refuse(update, lang, exc)
         return
     await _send(update, render_contact_edited(space, contact, lang), lang)
 
@@ -449,11 +380,8 @@ async def _import(update: Update, context: Ctx, source: Message) -> None:
     document = source.document
     user = update.effective_user
     assert document is not None and user is not None
-    name = (document.file_name or "").lower()
-    mime = (document.mime_type or "").lower()
-    is_vcf = name.endswith((".vcf", ".vcard")) or "vcard" in mime
-    is_csv = name.endswith((".csv", ".txt")) or mime in ("text/csv", "text/comma-separated-values")
-    if not (is_vcf or is_csv):
+    fmt = file_format(document.file_name or "", document.mime_type or "")
+    if fmt is None:
         await _say(update, context, "directory.import.bad_file")
         return
     if document.file_size and document.file_size > MAX_IMPORT_BYTES:
@@ -466,21 +394,18 @@ async def _import(update: Update, context: Ctx, source: Message) -> None:
         log.warning("download of %s failed", document.file_id, exc_info=True)
         await _say(update, context, "directory.import.download_failed")
         return
-    if len(content) > MAX_IMPORT_BYTES:
-        await _say(update, context, "directory.import.too_big", limit=MAX_IMPORT_BYTES // 1024)
-        return
-    result = read_vcards(content) if is_vcf else read_csv(content)
+    lang = context.lang
     try:
-        added, merged = context.bot_data.services.directory.import_contacts(
-            _space(update), user.id, result.contacts, update_id=update.update_id
+        report = _directory(context).import_file(
+            _space(update), user.id, fmt, content, update_id=update.update_id
         )
     except DirectoryRefused as exc:
-        await _refuse(update, context, exc)
+        await _refuse(update, lang, exc)
         return
-    lang = context.lang
     msg = update.effective_message
     if msg is not None:
-        await msg.reply_text(render_import_result(added, merged, result.errors, lang))
+        text = render_import_result(report.added, report.merged, report.errors, lang)
+        await msg.reply_text(text)
 
 
 async def cmd_export(update: Update, context: Ctx) -> None:
@@ -488,26 +413,24 @@ async def cmd_export(update: Update, context: Ctx) -> None:
     msg = update.effective_message
     if msg is None or update.effective_user is None:
         return
-    what = command_args(msg).strip().lower()
-    if what.startswith("notice"):
+    ask = export_ask(command_args(msg))
+    if ask is ExportAsk.NOTICE:
         return  # `/export notice <n>` belongs to the notices feature (handlers/notices.py)
-    if what not in ("contacts", "contact", "通讯录", "联系人", ""):
+    if ask is ExportAsk.UNKNOWN:
         await _say(update, context, "directory.export.usage")
         return
     space = _space(update)
-    contacts = context.bot_data.services.directory.export_contacts([space])
+    contacts = _directory(context).export_contacts([space])
     if not contacts:
         await _say(update, context, "directory.export.empty")
         return
     lang = context.lang
-    caption = t(
-        lang, "directory.export.caption", where=_where(context, space, lang), count=len(contacts)
-    )
-    stamp = context.bot_data.clock.now().strftime("%Y%m%d")
+    caption = export_caption(_where(context, space, lang), len(contacts), lang)
+    now = context.bot_data.clock.now()
     await msg.reply_document(
-        document=write_csv(contacts), filename=f"contacts-{stamp}.csv", caption=caption
+        document=write_csv(contacts), filename=export_file_name(now, "csv"), caption=caption
     )
-    await msg.reply_document(document=write_vcards(contacts), filename=f"contacts-{stamp}.vcf")
+    await msg.reply_document(document=write_vcards(contacts), filename=export_file_name(now, "vcf"))
 
 
 # ----- rosters ------------------------------------------------------------------------------
@@ -516,94 +439,62 @@ async def cmd_roster(update: Update, context: Ctx) -> None:
     msg, user = update.effective_message, update.effective_user
     if msg is None or user is None:
         return
-    data = context.bot_data
     lang = context.lang
-    space = _space(update)
     args = command_args(msg).strip()
     if not args:
-        spaces = await _visible(update, context)
-        rosters = data.services.directory.list_rosters(spaces)
-        text = render_roster_list(rosters, lang, where=_labels(context, spaces, lang))
-        if not rosters:
-            text += "\n\n" + t(lang, "directory.roster.usage")
-        await msg.reply_text(text)
+        await _list_rosters(update, context)
         return
     words = args.split(maxsplit=2)
-    verb = words[0].lower()
-    if verb in ("new", "add", "remove", "rm", "del", "delete") and len(words) >= 2:
-        name = words[1]
+    action = roster_action(words[0])
+    if action is not None and len(words) >= 2:
         offset = _args_offset(msg)
-        text = msg.text or ""
-        # The members start after "<verb> <name>" inside the arguments.
-        head = re.match(r"\s*\S+\s+\S+", text[offset:])
-        member_offset = offset + (head.end() if head else 0)
-        refs = _refs(msg, text[member_offset:], member_offset)
-        await _roster_change(update, context, verb, name, refs)
+        members_at = offset + after_two_words((msg.text or "")[offset:])
+        await _roster_change(update, context, action, words[1], _refs(msg, members_at))
         return
-    if verb in ("new", "add", "remove", "rm", "del", "delete"):
+    if action is not None:
         await msg.reply_text(t(lang, "directory.roster.usage"))
         return
     name = args.split()[0]
-    found = data.services.directory.find_roster(space, name, user.id)
-    if found is not None and found[0] != space and not await _can_see(update, context, found[0]):
-        found = None
+    found = await _directory(context).show_roster(
+        _space(update), name, user.id, _is_member(update, context)
+    )
     if found is None:
         await msg.reply_text(t(lang, "directory.roster.unknown", name=name))
         return
-    roster_space, roster = found
-    members = data.services.directory.members_of(roster_space, roster)
-    where = _where(context, roster_space, lang) if roster_space != space else ""
+    roster_space, roster, members = found
+    where = _where(context, roster_space, lang) if roster_space != _space(update) else ""
     await msg.reply_text(render_roster(roster, members, lang, where=where))
 
 
+async def _list_rosters(update: Update, context: Ctx) -> None:
+    msg = update.effective_message
+    assert msg is not None
+    lang = context.lang
+    spaces = await _visible(update, context)
+    rosters = _directory(context).list_rosters(spaces)
+    text = render_roster_list(rosters, lang, where=_labels(context, spaces, lang))
+    if not rosters:
+        text += "\n\n" + t(lang, "directory.roster.usage")
+    await msg.reply_text(text)
+
+
 async def _roster_change(
-    update: Update, context: Ctx, verb: str, name: str, refs: list[MemberRef]
+    update: Update, context: Ctx, action: RosterAction, name: str, refs: list[MemberRef]
 ) -> None:
     msg, user = update.effective_message, update.effective_user
     assert msg is not None and user is not None
-    data = context.bot_data
     lang = context.lang
     space = _space(update)
-    directory = data.services.directory
-    uid = update.update_id
+    # Anyone may start a roster; changing one is for its creator or an admin.
+    admin = action is not RosterAction.NEW and await _admin_of(context, user.id, space)
     try:
-        if verb == "new":
-            roster, unknown = directory.create_roster(space, user.id, name, refs, update_id=uid)
-            text = t(lang, "directory.roster.created", name=roster.name, count=len(roster.members))
-        elif verb in ("del", "delete"):
-            admin = await _admin_of(context, user.id, space)
-            roster = directory.delete_roster(space, user.id, name, admin=admin, update_id=uid)
-            await msg.reply_text(t(lang, "directory.roster.deleted", name=roster.name))
-            return
-        elif not refs:
-            await msg.reply_text(t(lang, "directory.roster.need_members"))
-            return
-        elif verb == "add":
-            admin = await _admin_of(context, user.id, space)
-            roster, unknown = directory.add_to_roster(
-                space, user.id, name, refs, admin=admin, update_id=uid
-            )
-            text = t(lang, "directory.roster.added", name=roster.name, count=len(roster.members))
-        else:
-            admin = await _admin_of(context, user.id, space)
-            roster, removed = directory.remove_from_roster(
-                space, user.id, name, refs, admin=admin, update_id=uid
-            )
-            text = t(
-                lang,
-                "directory.roster.removed",
-                name=roster.name,
-                names="、".join(removed),
-                count=len(roster.members),
-            )
-            unknown = []
+        change = _directory(context).change_roster(
+            space, user.id, action, name, refs, admin=admin, update_id=update.update_id
+        )
     except DirectoryRefused as exc:
-        await _refuse(update, context, exc)
+        await _refuse(update, lang, exc)
         return
-    if unknown:
-        text += "\n" + t(lang, "directory.roster.not_in_directory", names="、".join(unknown))
-    members = directory.members_of(space, roster)
-    await msg.reply_text(text + "\n\n" + render_roster(roster, members, lang))
+    await msg.reply_text(render_roster_change(change, lang))
 
 
 # ----- documents ----------------------------------------------------------------------------
@@ -629,22 +520,22 @@ async def cmd_save(update: Update, context: Ctx) -> None:
 async def _save_file(update: Update, context: Ctx, source: Message, tags: tuple[str, ...]) -> None:
     user = update.effective_user
     assert user is not None
-    data = context.bot_data
     lang = context.lang
+    now = context.bot_data.clock.now()
     if source.document is not None:
         doc = source.document
         file_id, unique = doc.file_id, doc.file_unique_id
-        name = doc.file_name or photo_name(data.clock.now(), lang)
+        name = doc.file_name or photo_name(now, lang)
         kind, mime = DocKind.DOCUMENT, doc.mime_type or ""
     elif source.photo:
         photo = source.photo[-1]  # the largest size
         file_id, unique = photo.file_id, photo.file_unique_id
-        name = photo_name(data.clock.now(), lang)
+        name = photo_name(now, lang)
         kind, mime = DocKind.PHOTO, "image/jpeg"
     else:
         return
     space = _space(update)
-    saved, new = data.services.directory.save_document(
+    saved, new = _directory(context).save_document(
         space,
         user.id,
         file_id=file_id,
@@ -659,87 +550,70 @@ async def _save_file(update: Update, context: Ctx, source: Message, tags: tuple[
     await _send(update, render_doc_saved(space, saved, lang, where=where, new=new), lang)
 
 
-def _library_where(context: Ctx, space: str, lang: Lang) -> str:
-    if space.startswith("p"):
-        return t(lang, "directory.docs.library_mine")
-    return _where(context, space, lang)
-
-
 async def cmd_docs(update: Update, context: Ctx) -> None:
     """/docs [words…]: find by name, tag, category or year; buttons send a file again."""
     msg, user = update.effective_message, update.effective_user
     if msg is None or user is None:
         return
-    data = context.bot_data
     lang = context.lang
     query = command_args(msg).strip()
     spaces = await _visible(update, context)
-    docs = data.services.directory.find_documents(spaces, query)
+    docs = _directory(context).find_documents(spaces, query)
     if not docs and not query:
         await msg.reply_text(t(lang, "directory.docs.usage"))
         return
-    tz = tz_of(data.db.get_person(user.id), data.settings)
+    tz = tz_of(context.person, context.bot_data.settings)
     rendered = render_docs(query, docs, lang, tz, where=_labels(context, spaces, lang))
     await _send(update, rendered, lang)
 
 
-async def cb_document(
-    update: Update, context: Ctx, verb: str, space: str, doc_id: int, arg: int | None
-) -> None:
-    query = update.callback_query
-    user = update.effective_user
-    chat = update.effective_chat
-    assert query is not None and user is not None and chat is not None
-    data = context.bot_data
-    lang = context.user_lang
-    doc = data.services.directory.get_document(space, doc_id)
+async def _send_document(update: Update, context: Ctx, press: Press, lang: Lang) -> None:
+    """A document's button: the file again, by its file_id (never downloaded)."""
+    query, chat = update.callback_query, update.effective_chat
+    assert query is not None and chat is not None
+    doc = _directory(context).get_document(press.space, press.record_id)
     if doc is None:
         await query.answer(t(lang, "directory.docs.gone"), show_alert=True)
         return
-    if verb == "dg":
-        await query.answer(t(lang, "directory.docs.sent"))
-        if doc.kind is DocKind.PHOTO:
-            await context.bot.send_photo(chat.id, doc.file_id, caption=doc.name[:1000])
-        else:
-            await context.bot.send_document(chat.id, doc.file_id)
+    await query.answer(t(lang, "directory.docs.sent"))
+    if doc.kind is DocKind.PHOTO:
+        await context.bot.send_photo(chat.id, doc.file_id, caption=doc.name[:1000])
+    else:
+        await context.bot.send_document(chat.id, doc.file_id)
+
+
+async def _change_document(update: Update, context: Ctx, press: Press, lang: Lang) -> None:
+    """The category and delete buttons, for whoever saved the document or an admin."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    directory = _directory(context)
+    space, doc_id, uid = press.space, press.record_id, update.update_id
+    message = query.message if isinstance(query.message, Message) else None
+    if directory.get_document(space, doc_id) is None:
+        await query.answer(t(lang, "directory.docs.gone"), show_alert=True)
         return
     admin = await _admin_of(context, user.id, space)
-    if not (admin or doc.saved_by == user.id):
-        await query.answer(t(lang, "directory.not_yours"), show_alert=True)
-        return
-    message = query.message if isinstance(query.message, Message) else None
     try:
-        if verb == "dk":
+        doc = directory.document_for_change(space, doc_id, user.id, admin)
+        if press.verb is Verb.CHOOSE_CATEGORY:
             await query.answer()
-            if message is not None:
-                rendered = render_category_choice(space, doc, lang)
-                await message.edit_text(rendered.text, reply_markup=_inline(rendered, lang))
-            return
-        if verb == "dc":
-            if arg is None or arg >= len(CATEGORIES):
-                await query.answer(t(lang, "directory.stale_button"), show_alert=True)
-                return
-            category: Category = CATEGORIES[arg]
-            doc = data.services.directory.set_category(
-                space, doc_id, user.id, category, admin=admin, update_id=update.update_id
+            rendered = render_category_choice(space, doc, lang)
+        elif press.category is not None:  # Verb.SET_CATEGORY
+            doc = directory.set_category(
+                space, doc_id, user.id, press.category, admin=admin, update_id=uid
             )
-            label = category_label(category, lang)
-            await query.answer(toast_text(t(lang, "directory.docs.category_set", category=label)))
-            if message is not None:
-                where = _library_where(context, space, lang)
-                rendered = render_doc_saved(space, doc, lang, where=where, new=True)
-                await message.edit_text(rendered.text, reply_markup=_inline(rendered, lang))
-            return
-        data.services.directory.delete_document(
-            space, doc_id, user.id, admin=admin, update_id=update.update_id
-        )
+            await query.answer(toast_text(category_set(doc.category, lang)))
+            where = _library_where(context, space, lang)
+            rendered = render_doc_saved(space, doc, lang, where=where, new=True)
+        else:  # Verb.DELETE_DOC
+            directory.delete_document(space, doc_id, user.id, admin=admin, update_id=uid)
+            rendered = Rendered(doc_deleted(doc, lang))
+            await query.answer(toast_text(rendered.text))
     except DirectoryRefused as exc:
-        await _refuse(update, context, exc)
+        await query.answer(t(lang, f"directory.{exc.key}", **exc.values), show_alert=True)
         return
-    text = t(lang, "directory.docs.deleted", name=doc.name)
-    await query.answer(toast_text(text))
     if message is not None:
-        await message.edit_text(text)
+        await message.edit_text(rendered.text, reply_markup=_inline(rendered, lang))
 
 
 # ----- templates ----------------------------------------------------------------------------
@@ -748,55 +622,72 @@ async def cmd_template(update: Update, context: Ctx) -> None:
     msg, user = update.effective_message, update.effective_user
     if msg is None or user is None:
         return
-    data = context.bot_data
-    lang = context.lang
-    space = _space(update)
     args = command_args(msg).strip()
-    spaces = await _visible(update, context)
-    if space.startswith("g"):
-        spaces = [space, private_space(user.id)]  # a group may use the speaker's own too
+    words = args.split(maxsplit=1)
+    action = template_action(words[0]) if words else None
+    if action is not None and len(words) == 2:
+        await _change_template(update, context, action, words[1].strip())
+        return
+    spaces = await _directory(context).template_spaces(
+        _space(update), user.id, _is_member(update, context)
+    )
     if not args:
-        names = [(s, tpl.name) for s, tpl in data.services.directory.list_templates(spaces)]
+        lang = context.lang
+        names = [(s, tpl.name) for s, tpl in _directory(context).list_templates(spaces)]
         text = render_template_list(names, lang, where=_labels(context, spaces, lang))
         await msg.reply_text(text + "\n\n" + template_usage(lang))
         return
-    words = args.split(maxsplit=1)
-    verb = words[0].lower()
-    if verb in ("save", "保存", "del", "delete", "删除") and len(words) == 2:
-        name = words[1].strip()
-        if not TEMPLATE_NAME_RE.match(name):
-            await msg.reply_text(t(lang, "directory.template.bad_name"))
-            return
-        try:
-            admin = await _admin_of(context, user.id, space)
-            if verb in ("del", "delete", "删除"):
-                data.services.directory.delete_template(
-                    space, name, user.id, admin=admin, update_id=update.update_id
-                )
-                await msg.reply_text(t(lang, "directory.template.deleted", name=name))
-                return
-            source = msg.reply_to_message
-            text = (source.text or source.caption or "") if source is not None else ""
-            if not text.strip():
-                await msg.reply_text(t(lang, "directory.template.no_text"))
-                return
-            _, replaced = data.services.directory.save_template(
-                space, user.id, name, text, admin=admin, update_id=update.update_id
-            )
-        except DirectoryRefused as exc:
-            await _refuse(update, context, exc)
-            return
-        key = "directory.template.replaced" if replaced else "directory.template.saved"
-        await msg.reply_text(t(lang, key, name=name))
+    await _fill_template(update, context, spaces, args)
+
+
+async def _change_template(update: Update, context: Ctx, action: TemplateAction, name: str) -> None:
+    """/template save <name> (in reply to its text) or /template del <name>."""
+    msg, user = update.effective_message, update.effective_user
+    assert msg is not None and user is not None
+    lang = context.lang
+    if not TEMPLATE_NAME_RE.match(name):
+        await msg.reply_text(t(lang, "directory.template.bad_name"))
         return
+    space = _space(update)
+    directory = _directory(context)
+    uid = update.update_id
+    try:
+        admin = await _admin_of(context, user.id, space)
+        if action is TemplateAction.DELETE:
+            directory.delete_template(space, name, user.id, admin=admin, update_id=uid)
+            await msg.reply_text(t(lang, "directory.template.deleted", name=name))
+            return
+        source = msg.reply_to_message
+        text = (source.text or source.caption or "") if source is not None else ""
+        if not text.strip():
+            await msg.reply_text(t(lang, "directory.template.no_text"))
+            return
+        _, replaced = directory.save_template(
+            space, user.id, name, text, admin=admin, update_id=uid
+        )
+    except DirectoryRefused as exc:
+        await _refuse(update, lang, exc)
+        return
+    key = "directory.template.replaced" if replaced else "directory.template.saved"
+    await msg.reply_text(t(lang, key, name=name))
+
+
+async def _fill_template(update: Update, context: Ctx, spaces: list[str], args: str) -> None:
+    """/template <name> [when]: the text with its date, time and weekday filled in."""
+    msg = update.effective_message
+    assert msg is not None
+    data = context.bot_data
+    lang = context.lang
     name, _, when_text = args.partition(" ")
-    found = data.services.directory.get_template(spaces, name)
+    found = _directory(context).get_template(spaces, name)
     if found is None:
         await msg.reply_text(t(lang, "directory.template.unknown", name=name))
         return
     now = data.clock.now()
-    person = data.db.get_person(user.id)
-    tz = tz_of(person, data.settings) if space.startswith("p") else data.settings.tz
+    # In private the speaker's own zone; a group's text reads in the office's.
+    tz = (
+        data.settings.tz if is_group_space(_space(update)) else tz_of(context.person, data.settings)
+    )
     when = now
     if when_text.strip():
         try:
@@ -812,32 +703,36 @@ async def cmd_template(update: Update, context: Ctx) -> None:
 
 # ----- buttons ------------------------------------------------------------------------------
 async def cb_directory(update: Update, context: Ctx) -> None:
-    """Every directory button: `d:<verb>:<space>:<id>[:<arg>]`."""
+    """Every directory button (see bot/directory/callbacks.py)."""
     query = update.callback_query
     user = update.effective_user
     if query is None or user is None:
         return
     lang = context.user_lang
-    m = _CB_RE.match(query.data or "")
-    if m is None:
+    press = callbacks.parse(query.data or "")
+    if press is None:
         await query.answer(t(lang, "directory.stale_button"), show_alert=True)
         return
-    verb, space, record_id = m.group(1), m.group(2), int(m.group(3))
-    arg = int(m.group(4)) if m.group(4) else None
-    if not await _can_see(update, context, space):
+    if update.effective_chat is None or not await _directory(context).can_see(
+        _space(update), press.space, user.id, _is_member(update, context)
+    ):
         await query.answer(t(lang, "directory.not_member"), show_alert=True)
         return
-    if verb in ("ce", "cd"):
-        await cb_contact(update, context, verb, space, record_id)
-    elif verb in ("dg", "dk", "dc", "dd"):
-        await cb_document(update, context, verb, space, record_id, arg)
-    else:
+    if press.verb is Verb.EDIT_CONTACT:
+        await _ask_contact_edit(update, context, press, lang)
+    elif press.verb is Verb.DELETE_CONTACT:
+        await _delete_contact(update, context, press, lang)
+    elif press.verb is Verb.SEND_DOC:
+        await _send_document(update, context, press, lang)
+    elif press.verb is Verb.SET_CATEGORY and press.category is None:
         await query.answer(t(lang, "directory.stale_button"), show_alert=True)
+    else:
+        await _change_document(update, context, press, lang)
 
 
 async def job_flush_uses(context: Ctx) -> None:
     """Store the look-up counts gathered since the last tick (they rank frequent contacts)."""
-    context.bot_data.services.directory.flush_uses()
+    _directory(context).flush_uses()
 
 
 def feature(_services: Services) -> Feature:
@@ -863,7 +758,7 @@ def feature(_services: Services) -> Feature:
             ),
             MessageHandler(filters.CONTACT, msg_contact_card),
             MessageHandler(filters.TEXT & ~filters.COMMAND & _EditReplyFilter(), msg_edit_reply),
-            CallbackQueryHandler(cb_directory, pattern=r"^d:"),
+            CallbackQueryHandler(cb_directory, pattern=f"^{callbacks.PREFIX}:"),
         ),
         tick_steps=(job_flush_uses,),
     )

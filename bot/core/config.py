@@ -45,6 +45,13 @@ class Settings:
     holidays: Literal["cn", "none"] = "cn"
     extra_holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
+    #: Every Bot API request (long polling included) goes through this proxy when set.
+    proxy: str | None = field(default=None, repr=False)  # may hold user:password
+    #: Webhook mode (instead of polling) when `webhook_url` is set; the secret is required then.
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
 
     def require_token(self) -> str:
         """Return the bot token, or raise a SettingsError that says how to get one."""
@@ -83,6 +90,44 @@ def _parse_dates(var: str, raw: str) -> frozenset[date]:
         except ValueError:
             raise SettingsError("config.bad_dates", var=var, value=part) from None
     return frozenset(out)
+
+
+_PROXY_RE = re.compile(r"^(?:http|https|socks5|socks5h)://(?:[^@/\s]+@)?[^@/:\s]+(?::\d{1,5})?/?$")
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def _parse_proxy(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not _PROXY_RE.match(raw):
+        # The value may hold a password: name the variable, never echo it.
+        raise SettingsError("config.bad_proxy", var="OFFICEBOT_PROXY")
+    return raw
+
+
+def _parse_webhook(
+    url: str | None,
+    secret: str | None,
+    listen: str | None,
+    port_raw: str | None,
+    *,
+    api: str | None,
+) -> tuple[str | None, str | None, str, int]:
+    listen = listen or "127.0.0.1"
+    port_text = port_raw or "8443"
+    if not re.fullmatch(r"\d{1,5}", port_text) or not 0 < int(port_text) < 65536:
+        raise SettingsError("config.bad_port", var="OFFICEBOT_WEBHOOK_PORT", value=port_text)
+    if url is None:
+        return None, None, listen, int(port_text)
+    # Telegram's own servers call https:// only; a self-hosted Bot API server may use http://.
+    scheme_ok = url.startswith("https://") or (url.startswith("http://") and api is not None)
+    if not scheme_ok or not re.match(r"^https?://[^/\s]+", url):
+        raise SettingsError("config.bad_webhook_url", var="OFFICEBOT_WEBHOOK_URL", value=url)
+    if secret is None:
+        raise SettingsError("config.webhook_secret_missing", var="OFFICEBOT_WEBHOOK_SECRET")
+    if not _SECRET_RE.match(secret):
+        raise SettingsError("config.bad_webhook_secret", var="OFFICEBOT_WEBHOOK_SECRET")
+    return url, secret, listen, int(port_text)
 
 
 def load_settings(
@@ -141,6 +186,14 @@ def load_settings(
         if url and not re.match(r"^https?://", url):
             raise SettingsError("config.bad_url", var=var, value=url)
 
+    webhook_url, webhook_secret, webhook_listen, webhook_port = _parse_webhook(
+        get("OFFICEBOT_WEBHOOK_URL"),
+        get("OFFICEBOT_WEBHOOK_SECRET"),
+        get("OFFICEBOT_WEBHOOK_LISTEN"),
+        get("OFFICEBOT_WEBHOOK_PORT"),
+        api=get("TELEGRAM_API_BASE_URL"),
+    )
+
     return Settings(
         token=get("TELEGRAM_BOT_TOKEN"),
         api_base_url=get("TELEGRAM_API_BASE_URL"),
@@ -160,4 +213,9 @@ def load_settings(
         extra_workdays=_parse_dates(
             "OFFICEBOT_EXTRA_WORKDAYS", get("OFFICEBOT_EXTRA_WORKDAYS") or ""
         ),
+        proxy=_parse_proxy(get("OFFICEBOT_PROXY")),
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        webhook_listen=webhook_listen,
+        webhook_port=webhook_port,
     )

@@ -10,7 +10,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from bot.directory.phones import find_phones, phone_key
+from bot.directory.phones import find_phones, normalize_phone, phone_key
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _NOTE_RE = re.compile(r"(?:备注|附注|说明|note)\s*[:：]?\s*", re.IGNORECASE)
@@ -119,3 +119,12 @@ def _take_name(words: list[str]) -> tuple[str, list[str]]:
     ):
         return f"{first} {words[1]}", words[2:]
     return first, words[1:]
+
+
+def contact_from_card(first_name: str, last_name: str, phone_number: str) -> ParsedContact:
+    """A shared Telegram contact card: a Chinese name reads family name first (李 + 四 = 李四);
+    the number as given, or with the + Telegram leaves off."""
+    han = any("\u3400" <= ch <= "\u9fff" for ch in first_name + last_name)
+    name = f"{last_name}{first_name}" if han else f"{first_name} {last_name}".strip()
+    phone = normalize_phone(phone_number) or normalize_phone("+" + phone_number.lstrip("+"))
+    return ParsedContact(name=name or phone_number, phones=(phone,) if phone else ())

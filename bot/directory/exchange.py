@@ -9,6 +9,7 @@ import quopri
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.directory.contacts import EMAIL_RE, MAX_FIELD, MAX_NAME, ParsedContact
 from bot.directory.models import Contact
@@ -62,6 +63,26 @@ HEADERS: dict[str, str] = {
 CSV_HEADER = ("姓名", "单位/职务", "电话", "邮箱", "备注")
 _PHONE_SPLIT_RE = re.compile(r"[;；,，/、|]+")
 MAX_IMPORT_ROWS = 5000
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+class FileFormat(StrEnum):
+    CSV = "csv"
+    VCARD = "vcard"
+
+
+def file_format(file_name: str, mime_type: str) -> FileFormat | None:
+    """A file /import can read, by its name or type: vCard or CSV (plain text as CSV)."""
+    name, mime = file_name.lower(), mime_type.lower()
+    if name.endswith((".vcf", ".vcard")) or "vcard" in mime:
+        return FileFormat.VCARD
+    if name.endswith((".csv", ".txt")) or mime in ("text/csv", "text/comma-separated-values"):
+        return FileFormat.CSV
+    return None
+
+
+def read_contacts(fmt: FileFormat, data: bytes) -> ImportResult:
+    return read_vcards(data) if fmt is FileFormat.VCARD else read_csv(data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +274,7 @@ def _unfold(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _value(prop: str, params: list[str], value: str) -> str:
+def _value(params: list[str], value: str) -> str:
     upper = [p.upper() for p in params]
     if "ENCODING=QUOTED-PRINTABLE" in upper or "QUOTED-PRINTABLE" in upper:
         charset = next(
@@ -297,7 +318,7 @@ def read_vcards(data: bytes) -> ImportResult:
             if len(out) + len(errors) >= MAX_IMPORT_ROWS:
                 break
             continue
-        card.setdefault(prop, []).append(_value(prop, params, value))
+        card.setdefault(prop, []).append(_value(params, value))
     if card is not None:
         errors.append(RowError(start, "unterminated"))
     return ImportResult(tuple(out), tuple(errors))

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from bot.directory.models import Category, Document
+from bot.directory.models import CATEGORY_KEYS, Category, Document
 
 # Words that give a document's kind away. A Chinese title names its kind last
 # (关于报送年度总结的通知 is a 通知), so the match that ends latest wins.
@@ -21,14 +21,7 @@ CATEGORY_WORDS: dict[Category, tuple[str, ...]] = {
 }
 # Tags and the category word itself, as people type them.
 CATEGORY_NAMES: dict[str, Category] = {c.value: c for c in Category} | {
-    "plan": Category.PLAN,
-    "arrangement": Category.ARRANGEMENT,
-    "report": Category.REPORT,
-    "summary": Category.SUMMARY,
-    "notice": Category.NOTICE,
-    "rules": Category.RULES,
-    "template": Category.TEMPLATE,
-    "other": Category.OTHER,
+    name: c for c, name in CATEGORY_KEYS.items()
 }
 _EXT_RE = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 _TAG_SPLIT_RE = re.compile(r"[\s,，;；、#]+")

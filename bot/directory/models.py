@@ -64,6 +64,20 @@ class Category(StrEnum):
     OTHER = "其他"
 
 
+#: Each category's one ASCII name: its catalog key (directory.category.<name>), the word typed
+#: for it in English, and how a button names it.
+CATEGORY_KEYS: dict[Category, str] = {
+    Category.PLAN: "plan",
+    Category.ARRANGEMENT: "arrangement",
+    Category.REPORT: "report",
+    Category.SUMMARY: "summary",
+    Category.NOTICE: "notice",
+    Category.RULES: "rules",
+    Category.TEMPLATE: "template",
+    Category.OTHER: "other",
+}
+
+
 class DocKind(StrEnum):
     DOCUMENT = "document"
     PHOTO = "photo"

@@ -1,7 +1,9 @@
 """Directory use cases: contacts (通讯录), name lists (名单), documents (资料库), templates.
 
 A space ("g<chat>" for a group's office, "p<user>" for one person) owns its records. Reads
-that span spaces (a private look-up, a roster named in a task) go through `visible_spaces`.
+that span spaces (a private look-up, a roster named in a task) go through `visible_spaces`;
+a chat's own look-ups through `visible`, which has Telegram confirm group membership (a check
+handed in by the caller, see bot/people/membership.py).
 Each change is one durable write in the record's space, carrying the update id. Contact
 look-ups run on an in-memory index per space, built from storage on first use and kept in
 step with every write made here (the only writer of these tables).
@@ -17,6 +19,7 @@ from datetime import UTC, datetime
 from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.directory.contacts import ParsedContact
+from bot.directory.exchange import MAX_IMPORT_BYTES, FileFormat, RowError, read_contacts
 from bot.directory.library import find_documents, guess_category
 from bot.directory.models import (
     Category,
@@ -29,7 +32,20 @@ from bot.directory.models import (
     Template,
 )
 from bot.directory.phones import normalize_phone, phone_key
+from bot.directory.rules import (
+    MemberRef,
+    RosterAction,
+    RosterChange,
+    candidate_spaces,
+    chat_of_space,
+    group_space,
+    is_group_space,
+    may_change,
+    needs_membership,
+    private_space,
+)
 from bot.directory.search import ContactIndex, Match, fold, rank_hits
+from bot.people.membership import MemberCheck
 from storage import Database
 from storage.directory import ContactStore, DocumentStore, RosterStore, TemplateStore
 
@@ -37,26 +53,19 @@ __all__ = [
     "DirectoryRefused",
     "DirectoryService",
     "Found",
+    "ImportReport",
+    "MemberCheck",
     "MemberRef",
+    "RosterChange",
     "RosterMember",
+    "chat_of_space",
+    "group_space",
+    "private_space",
 ]
 
 MAX_CONTACTS_PER_SPACE = 20000
 MAX_ROSTER = 200
 RESERVED_ROSTER_NAMES = frozenset({"new", "add", "remove", "del", "delete", "list", "rm"})
-
-
-def private_space(user_id: int) -> str:
-    return f"p{user_id}"
-
-
-def group_space(chat_id: int) -> str:
-    return f"g{chat_id}"
-
-
-def chat_of_space(space: str) -> int | None:
-    """The group chat id of a group space, None for a private one."""
-    return int(space[1:]) if space.startswith("g") else None
 
 
 class DirectoryRefused(Exception):
@@ -76,17 +85,12 @@ class Found:
 
 
 @dataclass(frozen=True, slots=True)
-class MemberRef:
-    """Someone named in a /roster command: a Telegram user, an @username or a plain name."""
+class ImportReport:
+    """What an /import did: contacts added, merged into existing ones, rows it could not read."""
 
-    name: str
-    user_id: int | None = None
-    username: str | None = None
-
-
-def may_change(owner: int, actor: int, admin: bool) -> bool:
-    """Whoever added a record, or an admin, may change or delete it."""
-    return admin or owner == actor
+    added: int
+    merged: int
+    errors: tuple[RowError, ...] = ()
 
 
 class DirectoryService:
@@ -113,18 +117,50 @@ class DirectoryService:
         return sorted(groups)
 
     def visible_spaces(self, space: str, actor: int) -> list[str]:
-        """Where a look-up made in `space` by `actor` searches, nearest first.
+        """Where a look-up made in `space` by `actor` may search, nearest first, as far as the
+        bot knows (`visible` also asks Telegram whether they are still in each group)."""
+        groups = [] if is_group_space(space) else self.member_groups(actor)
+        return candidate_spaces(space, actor, groups)
 
-        A group sees only its own directory; a private chat sees the person's own and that of
-        every group they are known to be in (handlers confirm membership with Telegram).
-        """
-        if space.startswith("g"):
-            return [space]
-        return [private_space(actor), *(group_space(g) for g in self.member_groups(actor))]
+    async def visible(self, where: str, actor: int, is_member: MemberCheck) -> list[str]:
+        """The spaces a look-up in `where` searches, nearest first: a group its own; a private
+        chat the person's own and every group Telegram confirms they are still in (someone
+        who left a group stops seeing its records)."""
+        out = []
+        for space in self.visible_spaces(where, actor):
+            chat_id = needs_membership(where, space)
+            if chat_id is None or await is_member(chat_id):
+                out.append(space)
+        return out
+
+    async def can_see(self, where: str, space: str, actor: int, is_member: MemberCheck) -> bool:
+        """May a chat (`where`) act on a record of `space`? A group only on its own; a private
+        chat on the person's own and on those of groups they are still in."""
+        if is_group_space(where):
+            return space == where
+        if space == private_space(actor):
+            return True
+        chat_id = chat_of_space(space)
+        return chat_id is not None and await is_member(chat_id)
+
+    async def template_spaces(self, where: str, actor: int, is_member: MemberCheck) -> list[str]:
+        """Where /template looks: in a group, its own then the speaker's own; else `visible`."""
+        if is_group_space(where):
+            return [where, private_space(actor)]
+        return await self.visible(where, actor, is_member)
+
+    def space_titles(self, spaces: Iterable[str]) -> dict[str, str | None]:
+        """What to call each space: a group's title ("" if it has none), None for one's own."""
+        out: dict[str, str | None] = {}
+        for space in spaces:
+            chat_id = chat_of_space(space)
+            ws = self.db.get_workspace(chat_id) if chat_id is not None else None
+            out[space] = None if chat_id is None else (ws.title if ws is not None else "")
+        return out
 
     def _roster_spaces(self, space: str, actor: int) -> list[str]:
         # A group task: the group's rosters, then the actor's own. Private: own, then groups'.
-        if space.startswith("g"):
+        if is_group_space(space):
             return [space, private_space(actor)]
         return self.visible_spaces(space, actor)
 
@@ -180,6 +216,32 @@ class DirectoryService:
         Returns the stored contact and whether it was merged into an existing one."""
         stored, merged = self._add_many(space, actor, [(parsed, user_id, username)], update_id)
         return stored[0], merged[0]
+
+    def add_card(
+        self,
+        space: str,
+        actor: int,
+        parsed: ParsedContact,
+        *,
+        user_id: int | None,
+        update_id: int | None = None,
+    ) -> tuple[Contact, bool]:
+        """A shared contact card: linked to its Telegram account (and @username, if known)."""
+        person = self.db.get_person(user_id) if user_id is not None else None
+        username = person.username if person is not None else None
+        return self.add_contact(
+            space, actor, parsed, user_id=user_id, username=username, update_id=update_id
+        )
+
+    def import_file(
+        self, space: str, actor: int, fmt: FileFormat, content: bytes, *, update_id: int | None
+    ) -> ImportReport:
+        """A CSV or vCard file's contacts, in one write; rows it cannot read are reported."""
+        if len(content) > MAX_IMPORT_BYTES:
+            raise DirectoryRefused("import.too_big", limit=MAX_IMPORT_BYTES // 1024)
+        result = read_contacts(fmt, content)
+        added, merged = self.import_contacts(space, actor, result.contacts, update_id=update_id)
+        return ImportReport(added, merged, result.errors)
 
     def import_contacts(
         self, space: str, actor: int, parsed: Sequence[ParsedContact], *, update_id: int | None
@@ -261,7 +323,7 @@ class DirectoryService:
         admin: bool,
         update_id: int | None = None,
     ) -> Contact:
-        old = self._contact_for_change(space, contact_id, actor, admin)
+        old = self.contact_for_change(space, contact_id, actor, admin)
         contact = replace(
             old,
             name=parsed.name,
@@ -279,7 +341,7 @@ class DirectoryService:
     def delete_contact(
         self, space: str, contact_id: int, actor: int, *, admin: bool, update_id: int | None = None
     ) -> Contact:
-        old = self._contact_for_change(space, contact_id, actor, admin)
+        old = self.contact_for_change(space, contact_id, actor, admin)
         with self.db.transaction(space, update_id=update_id) as tx:
             self.contacts.remove(tx, contact_id)
         with self._lock:
@@ -287,7 +349,8 @@ class DirectoryService:
         self._indexed(space, drop=[contact_id])
         return old
 
-    def _contact_for_change(self, space: str, contact_id: int, actor: int, admin: bool) -> Contact:
+    def contact_for_change(self, space: str, contact_id: int, actor: int, admin: bool) -> Contact:
+        """The contact, if `actor` may change it (else DirectoryRefused: gone / not_yours)."""
         contact = self.get_contact(space, contact_id)
         if contact is None:
             raise DirectoryRefused("contact.gone")
@@ -302,7 +365,6 @@ class DirectoryService:
         *,
         limit: int | None = 8,
         count_use: bool = True,
-        update_id: int | None = None,
     ) -> list[Found]:
         """Contacts of `spaces` matching `query`, best first; those shown count as used."""
         with self._lock:
@@ -313,10 +375,17 @@ class DirectoryService:
         hits = ranked if limit is None else ranked[:limit]
         found = [Found(space_of[id(h)], h.contact, h.match) for h in hits]
         if count_use and found:
-            found = self.count_uses(found, update_id)
+            found = self.count_uses(found)
         return found
 
-    def count_uses(self, found: list[Found], update_id: int | None = None) -> list[Found]:
+    def look_up(self, spaces: Sequence[str], query: str, shown: int) -> tuple[list[Found], bool]:
+        """The best `shown` contacts for a /contact look-up (counted as used), and whether
+        there are more."""
+        found = self.find_contacts(spaces, query, limit=shown + 1, count_use=False)
+        best = found[:shown]
+        return (self.count_uses(best) if best else best), len(found) > shown
+
+    def count_uses(self, found: list[Found]) -> list[Found]:
         """Count a look-up that showed these contacts. The ranking sees it at once; storage
         gets it from `flush_uses` (a tick step): rewriting a big directory's shard on every
         look-up would cost more than the look-up, and a count lost to a crash matters little.
@@ -364,6 +433,50 @@ class DirectoryService:
     def list_rosters(self, spaces: Sequence[str]) -> list[tuple[str, Roster]]:
         return [(s, r) for s in spaces for r in self.rosters.list(s)]
 
+    async def show_roster(
+        self, where: str, name: str, actor: int, is_member: MemberCheck
+    ) -> tuple[str, Roster, list[RosterMember]] | None:
+        """`/roster <name>`: the nearest roster of that name this chat may see, with its space
+        and its members (a phone each where known)."""
+        found = self.find_roster(where, name, actor)
+        if found is None:
+            return None
+        space, roster = found
+        if space != where and not await self.can_see(where, space, actor, is_member):
+            return None
+        return space, roster, self._members(space, roster)
+
+    def change_roster(
+        self,
+        space: str,
+        actor: int,
+        action: RosterAction,
+        name: str,
+        refs: Sequence[MemberRef],
+        *,
+        admin: bool,
+        update_id: int | None = None,
+    ) -> RosterChange:
+        """/roster new|add|remove|delete: one change of one roster, by its creator or an admin
+        (a new one by anyone)."""
+        if action is RosterAction.NEW:
+            roster, unknown = self.create_roster(space, actor, name, refs, update_id=update_id)
+            return RosterChange(action, roster, self._members(space, roster), unknown)
+        if action is RosterAction.DELETE:
+            roster = self.delete_roster(space, actor, name, admin=admin, update_id=update_id)
+            return RosterChange(action, roster)
+        if not refs:
+            raise DirectoryRefused("roster.need_members")
+        if action is RosterAction.ADD:
+            roster, unknown = self.add_to_roster(
+                space, actor, name, refs, admin=admin, update_id=update_id
+            )
+            return RosterChange(action, roster, self._members(space, roster), unknown)
+        roster, removed = self.remove_from_roster(
+            space, actor, name, refs, admin=admin, update_id=update_id
+        )
+        return RosterChange(action, roster, self._members(space, roster), removed=removed)
+
     def resolve_roster(self, space: str, name: str, actor: int) -> list[int | str] | None:
         """Member user ids and pending usernames of roster `name`, or None if there is none.
 
@@ -384,9 +497,6 @@ class DirectoryService:
         """Roster `name`'s members with a phone each where known, or None if there is none."""
         found = self.find_roster(space, name, actor)
         return None if found is None else self._members(*found)
-
-    def members_of(self, space: str, roster: Roster) -> list[RosterMember]:
-        return self._members(space, roster)
 
     def _members(self, space: str, roster: Roster) -> list[RosterMember]:
         return [self._member(space, entry) for entry in roster.members]
@@ -640,7 +750,7 @@ class DirectoryService:
         admin: bool,
         update_id: int | None = None,
     ) -> Document:
-        doc = self._document_for_change(space, doc_id, actor, admin)
+        doc = self.document_for_change(space, doc_id, actor, admin)
         doc = replace(doc, category=category)
         with self.db.transaction(space, update_id=update_id) as tx:
             self.documents.update(tx, doc)
@@ -649,12 +759,13 @@ class DirectoryService:
     def delete_document(
         self, space: str, doc_id: int, actor: int, *, admin: bool, update_id: int | None = None
     ) -> Document:
-        doc = self._document_for_change(space, doc_id, actor, admin)
+        doc = self.document_for_change(space, doc_id, actor, admin)
         with self.db.transaction(space, update_id=update_id) as tx:
             self.documents.remove(tx, doc_id)
         return doc
 
-    def _document_for_change(self, space: str, doc_id: int, actor: int, admin: bool) -> Document:
+    def document_for_change(self, space: str, doc_id: int, actor: int, admin: bool) -> Document:
+        """The document, if `actor` may change it (else DirectoryRefused: gone / not_yours)."""
         doc = self.documents.get(space, doc_id)
         if doc is None:
             raise DirectoryRefused("docs.gone")

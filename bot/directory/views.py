@@ -1,7 +1,8 @@
 """How the directory reads (pure): contact cards, search results, rosters, the library, templates.
 
-Handlers hand in records and a label per space ("my contacts", a group's title) and get back
-Telegram HTML and buttons. Callback data: `d:<verb>:<space>:<id>[:<arg>]` (≤ 64 bytes).
+Handlers hand in records and a label per space ("my contacts", a group's title; see
+`space_labels`) and get back Telegram HTML and buttons (data from bot/directory/callbacks.py).
+The directory answers in the chat it is asked in: no message of it waits in the outbox.
 """
 
 from __future__ import annotations
@@ -14,19 +15,20 @@ from bot.core.fmt import format_date
 from bot.core.i18n import Safe, t
 from bot.core.models import Button
 from bot.core.render import Rendered
+from bot.directory import callbacks
+from bot.directory.callbacks import Verb
 from bot.directory.exchange import RowError
-from bot.directory.models import Category, Contact, DocKind, Document, Roster, RosterMember
+from bot.directory.models import (
+    CATEGORY_KEYS,
+    Category,
+    Contact,
+    DocKind,
+    Document,
+    Roster,
+    RosterMember,
+)
+from bot.directory.rules import RosterAction, RosterChange
 
-CATEGORY_KEYS: dict[Category, str] = {
-    Category.PLAN: "plan",
-    Category.ARRANGEMENT: "arrangement",
-    Category.REPORT: "report",
-    Category.SUMMARY: "summary",
-    Category.NOTICE: "notice",
-    Category.RULES: "rules",
-    Category.TEMPLATE: "template",
-    Category.OTHER: "other",
-}
 CATEGORIES: tuple[Category, ...] = tuple(Category)
 DOCS_SHOWN = 10
 ERRORS_SHOWN = 10
@@ -39,6 +41,23 @@ def category_label(category: Category, lang: Lang) -> str:
 
 def _short(text: str, limit: int = _LABEL_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def space_labels(titles: Mapping[str, str | None], lang: Lang) -> dict[str, str]:
+    """What each space is called: "my contacts" for one's own, else the group's title."""
+    return {
+        space: t(lang, "directory.mine")
+        if title is None
+        else title or t(lang, "directory.group_untitled")
+        for space, title in titles.items()
+    }
+
+
+def library_label(space: str, titles: Mapping[str, str | None], lang: Lang) -> str:
+    """Whose library a document went into: one's own, or the group's (by its title)."""
+    if titles.get(space, "") is None:
+        return t(lang, "directory.docs.library_mine")
+    return space_labels({space: titles.get(space, "")}, lang)[space]
 
 
 def contact_lines(
@@ -74,9 +93,34 @@ def contact_plain(c: Contact) -> str:
 def contact_buttons(space: str, c: Contact) -> tuple[Button, ...]:
     name = _short(c.name, 10)
     return (
-        Button("directory.contact.btn_edit", f"d:ce:{space}:{c.id}", {"name": name}),
-        Button("directory.contact.btn_delete", f"d:cd:{space}:{c.id}", {"name": name}),
+        Button(
+            "directory.contact.btn_edit",
+            callbacks.build(Verb.EDIT_CONTACT, space, c.id),
+            {"name": name},
+        ),
+        Button(
+            "directory.contact.btn_delete",
+            callbacks.build(Verb.DELETE_CONTACT, space, c.id),
+            {"name": name},
+        ),
     )
+
+
+def edit_prompt(space: str, c: Contact, lang: Lang, *, mention: str = "") -> str:
+    """Ask for a contact's new details; it carries what it edits, for the reply (ForceReply).
+    In a group it starts with a mention (HTML) of whoever asked."""
+    text = t(
+        lang,
+        "directory.contact.edit_prompt",
+        name=c.name,
+        current=contact_plain(c),
+        ref=callbacks.edit_ref(space, c.id),
+    )
+    return f"{mention} {text}" if mention else text
+
+
+def contact_deleted(c: Contact, lang: Lang) -> str:
+    return t(lang, "directory.contact.deleted", name=c.name)
 
 
 def render_contact_saved(
@@ -118,6 +162,7 @@ def render_found(
 
 
 def render_import_result(added: int, merged: int, errors: Sequence[RowError], lang: Lang) -> str:
+    """What an /import did: how many added and merged, and the rows it could not read."""
     if not added and not merged and not errors:
         return t(lang, "directory.import.nothing")
     lines = [t(lang, "directory.import.done", added=added, merged=merged)]
@@ -156,6 +201,25 @@ def render_roster(
     return "\n".join(lines)
 
 
+def render_roster_change(change: RosterChange, lang: Lang) -> str:
+    """What a /roster change did, then the roster as it is now (nothing more after a delete)."""
+    roster = change.roster
+    count = len(roster.members)
+    if change.action is RosterAction.DELETE:
+        return t(lang, "directory.roster.deleted", name=roster.name)
+    if change.action is RosterAction.NEW:
+        text = t(lang, "directory.roster.created", name=roster.name, count=count)
+    elif change.action is RosterAction.ADD:
+        text = t(lang, "directory.roster.added", name=roster.name, count=count)
+    else:
+        names = "、".join(change.removed)
+        text = t(lang, "directory.roster.removed", name=roster.name, names=names, count=count)
+    if change.unknown:
+        names = "、".join(change.unknown)
+        text += "\n" + t(lang, "directory.roster.not_in_directory", names=names)
+    return text + "\n\n" + render_roster(roster, change.members, lang)
+
+
 def render_roster_list(
     rosters: Sequence[tuple[str, Roster]], lang: Lang, *, where: Mapping[str, str]
 ) -> str:
@@ -188,8 +252,10 @@ def render_doc_saved(space: str, doc: Document, lang: Lang, *, where: str, new: 
 def doc_manage_buttons(space: str, doc: Document) -> tuple[tuple[Button, ...], ...]:
     return (
         (
-            Button("directory.docs.btn_category", f"d:dk:{space}:{doc.id}"),
-            Button("directory.docs.btn_delete", f"d:dd:{space}:{doc.id}"),
+            Button(
+                "directory.docs.btn_category", callbacks.build(Verb.CHOOSE_CATEGORY, space, doc.id)
+            ),
+            Button("directory.docs.btn_delete", callbacks.build(Verb.DELETE_DOC, space, doc.id)),
         ),
     )
 
@@ -198,10 +264,10 @@ def render_category_choice(space: str, doc: Document, lang: Lang) -> Rendered:
     buttons = [
         Button(
             "directory.docs.btn_set",
-            f"d:dc:{space}:{doc.id}:{i}",
+            callbacks.build(Verb.SET_CATEGORY, space, doc.id, c),
             {"category": ("✓ " if c is doc.category else "") + category_label(c, lang)},
         )
-        for i, c in enumerate(CATEGORIES)
+        for c in CATEGORIES
     ]
     rows = tuple(tuple(buttons[i : i + 4]) for i in range(0, len(buttons), 4))
     return Rendered(t(lang, "directory.docs.choose_category", name=doc.name), rows)
@@ -246,7 +312,7 @@ def render_docs(
             (
                 Button(
                     "directory.docs.btn_get",
-                    f"d:dg:{space}:{d.id}",
+                    callbacks.build(Verb.SEND_DOC, space, d.id),
                     {"n": n, "name": _short(d.name)},
                 ),
             )
@@ -258,6 +324,23 @@ def render_docs(
 
 def photo_name(when: datetime, lang: Lang) -> str:
     return t(lang, "directory.docs.photo_name", stamp=when.strftime("%Y-%m-%d %H%M"))
+
+
+def category_set(category: Category, lang: Lang) -> str:
+    return t(lang, "directory.docs.category_set", category=category_label(category, lang))
+
+
+def doc_deleted(doc: Document, lang: Lang) -> str:
+    return t(lang, "directory.docs.deleted", name=doc.name)
+
+
+# ----- export -------------------------------------------------------------------------------
+def export_caption(where: str, count: int, lang: Lang) -> str:
+    return t(lang, "directory.export.caption", where=where, count=count)
+
+
+def export_file_name(when: datetime, ext: str) -> str:
+    return f"contacts-{when.strftime('%Y%m%d')}.{ext}"
 
 
 # ----- templates ----------------------------------------------------------------------------

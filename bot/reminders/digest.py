@@ -10,16 +10,18 @@ reported as impossible.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
 
 from bot.core.workdays import WorkCalendar
+from bot.people.models import Person
 from bot.tasks.models import Kind, Status, Task
 from bot.tasks.rules import is_overdue, open_for, queue_key
 
 SECTIONS = ("overdue", "today", "unacked", "soon")
 SOON_DAYS = 3
-# A morning digest is still worth sending late the same day, up to the work-day end.
+# How far ahead to look for a person's next work day (a long holiday list is still covered).
 _SCAN_DAYS = 400
 
 
@@ -52,6 +54,59 @@ def parse_clock(text: str) -> time | None:
     if h > 23 or m > 59:
         return None
     return time(h, m)
+
+
+# ----- /digest --------------------------------------------------------------------------------
+class DigestAsk(StrEnum):
+    SHOW = "show"  # no argument: the setting as it is, and how to change it
+    NOW = "now"  # the digest, now
+    OFF = "off"
+    ON = "on"  # back to the default time
+    QUIET = "quiet"  # nothing to report: nothing sent
+    LOUD = "loud"  # nothing to report: one line
+    AT = "at"  # a time of day
+
+
+_WORDS: dict[DigestAsk, tuple[str, ...]] = {
+    DigestAsk.NOW: ("now", "现在", "立即"),
+    DigestAsk.OFF: ("off", "关", "关闭", "不要"),
+    DigestAsk.ON: ("on", "开", "开启"),
+    DigestAsk.QUIET: ("quiet", "安静", "静音"),
+    DigestAsk.LOUD: ("loud", "提示", "一句话"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DigestCommand:
+    """What `/digest <argument>` asks for."""
+
+    ask: DigestAsk
+    at: time | None = None  # with DigestAsk.AT
+
+
+def read_digest_command(arg: str) -> DigestCommand | None:
+    """`/digest`'s argument (already lower-cased); None: not a word or time it knows."""
+    text = arg.strip().lower()
+    if not text:
+        return DigestCommand(DigestAsk.SHOW)
+    for ask, words in _WORDS.items():
+        if text in words:
+            return DigestCommand(ask)
+    clock = parse_clock(text)
+    return DigestCommand(DigestAsk.AT, clock) if clock is not None else None
+
+
+def with_digest(person: Person, command: DigestCommand) -> Person:
+    """The person with the digest setting the command asks for (SHOW / NOW change nothing)."""
+    if command.ask == DigestAsk.OFF:
+        return replace(person, digest_time="off")
+    if command.ask == DigestAsk.ON:
+        return replace(person, digest_time=None)
+    if command.ask in (DigestAsk.QUIET, DigestAsk.LOUD):
+        return replace(person, digest_quiet=command.ask == DigestAsk.QUIET)
+    if command.ask == DigestAsk.AT and command.at is not None:
+        return replace(person, digest_time=command.at.strftime("%H:%M"))
+    return person
 
 
 # ----- when -------------------------------------------------------------------------------------
@@ -267,6 +322,8 @@ def compose_week(
 __all__ = [
     "SECTIONS",
     "Digest",
+    "DigestAsk",
+    "DigestCommand",
     "Group",
     "Section",
     "Week",
@@ -276,6 +333,8 @@ __all__ = [
     "next_digest_at",
     "next_week_at",
     "parse_clock",
+    "read_digest_command",
     "week_key",
     "week_start",
+    "with_digest",
 ]

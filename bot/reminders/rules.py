@@ -24,7 +24,7 @@ from bot.tasks.models import Kind, Priority, Status, Task
 
 CalendarFor = Callable[[int], WorkCalendar]
 
-# Events after which the reminder clock starts over (bot/tasks.py resets reminder_state too).
+# Events after which the reminder clock starts over (the task service resets reminder_state too).
 RESET_ACTIONS = frozenset({"snoozed", "due_changed", "handed_over", "reassigned", "kept"})
 
 
@@ -184,6 +184,115 @@ def _when(value: str | None) -> datetime | None:
 
 
 # ----- the plan ---------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What every stream of one task reads."""
+
+    task: Task
+    sent: dict[str, str]
+    reset: datetime | None
+    exempt: bool
+    urgent: bool
+    calendar_for: CalendarFor
+    policy: Policy
+
+
+def _before(f: _Facts, due: datetime, uid: int, lead: int, cal: WorkCalendar) -> Due | None:
+    task = f.task
+    at = due - timedelta(minutes=lead)
+    if task.kind == Kind.REMINDER:
+        # The reminder itself ("会议即将开始"): said even if set up late.
+        return Due(Step.BEFORE, max(at, task.created_at), uid)
+    start = max(task.created_at, f.reset or task.created_at)
+    when = release(at, cal, f.exempt)
+    return Due(Step.BEFORE, when, uid) if at > start and when < due else None
+
+
+def _nag(f: _Facts, uid: int, changed_while_overdue: bool, cal: WorkCalendar) -> Due | None:
+    due_key = f"due:{uid}"
+    marks = [
+        _when(f.sent.get(f"nag:{uid}")),
+        _when(f.sent.get(due_key)),
+        f.reset if changed_while_overdue else None,
+        last_activity(f.task, uid) if due_key in f.sent or changed_while_overdue else None,
+    ]
+    last = max((m for m in marks if m is not None), default=None)
+    if last is None:
+        return None
+    every = f.policy.urgent_nag_every if f.urgent else f.policy.nag_every
+    return Due(Step.NAG, next_in_work_time(last, every, cal), uid)
+
+
+def _due_streams(f: _Facts, due: datetime, office: WorkCalendar) -> list[Due]:
+    """Per open assignee: ahead of the due time, at it, and the overdue nags (`office`: the
+    calendar that tells whether the due has a clock time)."""
+    task = f.task
+    out: list[Due] = []
+    lead = lead_minutes(task, office, f.policy)
+    changed_while_overdue = f.reset is not None and f.reset >= due
+    for uid in open_recipients(task):
+        cal = f.calendar_for(uid)
+        due_key, before_key = f"due:{uid}", f"before:{uid}"
+        if lead is not None and before_key not in f.sent and due_key not in f.sent:
+            before = _before(f, due, uid, lead, cal)
+            if before is not None:
+                out.append(before)
+        if task.kind == Kind.REMINDER and lead is not None:
+            continue  # one reminder only, ahead of time
+        if due_key not in f.sent and not changed_while_overdue:
+            out.append(Due(Step.AT_DUE, release(due, cal, f.exempt), uid))
+        if task.kind == Kind.TASK:
+            nag = _nag(f, uid, changed_while_overdue, cal)
+            if nag is not None:
+                out.append(nag)
+    return out
+
+
+def _escalation(f: _Facts, due: datetime) -> Due | None:
+    """The assigner is told of an overdue task (once a work day), if others have it."""
+    task = f.task
+    if task.kind != Kind.TASK or not [u for u in open_recipients(task) if u != task.assigner]:
+        return None
+    cal = f.calendar_for(task.assigner)
+    last_esc = _when(f.sent.get(f"esc:{task.assigner}"))
+    if last_esc is not None:
+        return Due(Step.ESCALATE, next_escalation(last_esc, cal), task.assigner)
+    anchor = max(due, f.reset) if f.reset is not None else due
+    after = (
+        f.policy.urgent_escalate_after
+        if f.urgent
+        else (f.policy.escalate_after or workday_minutes(cal))
+    )
+    at = release(cal.add_work_minutes(anchor, after), cal, False)
+    return Due(Step.ESCALATE, at, task.assigner)
+
+
+def _ack_streams(f: _Facts) -> list[Due]:
+    """Per assignee who has not pressed 收到 (nor done anything): the card again, then the
+    assigner told — once each."""
+    task = f.task
+    out: list[Due] = []
+    for a in task.assignees:
+        if a.user_id is None or a.user_id == task.assigner or a.done_at or a.acknowledged_at:
+            continue
+        uid = a.user_id
+        anchor = ack_anchor(task, uid)
+        acted = last_activity(task, uid)
+        if acted is not None and acted >= anchor:
+            continue  # they did something with it: seen
+        cal = f.calendar_for(uid)
+        if f"ackre:{uid}" not in f.sent:
+            out.append(
+                Due(Step.ACK_RESEND, cal.add_work_minutes(anchor, f.policy.ack_resend_after), uid)
+            )
+        if f"ackesc:{uid}" not in f.sent:
+            at = cal.add_work_minutes(anchor, f.policy.ack_escalate_after)
+            out.append(
+                Due(Step.ACK_ESCALATE, release(at, f.calendar_for(task.assigner), f.exempt), uid)
+            )
+    return out
+
+
 def plan(
     task: Task,
     *,
@@ -194,85 +303,26 @@ def plan(
     """The next moment of every reminder stream of this task that is still to come."""
     if task.finished:
         return []
-    out: list[Due] = []
-    sent = _sent(task)
-    due = task.due
-    reset = reset_at(task)
-    exempt = quiet_exempt(task)
+    facts = _Facts(
+        task=task,
+        sent=_sent(task),
+        reset=reset_at(task),
+        exempt=quiet_exempt(task),
+        urgent=task.priority == Priority.URGENT,
+        calendar_for=calendar_for,
+        policy=policy,
+    )
     live = task.status != Status.CANNOT
-    recipients = open_recipients(task)
-    urgent = task.priority == Priority.URGENT
-
+    due = task.due
+    out: list[Due] = []
     if due is not None and live:
-        lead = lead_minutes(task, calendar, policy)
-        changed_while_overdue = reset is not None and reset >= due
-        for uid in recipients:
-            cal = calendar_for(uid)
-            due_key, before_key = f"due:{uid}", f"before:{uid}"
-            if lead is not None and before_key not in sent and due_key not in sent:
-                at = due - timedelta(minutes=lead)
-                if task.kind == Kind.REMINDER:
-                    # The reminder itself ("会议即将开始"): said even if set up late.
-                    out.append(Due(Step.BEFORE, max(at, task.created_at), uid))
-                else:
-                    start = max(task.created_at, reset or task.created_at)
-                    when = release(at, cal, exempt)
-                    if at > start and when < due:
-                        out.append(Due(Step.BEFORE, when, uid))
-            if task.kind == Kind.REMINDER and lead is not None:
-                continue  # one reminder only, ahead of time
-            if due_key not in sent and not changed_while_overdue:
-                out.append(Due(Step.AT_DUE, release(due, cal, exempt), uid))
-            if task.kind != Kind.TASK:
-                continue
-            marks = [
-                _when(sent.get(f"nag:{uid}")),
-                _when(sent.get(due_key)),
-                reset if changed_while_overdue else None,
-                last_activity(task, uid) if due_key in sent or changed_while_overdue else None,
-            ]
-            last = max((m for m in marks if m is not None), default=None)
-            if last is not None:
-                every = policy.urgent_nag_every if urgent else policy.nag_every
-                out.append(Due(Step.NAG, next_in_work_time(last, every, cal), uid))
-
-        others = [uid for uid in recipients if uid != task.assigner]
-        if task.kind == Kind.TASK and others:
-            cal = calendar_for(task.assigner)
-            last_esc = _when(sent.get(f"esc:{task.assigner}"))
-            if last_esc is not None:
-                at = next_escalation(last_esc, cal)
-            else:
-                anchor = max(due, reset) if reset is not None else due
-                after = (
-                    policy.urgent_escalate_after
-                    if urgent
-                    else (policy.escalate_after or workday_minutes(cal))
-                )
-                at = release(cal.add_work_minutes(anchor, after), cal, False)
-            out.append(Due(Step.ESCALATE, at, task.assigner))
-
+        out.extend(_due_streams(facts, due, calendar))
+        escalation = _escalation(facts, due)
+        if escalation is not None:
+            out.append(escalation)
     if task.kind == Kind.TASK and live:
-        for a in task.assignees:
-            if a.user_id is None or a.user_id == task.assigner or a.done_at or a.acknowledged_at:
-                continue
-            uid = a.user_id
-            anchor = ack_anchor(task, uid)
-            acted = last_activity(task, uid)
-            if acted is not None and acted >= anchor:
-                continue  # they did something with it: seen
-            cal = calendar_for(uid)
-            if f"ackre:{uid}" not in sent:
-                out.append(
-                    Due(Step.ACK_RESEND, cal.add_work_minutes(anchor, policy.ack_resend_after), uid)
-                )
-            if f"ackesc:{uid}" not in sent:
-                at = cal.add_work_minutes(anchor, policy.ack_escalate_after)
-                out.append(
-                    Due(Step.ACK_ESCALATE, release(at, calendar_for(task.assigner), exempt), uid)
-                )
-
-    if task.recurrence and due is not None and "spawned" not in (task.reminder_state or {}):
+        out.extend(_ack_streams(facts))
+    if task.recurrence and due is not None and not has_spawned(task):
         out.append(Due(Step.SPAWN, due))
     return out
 
@@ -341,6 +391,11 @@ def occurrence_of(task: Task) -> datetime | None:
     return task.due
 
 
+def has_spawned(task: Task) -> bool:
+    """This instance has made its next one already (or found that the rule had run out)."""
+    return "spawned" in (task.reminder_state or {})
+
+
 def spawn_after(task: Task, now: datetime) -> datetime | None:
     """The next occurrence must come after both this one and now (missed ones are skipped)."""
     occ = occurrence_of(task)
@@ -356,6 +411,7 @@ __all__ = [
     "Policy",
     "Step",
     "due_now",
+    "has_spawned",
     "lead_minutes",
     "next_moment",
     "plan",

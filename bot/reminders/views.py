@@ -1,23 +1,161 @@
-"""How reminders, digests and weekly summaries read (pure): the outbox templates.
+"""How reminders, digests and weekly summaries read (pure): one typed record per message kind.
 
-Params are JSON snapshots made by the scheduler; durations ("overdue 2 hours") are measured at
+Records are JSON snapshots made by the scheduler; durations ("overdue 2 hours") are measured at
 render time, so an entry that waited in the outbox still says the truth when it goes.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, ClassVar, Self, TypedDict
 
 from bot.core.config import Lang
 from bot.core.fmt import format_date, format_when, priority_label
 from bot.core.i18n import t
 from bot.core.models import Button
-from bot.core.render import MessageKind, RenderContext, Rendered, untyped
+from bot.core.render import MessageKind, MessageParams, RenderContext, Rendered
+from bot.people.models import Person
+from bot.reminders.digest import digest_clock
+from bot.tasks.callbacks import Verb
 from bot.tasks.models import Priority
-from bot.tasks.views import card_lines, work_buttons
+from bot.tasks.views import button, card_lines, work_buttons
+
+Buttons = tuple[tuple[Button, ...], ...]
 
 
+# ----- the records ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CardReminder(MessageParams):
+    """A reminder step shown with the task's card, to one of its people."""
+
+    KIND: ClassVar[str] = ""
+    card: dict[str, Any]  # the task card snapshot (TaskService.card_params)
+    late: bool  # later than planned (the bot was down): said as (补发)
+    acked: bool  # the reader has pressed 收到: no 收到 button
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        if "card" not in data:  # stored flat before the records were typed: card keys beside
+            card = {k: v for k, v in data.items() if k not in ("late", "acked")}
+            return cls(card=card, late=bool(data.get("late")), acked=bool(data.get("acked")))
+        return cls(card=dict(data["card"]), late=bool(data["late"]), acked=bool(data["acked"]))
+
+    @property
+    def number(self) -> int:
+        return int(self.card["number"])
+
+    @property
+    def is_reminder(self) -> bool:
+        return self.card.get("kind") == "reminder"
+
+
+@dataclass(frozen=True, slots=True)
+class BeforeDue(CardReminder):
+    """Ahead of the due time; for a reminder with remind_before, the reminder itself."""
+
+    KIND: ClassVar[str] = "rem_before"
+
+
+@dataclass(frozen=True, slots=True)
+class DueNow(CardReminder):
+    """At the due time: the reminder itself, or "due now" for a task."""
+
+    KIND: ClassVar[str] = "rem_due"
+
+
+@dataclass(frozen=True, slots=True)
+class Overdue(CardReminder):
+    """Overdue, again (the nag)."""
+
+    KIND: ClassVar[str] = "rem_nag"
+
+
+@dataclass(frozen=True, slots=True)
+class AckResend(CardReminder):
+    """The card once more, for an assignee who has not pressed 收到."""
+
+    KIND: ClassVar[str] = "rem_ack_resend"
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation(MessageParams):
+    """To the assigner: their task is overdue with these people."""
+
+    KIND: ClassVar[str] = "rem_escalate"
+    number: int
+    title: str
+    due: str  # ISO
+    names: list[str]  # who has not finished it
+
+
+@dataclass(frozen=True, slots=True)
+class AckEscalation(MessageParams):
+    """To the assigner: someone has not acknowledged their task since `since`."""
+
+    KIND: ClassVar[str] = "rem_ack_escalate"
+    number: int
+    title: str
+    name: str
+    since: str  # ISO: when the card reached them
+
+
+class DigestItem(TypedDict):
+    """One task as a digest or summary lists it."""
+
+    number: int
+    title: str
+    due: str | None  # ISO
+    priority: str
+    kind: str
+
+
+class HandedItem(DigestItem):
+    """A task the reader handed out, with the state of each person still on it."""
+
+    people: list[list[str]]  # [name, assignee state]
+
+
+class DigestGroup(TypedDict):
+    assigner: str  # their name
+    self: bool  # the reader's own tasks
+    items: list[DigestItem]
+
+
+class DigestSection(TypedDict):
+    key: str  # one of bot.reminders.digest.SECTIONS
+    count: int
+    groups: list[DigestGroup]
+
+
+@dataclass(frozen=True, slots=True)
+class MorningDigest(MessageParams):
+    """The morning digest: sections grouped by assigner, then what the reader handed out."""
+
+    KIND: ClassVar[str] = "digest"
+    day: str  # ISO date
+    sections: list[DigestSection]
+    handed: list[HandedItem]
+    undated: int
+    empty: bool
+    late: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WeekSummary(MessageParams):
+    """The weekly summary (总结): done this week, still open, and what the reader handed out."""
+
+    KIND: ClassVar[str] = "week"
+    start: str  # ISO date: the week's Monday
+    done: list[DigestItem]
+    open: list[DigestItem]
+    handed_done: int
+    handed_open: int
+    empty: bool
+
+
+# ----- small pieces -----------------------------------------------------------------------------
 def duration(lang: Lang, delta: timedelta) -> str:
     """A rough length of time: 25 分钟 / 3 小时 / 2 天 (en: 25 min / 3 h / 2 days)."""
     minutes = max(int(delta.total_seconds() // 60), 1)
@@ -29,213 +167,210 @@ def duration(lang: Lang, delta: timedelta) -> str:
     return t(lang, "reminders.dur_days", n=round(hours / 24))
 
 
-def _due(params: dict[str, Any], ctx: RenderContext) -> str:
-    due = params.get("due")
+def _due(due: str | None, ctx: RenderContext) -> str:
     if not due:
         return t(ctx.lang, "fmt.no_due")
     return format_when(datetime.fromisoformat(due), ctx.lang, ctx.tz, ctx.now)
 
 
-def _late(params: dict[str, Any], lang: Lang) -> str:
-    return t(lang, "reminders.late") if params.get("late") else ""
+def _late(late: bool, lang: Lang) -> str:
+    return t(lang, "reminders.late") if late else ""
 
 
-def _buttons(params: dict[str, Any]) -> tuple[tuple[Button, ...], ...]:
-    number = params["number"]
-    if params.get("kind") == "reminder":
+def _buttons(p: CardReminder) -> Buttons:
+    number = p.number
+    if p.is_reminder:
         return (
             (
-                Button("reminders.btn_got_it", f"t:done:{number}"),
-                Button("tasks.btn_snooze", f"t:snz:{number}"),
+                button("reminders.btn_got_it", Verb.DONE, number),
+                button("tasks.btn_snooze", Verb.SNOOZE, number),
             ),
         )
-    return work_buttons(number, acked=bool(params.get("acked")))
+    return work_buttons(number, acked=p.acked)
 
 
-def _nudge(params: dict[str, Any]) -> tuple[tuple[Button, ...], ...]:
-    number = params["number"]
-    return ((Button("tasks.btn_nudge", f"t:nudge:{number}", {"number": number}),),)
+def _nudge(number: int) -> Buttons:
+    return ((button("tasks.btn_nudge", Verb.NUDGE, number, {"number": number}),),)
 
 
-def rem_before(params: dict[str, Any], ctx: RenderContext) -> Rendered:
-    """Ahead of the due time; for a reminder with remind_before, the reminder itself."""
-    lang = ctx.lang
-    left = duration(lang, datetime.fromisoformat(params["due"]) - ctx.now)
-    if params.get("kind") == "reminder":
+# ----- reminders --------------------------------------------------------------------------------
+def rem_before(p: BeforeDue, ctx: RenderContext) -> Rendered:
+    lang, card = ctx.lang, p.card
+    left = duration(lang, datetime.fromisoformat(card["due"]) - ctx.now)
+    due = _due(card.get("due"), ctx)
+    if p.is_reminder:
         head = t(
             lang,
             "reminders.starting_soon",
-            title=params["title"],
-            due=_due(params, ctx),
+            title=card["title"],
+            due=due,
             left=left,
-            number=params["number"],
+            number=p.number,
         )
-        return Rendered(_late(params, lang) + head, _buttons(params))
-    head = t(lang, "reminders.before", number=params["number"], due=_due(params, ctx), left=left)
-    lines = [_late(params, lang) + head, *card_lines(params, ctx)]
-    return Rendered("\n".join(lines), _buttons(params))
+        return Rendered(_late(p.late, lang) + head, _buttons(p))
+    head = t(lang, "reminders.before", number=p.number, due=due, left=left)
+    lines = [_late(p.late, lang) + head, *card_lines(card, ctx)]
+    return Rendered("\n".join(lines), _buttons(p))
 
 
-def rem_due(params: dict[str, Any], ctx: RenderContext) -> Rendered:
-    """At the due time: the reminder itself, or "due now" for a task."""
-    lang = ctx.lang
-    if params.get("kind") == "reminder":
-        head = t(
-            lang,
-            "reminders.reminder",
-            title=params["title"],
-            due=_due(params, ctx),
-            number=params["number"],
-        )
-        return Rendered(_late(params, lang) + head, _buttons(params))
-    head = t(lang, "reminders.due_now", number=params["number"], due=_due(params, ctx))
-    lines = [_late(params, lang) + head, *card_lines(params, ctx)]
-    return Rendered("\n".join(lines), _buttons(params))
+def rem_due(p: DueNow, ctx: RenderContext) -> Rendered:
+    lang, card = ctx.lang, p.card
+    due = _due(card.get("due"), ctx)
+    if p.is_reminder:
+        head = t(lang, "reminders.reminder", title=card["title"], due=due, number=p.number)
+        return Rendered(_late(p.late, lang) + head, _buttons(p))
+    head = t(lang, "reminders.due_now", number=p.number, due=due)
+    lines = [_late(p.late, lang) + head, *card_lines(card, ctx)]
+    return Rendered("\n".join(lines), _buttons(p))
 
 
-def rem_nag(params: dict[str, Any], ctx: RenderContext) -> Rendered:
+def rem_nag(p: Overdue, ctx: RenderContext) -> Rendered:
     """Overdue, again: with the buttons that end it (完成 / 推迟 / 办不了)."""
     lang = ctx.lang
-    ago = duration(lang, ctx.now - datetime.fromisoformat(params["due"]))
+    ago = duration(lang, ctx.now - datetime.fromisoformat(p.card["due"]))
     lines = [
-        t(lang, "reminders.overdue", number=params["number"], ago=ago),
-        *card_lines(params, ctx),
+        t(lang, "reminders.overdue", number=p.number, ago=ago),
+        *card_lines(p.card, ctx),
         t(lang, "reminders.overdue_hint"),
     ]
-    return Rendered("\n".join(lines), _buttons(params))
+    return Rendered("\n".join(lines), _buttons(p))
 
 
-def rem_escalate(params: dict[str, Any], ctx: RenderContext) -> Rendered:
-    """To the assigner: their task is overdue with these people."""
+def rem_ack_resend(p: AckResend, ctx: RenderContext) -> Rendered:
+    lines = card_lines(p.card, ctx, heading="reminders.ack_resend_title")
+    return Rendered("\n".join(lines), _buttons(p))
+
+
+def rem_escalate(p: Escalation, ctx: RenderContext) -> Rendered:
     lang = ctx.lang
-    ago = duration(lang, ctx.now - datetime.fromisoformat(params["due"]))
+    ago = duration(lang, ctx.now - datetime.fromisoformat(p.due))
     text = t(
         lang,
         "reminders.escalate",
-        number=params["number"],
-        title=params["title"],
+        number=p.number,
+        title=p.title,
         ago=ago,
-        names="、".join(params.get("names", [])),
-        due=_due(params, ctx),
+        names="、".join(p.names),
+        due=_due(p.due, ctx),
     )
-    return Rendered(text, _nudge(params))
+    return Rendered(text, _nudge(p.number))
 
 
-def rem_ack_resend(params: dict[str, Any], ctx: RenderContext) -> Rendered:
-    """The task card once more, for an assignee who has not pressed 收到."""
-    lines = card_lines(params, ctx, heading="reminders.ack_resend_title")
-    return Rendered("\n".join(lines), _buttons(params))
-
-
-def rem_ack_escalate(params: dict[str, Any], ctx: RenderContext) -> Rendered:
-    """To the assigner: someone has not acknowledged their task."""
+def rem_ack_escalate(p: AckEscalation, ctx: RenderContext) -> Rendered:
     lang = ctx.lang
-    ago = duration(lang, ctx.now - datetime.fromisoformat(params["since"]))
-    text = t(
-        lang,
-        "reminders.ack_escalate",
-        number=params["number"],
-        title=params["title"],
-        name=params["name"],
-        ago=ago,
-    )
-    return Rendered(text, _nudge(params))
+    ago = duration(lang, ctx.now - datetime.fromisoformat(p.since))
+    text = t(lang, "reminders.ack_escalate", number=p.number, title=p.title, name=p.name, ago=ago)
+    return Rendered(text, _nudge(p.number))
 
 
 # ----- digests ----------------------------------------------------------------------------------
-def _item_line(item: dict[str, Any], ctx: RenderContext) -> str:
+def _item_line(item: DigestItem, ctx: RenderContext) -> str:
     parts = [t(ctx.lang, "reminders.item", number=item["number"], title=item["title"])]
     prio = Priority(item.get("priority", "normal"))
     if prio in (Priority.URGENT, Priority.HIGH):
         parts.append(priority_label(prio, ctx.lang))
     if item.get("due"):
-        parts.append(t(ctx.lang, "reminders.item_due", due=_due(item, ctx)))
+        parts.append(t(ctx.lang, "reminders.item_due", due=_due(item["due"], ctx)))
     return " · ".join(parts)
 
 
-def _day(params: dict[str, Any], ctx: RenderContext, key: str) -> str:
-    d = date.fromisoformat(params[key])
+def _day(iso: str, ctx: RenderContext) -> str:
+    d = date.fromisoformat(iso)
     return format_date(datetime(d.year, d.month, d.day, 12, tzinfo=ctx.tz), ctx.lang, ctx.tz)
 
 
-def digest(params: dict[str, Any], ctx: RenderContext) -> Rendered:
-    """The morning digest: sections grouped by assigner, then what the reader handed out."""
+def _section_lines(section: DigestSection, ctx: RenderContext) -> list[str]:
     lang = ctx.lang
-    day = _day(params, ctx, "day")
-    head = _late(params, lang) + t(lang, "reminders.digest_title", day=day)
-    if params.get("empty"):
+    lines = ["", t(lang, f"reminders.section_{section['key']}", count=section["count"])]
+    for group in section["groups"]:
+        if group.get("self"):
+            lines.append(t(lang, "reminders.group_self"))
+        else:
+            lines.append(t(lang, "reminders.group_from", name=group["assigner"]))
+        lines.extend("    " + _item_line(item, ctx) for item in group["items"])
+    return lines
+
+
+def _handed_lines(handed: list[HandedItem], ctx: RenderContext) -> list[str]:
+    lang = ctx.lang
+    lines = ["", t(lang, "reminders.section_handed", count=len(handed))]
+    for item in handed:
+        lines.append("  " + _item_line(item, ctx))
+        for name, state in item.get("people", []):
+            state_text = t(lang, f"tasks.astate_{state}")
+            lines.append("    " + t(lang, "reminders.person_state", name=name, state=state_text))
+    return lines
+
+
+def digest(p: MorningDigest, ctx: RenderContext) -> Rendered:
+    lang = ctx.lang
+    head = _late(p.late, lang) + t(lang, "reminders.digest_title", day=_day(p.day, ctx))
+    if p.empty:
         return Rendered(head + "\n" + t(lang, "reminders.digest_empty"))
     lines = [head]
-    for section in params.get("sections", []):
+    for section in p.sections:
+        lines.extend(_section_lines(section, ctx))
+    if p.handed:
+        lines.extend(_handed_lines(p.handed, ctx))
+    if p.undated:
         lines.append("")
-        lines.append(t(lang, f"reminders.section_{section['key']}", count=section["count"]))
-        for group in section["groups"]:
-            if group.get("self"):
-                lines.append(t(lang, "reminders.group_self"))
-            else:
-                lines.append(t(lang, "reminders.group_from", name=group["assigner"]))
-            lines.extend("    " + _item_line(item, ctx) for item in group["items"])
-    handed = params.get("handed", [])
-    if handed:
-        lines.append("")
-        lines.append(t(lang, "reminders.section_handed", count=len(handed)))
-        for item in handed:
-            lines.append("  " + _item_line(item, ctx))
-            for name, state in item.get("people", []):
-                lines.append(
-                    "    "
-                    + t(
-                        lang,
-                        "reminders.person_state",
-                        name=name,
-                        state=t(lang, f"tasks.astate_{state}"),
-                    )
-                )
-    if params.get("undated"):
-        lines.append("")
-        lines.append(t(lang, "reminders.undated", count=params["undated"]))
+        lines.append(t(lang, "reminders.undated", count=p.undated))
     return Rendered("\n".join(lines))
 
 
-def week(params: dict[str, Any], ctx: RenderContext) -> Rendered:
-    """The weekly summary (总结): done this week, still open, and what the reader handed out."""
+def week(p: WeekSummary, ctx: RenderContext) -> Rendered:
     lang = ctx.lang
-    head = t(lang, "reminders.week_title", day=_day(params, ctx, "start"))
-    if params.get("empty"):
+    head = t(lang, "reminders.week_title", day=_day(p.start, ctx))
+    if p.empty:
         return Rendered(head + "\n" + t(lang, "reminders.week_empty"))
-    lines = [head]
-    done = params.get("done", [])
+    lines = [head, "", t(lang, "reminders.week_done", count=len(p.done))]
+    lines.extend("  " + _item_line(item, ctx) for item in p.done[:30])
     lines.append("")
-    lines.append(t(lang, "reminders.week_done", count=len(done)))
-    lines.extend("  " + _item_line(item, ctx) for item in done[:30])
-    still = params.get("open", [])
-    lines.append("")
-    lines.append(t(lang, "reminders.week_open", count=len(still)))
-    lines.extend("  " + _item_line(item, ctx) for item in still[:30])
-    if params.get("handed_done") or params.get("handed_open"):
+    lines.append(t(lang, "reminders.week_open", count=len(p.open)))
+    lines.extend("  " + _item_line(item, ctx) for item in p.open[:30])
+    if p.handed_done or p.handed_open:
         lines.append("")
-        lines.append(
-            t(
-                lang,
-                "reminders.week_handed",
-                done=params.get("handed_done", 0),
-                open=params.get("handed_open", 0),
-            )
-        )
+        lines.append(t(lang, "reminders.week_handed", done=p.handed_done, open=p.handed_open))
     return Rendered("\n".join(lines))
 
 
-__all__ = ["duration"]
+# ----- replies to /digest -----------------------------------------------------------------------
+def digest_setting(lang: Lang, person: Person, default: time) -> str:
+    """ "Morning digest: work days at 08:30 (…)" or "…: off"."""
+    clock = digest_clock(person.digest_time, default)
+    if clock is None:
+        return t(lang, "reminders.digest_is_off")
+    mode = t(lang, "reminders.mode_quiet" if person.digest_quiet else "reminders.mode_loud")
+    return t(lang, "reminders.digest_is_at", time=clock.strftime("%H:%M"), mode=mode)
 
 
 # The message kinds this feature sends (the composition root hands them to the Renderer).
 MESSAGES: tuple[MessageKind[Any], ...] = (
-    untyped("rem_before", rem_before),
-    untyped("rem_due", rem_due),
-    untyped("rem_nag", rem_nag),
-    untyped("rem_escalate", rem_escalate),
-    untyped("rem_ack_resend", rem_ack_resend),
-    untyped("rem_ack_escalate", rem_ack_escalate),
-    untyped("digest", digest),
-    untyped("week", week),
+    MessageKind(BeforeDue, rem_before),
+    MessageKind(DueNow, rem_due),
+    MessageKind(Overdue, rem_nag),
+    MessageKind(Escalation, rem_escalate),
+    MessageKind(AckResend, rem_ack_resend),
+    MessageKind(AckEscalation, rem_ack_escalate),
+    MessageKind(MorningDigest, digest),
+    MessageKind(WeekSummary, week),
 )
+
+__all__ = [
+    "MESSAGES",
+    "AckEscalation",
+    "AckResend",
+    "BeforeDue",
+    "CardReminder",
+    "DigestGroup",
+    "DigestItem",
+    "DigestSection",
+    "DueNow",
+    "Escalation",
+    "HandedItem",
+    "MorningDigest",
+    "Overdue",
+    "WeekSummary",
+    "digest_setting",
+    "duration",
+]

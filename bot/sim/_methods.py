@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -42,7 +43,7 @@ class BotApiMethods(FakeState):
 
     # ------------------------------------------------------------------ Bot API methods
 
-    def _api_getMe(self, params: JSONDict) -> Any:
+    def _api_getMe(self, _params: JSONDict) -> Any:
         return dict(self.bot_user)
 
     def _api_getUpdates(self, params: JSONDict) -> Any:
@@ -96,22 +97,42 @@ class BotApiMethods(FakeState):
 
     def _api_deleteWebhook(self, params: JSONDict) -> Any:
         self._webhook_url = ""
+        self._webhook_secret = ""
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self._cond.notify_all()
         return True
 
     def _api_setWebhook(self, params: JSONDict) -> Any:
-        self._webhook_url = str(params.get("url") or "")
+        url = str(params.get("url") or "")
+        if url and not url.startswith(("https://", "http://")):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = str(params.get("secret_token") or "")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise bad_request("bad webhook: secret token contains unallowed characters")
+        self._webhook_url = url
+        self._webhook_secret = secret
+        if "allowed_updates" in params:
+            allowed = params["allowed_updates"]
+            self._allowed_updates = list(allowed) if isinstance(allowed, list) else None
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        if url:
+            self._webhook_pusher.ensure_running()
+        self._cond.notify_all()
         return True
 
-    def _api_getWebhookInfo(self, params: JSONDict) -> Any:
-        return {
+    def _api_getWebhookInfo(self, _params: JSONDict) -> Any:
+        info: JSONDict = {
             "url": self._webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self._webhook_last_error is not None:
+            info["last_error_date"], info["last_error_message"] = self._webhook_last_error
+        if self._allowed_updates is not None:
+            info["allowed_updates"] = list(self._allowed_updates)
+        return info
 
     @staticmethod
     def _scope_key(scope: Any, language_code: Any) -> tuple[str, str]:
@@ -535,8 +556,8 @@ class BotApiMethods(FakeState):
         button = self._menu_buttons.get(key) or self._menu_buttons.get(None)
         return copy.deepcopy(button) if button else {"type": "default"}
 
-    def _api_close(self, params: JSONDict) -> Any:
+    def _api_close(self, _params: JSONDict) -> Any:
         return True
 
-    def _api_logOut(self, params: JSONDict) -> Any:
+    def _api_logOut(self, _params: JSONDict) -> Any:
         return True

@@ -72,7 +72,12 @@ class FakeChat:
     members: list[int] = field(default_factory=list)
     admins: list[int] = field(default_factory=list)
     creator_id: int | None = None
-    bot_status: str = "member"  # member | administrator | kicked
+    bot_status: str = "member"  # member | administrator | kicked | left
+    is_forum: bool = False
+    #: Forum topics by message_thread_id: {"name": …, "closed": bool, "deleted": bool}.
+    topics: dict[int, JSONDict] = field(default_factory=dict)
+    #: Set once a group became a supergroup (Telegram answers sends to the old id with 400).
+    migrated_to: int | None = None
 
     @property
     def is_private(self) -> bool:
@@ -86,6 +91,8 @@ class FakeChat:
             value = getattr(self, key)
             if value:
                 data[key] = value
+        if self.is_forum:
+            data["is_forum"] = True
         return data
 
 

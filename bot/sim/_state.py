@@ -170,6 +170,11 @@ class FakeState:
         self._allowed_updates: list[str] | None = None
         self._poll_generation = 0
         self._webhook_url = ""
+        self._webhook_secret = ""
+        self._webhook_last_error: tuple[int, str] | None = None
+        from bot.sim._webhook import WebhookPusher
+
+        self._webhook_pusher = WebhookPusher(self)  # type: ignore[arg-type]  # a BotApiMethods
         self._calls: list[Call] = []
         self._fail_rules: list[FailRule] = []
         self._delay_rules: list[DelayRule] = []
@@ -225,6 +230,12 @@ class FakeState:
         return chat
 
     def _check_can_send(self, chat: FakeChat) -> None:
+        if chat.migrated_to is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": chat.migrated_to},
+            )
         if chat.is_private:
             if chat.id in self._blocked:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
@@ -233,6 +244,22 @@ class FakeState:
         elif chat.bot_status == "kicked":
             kind = "supergroup chat" if chat.type == "supergroup" else "group chat"
             raise ApiError(403, f"Forbidden: bot was kicked from the {kind}")
+        elif chat.bot_status == "left":
+            raise ApiError(403, "Forbidden: bot is not a member of the supergroup chat")
+
+    def _check_thread(self, chat: FakeChat, params: JSONDict) -> int | None:
+        """The topic a send goes to, as Telegram checks it (forum supergroups only)."""
+        raw = params.get("message_thread_id")
+        if raw is None or not chat.is_forum:
+            return None
+        tid = int(raw)
+        topic = chat.topics.get(tid)
+        # The General topic takes no message_thread_id: sends there omit it.
+        if topic is None or topic.get("deleted"):
+            raise bad_request("message thread not found")
+        if topic.get("closed"):
+            raise bad_request("TOPIC_CLOSED")
+        return tid
 
     def _stored(self, chat_id: int, message_id: Any) -> StoredMessage | None:
         try:
@@ -397,6 +424,9 @@ class FakeState:
     ) -> JSONDict:
         chat = self._chat(params.get("chat_id"))
         self._check_can_send(chat)
+        thread = self._check_thread(chat, params)
+        if thread is not None:
+            fields = {"message_thread_id": thread, "is_topic_message": True, **fields}
         markup = self._validate_markup(params.get("reply_markup"))
         reply_to = self._reply_target(chat, params)
         inline = normalized_inline(markup)

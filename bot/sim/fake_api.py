@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import json
 import mimetypes
 import threading
@@ -40,7 +41,9 @@ from bot.sim._text import (
 )
 
 __all__ = [
+    "CHANNEL_BOT",
     "DEFAULT_TOKEN",
+    "GROUP_ANONYMOUS_BOT",
     "ApiError",
     "BotMessage",
     "Call",
@@ -52,6 +55,14 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+
+#: The "users" Telegram puts in ``from`` of a message sent as a chat (see send_as_chat).
+GROUP_ANONYMOUS_BOT = FakeUser(
+    1087968824, "Group", username="GroupAnonymousBot", language_code=None, is_bot=True
+)
+CHANNEL_BOT = FakeUser(
+    136817688, "Channel", username="Channel_Bot", language_code=None, is_bot=True
+)
 
 
 def call_sent(call: Call) -> Callable[[bool], None]:
@@ -126,6 +137,7 @@ class FakeBotAPI(BotApiMethods):
         with self._cond:
             self._cond.notify_all()
         server.shutdown()
+        self._webhook_pusher.join()
         if self._thread is not None:
             self._thread.join(5)
         server.close_all()
@@ -165,7 +177,7 @@ class FakeBotAPI(BotApiMethods):
     # ------------------------------------------------------------------ HTTP entry point
 
     def handle_http(
-        self, verb: str, path: str, headers: dict[str, str], body: bytes
+        self, _verb: str, path: str, headers: dict[str, str], body: bytes
     ) -> HttpResponse:
         """Serve one HTTP request (called on a server thread)."""
         started = time.monotonic()
@@ -313,8 +325,13 @@ class FakeBotAPI(BotApiMethods):
         admins: list[FakeUser] | None = None,
         creator: FakeUser | None = None,
         bot_admin: bool = False,
+        forum: bool = False,
     ) -> FakeChat:
-        """Register a group (``-100…`` ids become supergroups) with the bot as a member."""
+        """Register a group (``-100…`` ids become supergroups) with the bot as a member.
+
+        ``forum`` makes it a forum supergroup (topics: `add_topic`)."""
+        if forum and not str(chat_id).startswith("-100"):
+            raise ValueError("only supergroups (-100… ids) can be forums")
         if chat_id >= 0:
             raise ValueError("group chat ids are negative")
         admins = admins or []
@@ -334,9 +351,65 @@ class FakeBotAPI(BotApiMethods):
                 admins=[a.id for a in admins],
                 creator_id=creator.id if creator else None,
                 bot_status="administrator" if bot_admin else "member",
+                is_forum=forum,
             )
             self._groups[chat_id] = chat
         return chat
+
+    # ----- forum topics ----------------------------------------------------------------------
+    def add_topic(self, chat: FakeChat | int, name: str) -> int:
+        """Open a topic in a forum supergroup; returns its message_thread_id."""
+        with self._cond:
+            group = self._groups[self._chat_id(chat)]
+            if not group.is_forum:
+                raise ValueError("not a forum")
+            # A topic's id is its service message's id; 1 is the General topic's.
+            tid = max(2, self._next_message_id.get(group.id, 1))
+            self._next_message_id[group.id] = tid + 1
+            group.topics[tid] = {"name": name, "closed": False, "deleted": False}
+            return tid
+
+    def close_topic(self, chat: FakeChat | int, thread: int, *, closed: bool = True) -> None:
+        with self._cond:
+            self._groups[self._chat_id(chat)].topics[thread]["closed"] = closed
+
+    def delete_topic(self, chat: FakeChat | int, thread: int) -> None:
+        with self._cond:
+            self._groups[self._chat_id(chat)].topics[thread]["deleted"] = True
+
+    # ----- group → supergroup ----------------------------------------------------------------
+    def migrate_to_supergroup(self, chat: FakeChat | int, new_id: int | None = None) -> FakeChat:
+        """A basic group becomes a supergroup, as Telegram does it: a new chat id; the old
+        chat gets a service message with ``migrate_to_chat_id``, the new one with
+        ``migrate_from_chat_id``; history keeps its message ids; sends to the old id fail."""
+        with self._cond:
+            old = self._groups[self._chat_id(chat)]
+            if old.type != "group":
+                raise ValueError("only basic groups migrate")
+            new_id = new_id or int(f"-100{abs(old.id)}")
+            new = FakeChat(
+                id=new_id,
+                type="supergroup",
+                title=old.title,
+                members=list(old.members),
+                admins=list(old.admins),
+                creator_id=old.creator_id,
+                bot_status=old.bot_status,
+            )
+            self._groups[new_id] = new
+            self._messages[new_id] = {
+                mid: dataclasses.replace(m, chat_id=new_id)
+                for mid, m in self._messages.get(old.id, {}).items()
+            }
+            self._next_message_id[new_id] = self._next_message_id.get(old.id, 1)
+            actor = self._users.get(old.creator_id or (old.admins or old.members or [0])[0])
+            sender = actor.to_dict() if actor else dict(self.bot_user)
+            out = self._new_message(old, sender, {"migrate_to_chat_id": new_id}, from_bot=False)
+            self._enqueue({"message": copy.deepcopy(out.data)})
+            old.migrated_to = new_id
+            into = self._new_message(new, sender, {"migrate_from_chat_id": old.id}, from_bot=False)
+            self._enqueue({"message": copy.deepcopy(into.data)})
+            return new
 
     def add_member(self, chat: FakeChat | int, user: FakeUser, *, admin: bool = False) -> None:
         """Add ``user`` to a group (no update is generated)."""
@@ -348,17 +421,81 @@ class FakeBotAPI(BotApiMethods):
             if admin and user.id not in group.admins:
                 group.admins.append(user.id)
 
-    def remove_member(self, chat: FakeChat | int, user: FakeUser) -> None:
-        """Remove ``user`` from a group; getChatMember then reports ``left``."""
+    def remove_member(
+        self,
+        chat: FakeChat | int,
+        user: FakeUser,
+        *,
+        notify: bool = False,
+        by: FakeUser | None = None,
+    ) -> None:
+        """Remove ``user`` from a group; getChatMember then reports ``left`` (``kicked`` when
+        ``by`` someone). ``notify``: the service message with ``left_chat_member`` and, when
+        the bot asked for them, a ``chat_member`` update — as Telegram sends both."""
         with self._cond:
             group = self._groups[self._chat_id(chat)]
+            was = "administrator" if user.id in group.admins else "member"
             group.members = [m for m in group.members if m != user.id]
             group.admins = [a for a in group.admins if a != user.id]
+            if not notify:
+                return
+            actor = by or user
+            status = "kicked" if by is not None else "left"
+            msg = self._new_message(
+                group, actor.to_dict(), {"left_chat_member": user.to_dict()}, from_bot=False
+            )
+            self._action_seq = self._seq
+            self._enqueue({"message": copy.deepcopy(msg.data)})
+            new_member: JSONDict = {"status": status, "user": user.to_dict()}
+            if status == "kicked":
+                new_member["until_date"] = 0
+            self._enqueue(
+                {
+                    "chat_member": {
+                        "chat": group.to_dict(),
+                        "from": actor.to_dict(),
+                        "date": self._now(),
+                        "old_chat_member": {"status": was, "user": user.to_dict()},
+                        "new_chat_member": new_member,
+                    }
+                }
+            )
 
-    def kick_bot(self, chat: FakeChat | int) -> None:
-        """Remove the bot from a group: sends there then fail with 403."""
+    def kick_bot(
+        self, chat: FakeChat | int, *, notify: bool = False, by: FakeUser | None = None
+    ) -> None:
+        """Remove the bot from a group: sends there then fail with 403; ``notify`` queues the
+        ``my_chat_member`` update Telegram sends (always delivered, no opt-in)."""
+        self._set_bot_status(chat, "kicked", notify=notify, by=by)
+
+    def add_bot_back(self, chat: FakeChat | int, *, by: FakeUser | None = None) -> None:
+        """Someone adds the bot to the group again (a ``my_chat_member`` update)."""
+        self._set_bot_status(chat, "member", notify=True, by=by)
+
+    def _set_bot_status(
+        self, chat: FakeChat | int, status: str, *, notify: bool, by: FakeUser | None
+    ) -> None:
         with self._cond:
-            self._groups[self._chat_id(chat)].bot_status = "kicked"
+            group = self._groups[self._chat_id(chat)]
+            old, group.bot_status = group.bot_status, status
+            if not notify:
+                return
+            actor = by or self._users.get((group.admins or group.members or [0])[0])
+            bot = dict(self.bot_user)
+            new_member: JSONDict = {"status": status, "user": bot}
+            if status == "kicked":
+                new_member["until_date"] = 0
+            self._enqueue(
+                {
+                    "my_chat_member": {
+                        "chat": group.to_dict(),
+                        "from": actor.to_dict() if actor else bot,
+                        "date": self._now(),
+                        "old_chat_member": {"status": old, "user": bot},
+                        "new_chat_member": new_member,
+                    }
+                }
+            )
 
     def private_chat(self, user: FakeUser) -> FakeChat:
         """The one-to-one chat between ``user`` and the bot."""
@@ -448,17 +585,57 @@ class FakeBotAPI(BotApiMethods):
         *,
         reply_to: int | None = None,
         entities: list[JSONDict] | None = None,
+        thread: int | None = None,
     ) -> JSONDict:
-        """``user`` writes ``text`` in ``chat``; returns the Message as put in the update.
+        """``user`` writes ``text`` in ``chat`` (in forum topic ``thread``, if given); returns
+        the Message as put in the update.
 
         Entities default to Telegram's auto-detection (bot_command, mention, hashtag, url,
         email; UTF-16 offsets). Writing in the private chat marks the bot as started.
         """
         fields: JSONDict = {"text": text}
+        if thread is not None:
+            fields.update(message_thread_id=thread, is_topic_message=True)
         ents = derive_entities(text) if entities is None else entities
         if ents:
             fields["entities"] = ents
         return self._user_message(user, chat, fields, reply_to)
+
+    def send_as_chat(
+        self,
+        chat: FakeChat | int,
+        text: str,
+        *,
+        channel: FakeChat | None = None,
+        with_from: bool = True,
+        reply_to: int | None = None,
+    ) -> JSONDict:
+        """A message in a group sent on behalf of a chat, as Telegram shows it to bots: by an
+        anonymous admin (``sender_chat`` is the group, ``from`` is GroupAnonymousBot), or by
+        ``channel`` (``sender_chat`` is the channel, ``from`` is Channel_Bot). ``with_from=False``
+        leaves ``from`` out altogether. Nobody becomes a member of the group."""
+        with self._cond:
+            target = self._find_chat(self._chat_id(chat))
+            if target is None or target.is_private:
+                raise ValueError(f"unknown group {chat!r}; add_group first")
+            sender_chat = channel if channel is not None else target
+            stand_in = CHANNEL_BOT if channel is not None else GROUP_ANONYMOUS_BOT
+            replied = self._stored(target.id, reply_to) if reply_to is not None else None
+            if reply_to is not None and replied is None:
+                raise ValueError(f"no message {reply_to} in chat {target.id}")
+            fields: JSONDict = {"text": text, "sender_chat": sender_chat.to_dict()}
+            ents = derive_entities(text)
+            if ents:
+                fields["entities"] = ents
+            msg = self._new_message(
+                target, stand_in.to_dict(), fields, from_bot=False, reply_to=replied
+            )
+            if not with_from:
+                msg.data.pop("from", None)
+            msg.text = text
+            self._action_seq = self._seq
+            update = self._enqueue({"message": copy.deepcopy(msg.data)})
+            return copy.deepcopy(update["message"])
 
     def text_mention(self, text: str, substring: str, user: FakeUser) -> JSONDict:
         """A ``text_mention`` entity for ``substring`` of ``text`` pointing at ``user``."""
@@ -671,6 +848,12 @@ class FakeBotAPI(BotApiMethods):
             self._delay_rules.clear()
 
     # ------------------------------------------------------------------ inspection
+
+    def webhook_info(self) -> JSONDict:
+        """What getWebhookInfo would answer now."""
+        with self._cond:
+            info: JSONDict = self._api_getWebhookInfo({})
+            return info
 
     @property
     def calls(self) -> list[Call]:

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import socket
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app import OfficeApp, build_application
-from bot.context import OfficeContext
+from bot.app import ALLOWED_UPDATES, FEATURES, OfficeApp, build_application
+from bot.context import OfficeContext, Services
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
+from bot.core.feature import Feature
 from bot.sim.fake_api import FakeBotAPI
 from storage import Database
 
@@ -35,6 +38,8 @@ class BotRunner:
         clock: ManualClock | None = None,
         tick: timedelta = timedelta(seconds=0.2),
         paced: bool = True,
+        webhook: bool = False,
+        features: Sequence[Callable[[Services], Feature]] = FEATURES,
         **settings: Any,
     ) -> None:
         self.fake = fake or FakeBotAPI()
@@ -47,6 +52,11 @@ class BotRunner:
         # per-group (20/min) waits only slow things down. The overall 29/s pace and 429
         # handling stay either way.
         self.paced = paced
+        self.features = tuple(features)
+        # Webhook mode: the fake pushes updates to the bot's own web server on 127.0.0.1.
+        self.webhook = webhook
+        self.webhook_port = 0
+        self.webhook_secret = "officebot-test-secret"
         self._settings_overrides = settings
         self.app: OfficeApp | None = None
         self.db: Database | None = None
@@ -76,6 +86,7 @@ class BotRunner:
             clock=self.clock,
             tick=self.tick_interval,
             rate_limiter=limiter,
+            features=self.features,
         )
         self.app = app
         self.db = app.bot_data.db
@@ -83,8 +94,24 @@ class BotRunner:
         if app.post_init is not None:
             await app.post_init(app)
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=None)
+        if self.webhook:
+            if not self.webhook_port:  # a restart keeps the port: the fake's URL stays valid
+                self.webhook_port = _free_port()
+            await app.updater.start_webhook(
+                listen="127.0.0.1",
+                port=self.webhook_port,
+                url_path="telegram",
+                webhook_url=self.webhook_url,
+                secret_token=self.webhook_secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+        else:
+            await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=None)
         await app.start()
+
+    @property
+    def webhook_url(self) -> str:
+        return f"http://127.0.0.1:{self.webhook_port}/telegram"
 
     async def stop(self, *, stop_fake: bool = True) -> None:
         app = self.app
@@ -130,6 +157,13 @@ class BotRunner:
 
     async def idle(self, seconds: float = 0.05) -> None:
         await asyncio.sleep(seconds)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def replace_settings(settings: Settings, **changes: Any) -> Settings:

@@ -577,7 +577,18 @@ class Simulator:
                 events.append((msg.edit_seq, "edited", msg))
             elif msg.deleted and key in self._msg_numbers and key not in self._deleted:
                 events.append((self._seen_seq, "deleted", msg))
-        events.sort(key=lambda e: e[0])
+        # One step reads in a fixed order whatever the interleaving of the handler's own edits
+        # and background delivery: first the edits of earlier messages (the pressed card shows
+        # its new state at once; several by their number here), then new messages in the order
+        # they were sent, then deletions.
+        rank = {"edited": 0, "sent": 1, "deleted": 2}
+        events.sort(
+            key=lambda e: (
+                rank[e[1]],
+                self._msg_numbers.get((e[2].chat_id, e[2].message_id), 0),
+                e[0],
+            )
+        )
         shown = 0
         # A toast pops up at once on the presser's screen: show it before the bot's messages.
         for answer in fake.callback_answers[self._seen_answers :]:

@@ -6,16 +6,23 @@ Every transition takes `now` and returns a new Task with the event logged; it ra
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
-from datetime import datetime, timedelta
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from bot.tasks.models import FINISHED, PRIORITY_RANK, Assignee, Status, Task, TaskEvent
+from bot.tasks.models import FINISHED, PRIORITY_RANK, Assignee, Kind, Status, Task, TaskEvent
 
 UNDO_WINDOW = timedelta(minutes=10)
 MAX_TITLE = 500
+PAGE_SIZE = 10  # tasks on a page of /my
+ASSIGNED_SHOWN = 20  # tasks listed by /assigned
+_TASK_NUMBER_RE = re.compile(r"#\s*(\d{1,9})\b")
+_NUMBER_FIRST_RE = re.compile(r"\s*#?\s*(\d{1,9})\b\s*(.*)$", re.S)
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 class TaskRefused(Exception):
@@ -335,3 +342,137 @@ def assignee_state(task: Task, a: Assignee, now: datetime) -> str:
     if is_overdue(task, now):
         return "overdue"
     return "acked" if a.acknowledged_at is not None else "not_acked"
+
+
+# ----- reading what people type -------------------------------------------------------------
+def number_in(text: str) -> int | None:
+    """The first `#n` in a text (a task card, a prompt, a reminder)."""
+    m = _TASK_NUMBER_RE.search(text)
+    return int(m.group(1)) if m else None
+
+
+def split_number(text: str) -> tuple[int | None, str]:
+    """`#12 已报送` → (12, "已报送"); text without a leading number → (None, text)."""
+    m = _NUMBER_FIRST_RE.match(text)
+    if m:
+        return int(m.group(1)), m.group(2).strip()
+    return None, text.strip()
+
+
+def username_in(answer: str) -> str:
+    """The @username a reply to "转交给谁？" names: its first word, without the '@'."""
+    words = answer.lstrip("@").split()
+    return words[0] if words else ""
+
+
+# ----- snoozing by button -------------------------------------------------------------------
+class SnoozeOption(StrEnum):
+    """The times of the 推迟 menu."""
+
+    HOUR = "1h"  # 1 小时后
+    AFTERNOON = "pm"  # 今天下午 (14:00)
+    TOMORROW = "tam"  # 明天上午 (the start of work)
+    MONDAY = "mon"  # 下周一 (the start of work)
+
+
+AFTERNOON_AT = time(14, 0)
+
+
+def snooze_options(local_now: datetime) -> list[SnoozeOption]:
+    """The menu as it stands now: "this afternoon" only while it is still to come."""
+    options = list(SnoozeOption)
+    if local_now.hour >= AFTERNOON_AT.hour:
+        options.remove(SnoozeOption.AFTERNOON)
+    return options
+
+
+def snooze_target(
+    option: SnoozeOption, now: datetime, tz: tzinfo, workday_start: time
+) -> datetime | None:
+    """When a snooze button means, in the person's zone (None: that time has passed)."""
+    local = now.astimezone(tz)
+    if option == SnoozeOption.HOUR:
+        return now + timedelta(hours=1)
+    if option == SnoozeOption.AFTERNOON:
+        at = local.replace(
+            hour=AFTERNOON_AT.hour, minute=AFTERNOON_AT.minute, second=0, microsecond=0
+        )
+        return at if at > local else None
+    days = 1 if option == SnoozeOption.TOMORROW else 7 - local.weekday()
+    day = local + timedelta(days=days)
+    return day.replace(
+        hour=workday_start.hour, minute=workday_start.minute, second=0, microsecond=0
+    )
+
+
+# ----- lists --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a list: its items, which page (0-based) of how many, and the list's size."""
+
+    items: tuple[T, ...]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages - 1
+
+    def map(self, fn: Callable[[T], U]) -> Page[U]:
+        return Page(tuple(fn(item) for item in self.items), self.page, self.pages, self.total)
+
+
+def page_of(items: Sequence[T], page: int, size: int = PAGE_SIZE) -> Page[T]:
+    """The page asked for, kept within the list (an old « » button may point past its end)."""
+    pages = max(1, (len(items) + size - 1) // size)
+    page = min(max(page, 0), pages - 1)
+    return Page(tuple(items[page * size : (page + 1) * size]), page, pages, len(items))
+
+
+def waits_on(task: Task) -> bool:
+    """/assigned offers 催办 while a known assignee has not finished."""
+    return any(a.done_at is None and a.user_id is not None for a in task.assignees)
+
+
+def handed_out(tasks: Iterable[Task], user_id: int, now: datetime) -> list[Task]:
+    """/assigned: what the person gave to others (not notes to themselves), in queue order."""
+    theirs = [t for t in tasks if set(t.assignee_ids()) != {user_id}]
+    return sorted(theirs, key=lambda t: queue_key(t, now))
+
+
+# ----- prompts ------------------------------------------------------------------------------
+class Prompt(StrEnum):
+    """The questions the bot asks with ForceReply; the answer is read by its kind."""
+
+    CANNOT = "cannot"
+    SNOOZE = "snooze"
+    DUE = "due"
+    HAND = "hand"
+    REASSIGN = "reassign"
+    REPORT = "report"
+
+    @property
+    def action(self) -> Action:
+        """What answering it does (and so who may be asked)."""
+        return _PROMPT_ACTIONS[self]
+
+
+_PROMPT_ACTIONS = {
+    Prompt.CANNOT: Action.CANNOT,
+    Prompt.SNOOZE: Action.SNOOZE,
+    Prompt.DUE: Action.CHANGE_DUE,
+    Prompt.HAND: Action.HAND_OVER,
+    Prompt.REASSIGN: Action.REASSIGN,
+    Prompt.REPORT: Action.REPORT,
+}
+
+
+def parses_as_reminder(action: Action, task: Task | None) -> bool:
+    """A snooze says when to pick it up again (明天上午 → 09:00, like a reminder); a new due time
+    is a deadline (明天上午 → by 12:00), except for reminders themselves."""
+    return action == Action.SNOOZE or (task is not None and task.kind == Kind.REMINDER)

@@ -94,3 +94,78 @@ def test_env_file_is_read_and_environment_wins(tmp_path, monkeypatch):
     s = load_settings(env_file=env_file)
     assert s.lang == "en"
     assert str(s.tz) == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize(
+    "proxy",
+    [
+        "http://127.0.0.1:3128",
+        "https://proxy.example.cn:443",
+        "socks5://user:p%40ss@10.0.0.1:1080",
+        "socks5h://proxy.local:1080/",
+    ],
+)
+def test_a_proxy_url_is_accepted(proxy):
+    s = load_settings({"OFFICEBOT_PROXY": proxy}, env_file=None)
+    assert s.proxy == proxy
+    assert proxy not in repr(s)  # it may hold a password
+
+
+@pytest.mark.parametrize(
+    "proxy", ["127.0.0.1:3128", "ftp://proxy:21", "socks4://x:1", "http://", "http://a b:1"]
+)
+def test_a_wrong_proxy_url_names_the_variable_but_not_the_value(proxy):
+    with pytest.raises(SettingsError) as err:
+        load_settings({"OFFICEBOT_PROXY": proxy}, env_file=None)
+    assert err.value.key == "config.bad_proxy"
+    assert err.value.values == {"var": "OFFICEBOT_PROXY"}
+
+
+def test_webhook_settings_are_read_with_defaults():
+    s = load_settings(
+        {
+            "OFFICEBOT_WEBHOOK_URL": "https://bot.example.cn/hook",
+            "OFFICEBOT_WEBHOOK_SECRET": "s3_-x",
+        },
+        env_file=None,
+    )
+    assert (s.webhook_url, s.webhook_secret) == ("https://bot.example.cn/hook", "s3_-x")
+    assert (s.webhook_listen, s.webhook_port) == ("127.0.0.1", 8443)
+    assert "s3_-x" not in repr(s)
+
+
+def test_an_http_webhook_is_for_a_self_hosted_bot_api_server_only():
+    env = {"OFFICEBOT_WEBHOOK_URL": "http://127.0.0.1:9000/hook", "OFFICEBOT_WEBHOOK_SECRET": "x"}
+    with pytest.raises(SettingsError) as err:
+        load_settings(env, env_file=None)
+    assert err.value.key == "config.bad_webhook_url"
+    s = load_settings({**env, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot"}, env_file=None)
+    assert s.webhook_url == "http://127.0.0.1:9000/hook"
+
+
+@pytest.mark.parametrize(
+    ("env", "key"),
+    [
+        pytest.param(
+            {"OFFICEBOT_WEBHOOK_URL": "https://a.cn/h"},
+            "config.webhook_secret_missing",
+            id="no-secret",
+        ),
+        pytest.param(
+            {"OFFICEBOT_WEBHOOK_URL": "https://a.cn/h", "OFFICEBOT_WEBHOOK_SECRET": "有空格 x"},
+            "config.bad_webhook_secret",
+            id="bad-secret",
+        ),
+        pytest.param({"OFFICEBOT_WEBHOOK_PORT": "99999"}, "config.bad_port", id="port"),
+        pytest.param(
+            {"OFFICEBOT_WEBHOOK_URL": "ftp://a.cn/h", "OFFICEBOT_WEBHOOK_SECRET": "x"},
+            "config.bad_webhook_url",
+            id="scheme",
+        ),
+    ],
+)
+def test_bad_webhook_settings_name_the_variable(env, key):
+    with pytest.raises(SettingsError) as err:
+        load_settings(env, env_file=None)
+    assert err.value.key == key
+    assert "var" in err.value.values

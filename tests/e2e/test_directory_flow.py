@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.directory.exchange import read_csv, read_vcards
@@ -336,3 +338,39 @@ async def test_outsiders_never_see_a_groups_directory_or_library(office: Office)
     text, alert = await answer_of(fake, qid)
     assert alert and "不在这个群" in text
     assert not [m for m in fake.bot_messages(private.id) if m.kind == "document"]
+
+
+def _membership_checks(fake: FakeBotAPI, group: FakeChat, user: FakeUser) -> int:
+    return len(
+        [
+            c
+            for c in fake.calls_to("getChatMember")
+            if int(c.params.get("chat_id", 0)) == group.id
+            and int(c.params.get("user_id", 0)) == user.id
+        ]
+    )
+
+
+async def test_membership_is_asked_once_and_asked_again_after_a_leave_or_ten_minutes(
+    env: BotRunner, office: Office
+):
+    fake, group, leader, zhang = office.fake, office.group, office.leader, office.zhang
+    await _ask(fake, leader, group, "/contact add 冯局长 市政府 13311112222", "已记入")
+    private = fake.private_chat(zhang)
+
+    # Three look-ups from a private chat: Telegram is asked about 张三 in the group once.
+    for query in ("/c 冯局长", "/c fjz", "/docs"):
+        await _ask(fake, zhang, private, query, "")
+    assert _membership_checks(fake, group, zhang) == 1
+
+    # After ten minutes the answer is old: asked again (and kept again).
+    await env.advance(timedelta(minutes=10))
+    await _ask(fake, zhang, private, "/c 冯局长", "找到")
+    await _ask(fake, zhang, private, "/c 冯局长", "找到")
+    assert _membership_checks(fake, group, zhang) == 2
+
+    # He leaves; the group's service message says so: the kept answer goes at once.
+    fake.remove_member(group, zhang, notify=True)
+    await _ask(fake, leader, group, "/c 冯局长", "找到")  # handled after the leave
+    await _ask(fake, zhang, private, "/c 冯局长", "没找到")
+    assert _membership_checks(fake, group, zhang) == 3

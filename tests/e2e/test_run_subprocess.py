@@ -80,6 +80,32 @@ async def test_run_answers_start_and_stops_cleanly_on_sigterm(fake: FakeBotAPI, 
     assert "Traceback" not in err
 
 
+async def test_run_in_webhook_mode_answers_and_stops_cleanly(fake: FakeBotAPI, tmp_path: Path):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = _env(
+        fake,
+        tmp_path / "data",
+        OFFICEBOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/officebot-hook",
+        OFFICEBOT_WEBHOOK_SECRET="a-long-random-secret",
+        OFFICEBOT_WEBHOOK_PORT=str(port),
+    )
+    proc = _spawn(env, tmp_path)
+    try:
+        await fake.wait_for(lambda: fake.webhook_info()["url"], timeout=30)
+        user = fake.add_user(2011, "张三")
+        fake.send_message(user, fake.private_chat(user), "/start")
+        await fake.wait_for_message(user.id, contains="你好", timeout=30)
+        assert "getUpdates" not in {c.method for c in fake.calls}
+    finally:
+        code, err = _stop(proc)
+    assert code == 0, err
+    assert "a-long-random-secret" not in err and fake.token not in err
+
+
 def test_run_without_a_token_says_how_to_get_one_and_exits_2(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "OFFICEBOT_"))}
     result = _run_cli(["run"], env, tmp_path)
@@ -100,10 +126,28 @@ def test_run_with_a_malformed_token_exits_2(tmp_path: Path):
     assert "oops" not in result.stderr
 
 
-def test_run_with_a_bad_setting_names_it(fake: FakeBotAPI, tmp_path: Path):
-    result = _run_cli(["run"], _env(fake, tmp_path / "data", OFFICEBOT_TZ="Mars/Base"), tmp_path)
+@pytest.mark.parametrize(
+    ("setting", "var"),
+    [
+        pytest.param({"OFFICEBOT_TZ": "Mars/Base"}, "OFFICEBOT_TZ", id="tz"),
+        pytest.param({"OFFICEBOT_PROXY": "socks4://u:secretpw@h:1"}, "OFFICEBOT_PROXY", id="proxy"),
+        pytest.param(
+            {"OFFICEBOT_WEBHOOK_URL": "https://bot.example.cn/hook"},
+            "OFFICEBOT_WEBHOOK_SECRET",
+            id="webhook-without-secret",
+        ),
+        pytest.param({"OFFICEBOT_WEBHOOK_PORT": "0"}, "OFFICEBOT_WEBHOOK_PORT", id="webhook-port"),
+    ],
+)
+def test_run_with_a_bad_setting_names_it_in_one_line(
+    fake: FakeBotAPI, tmp_path: Path, setting: dict[str, str], var: str
+):
+    result = _run_cli(["run"], _env(fake, tmp_path / "data", **setting), tmp_path)
     assert result.returncode == 2
-    assert "OFFICEBOT_TZ" in result.stderr
+    assert var in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert "secretpw" not in result.stderr
 
 
 def test_version(tmp_path: Path):

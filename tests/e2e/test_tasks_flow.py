@@ -98,7 +98,7 @@ async def test_the_whole_loop_back_to_the_assigner(env: BotRunner, office: Offic
     await fake.wait_for_message(wang.id, contains="已经完成")
 
 
-async def test_private_text_is_a_task_for_yourself_and_my_orders_it(env: BotRunner, office: Office):
+async def test_private_text_is_a_task_for_yourself_and_my_orders_it(office: Office):
     fake, zhang = office.fake, office.zhang
     chat = fake.private_chat(zhang)
     for text in ("下周五前整理档案，不急", "今天下班前报送材料，急", "明天上午十点 开会"):
@@ -121,14 +121,14 @@ async def test_private_text_is_a_task_for_yourself_and_my_orders_it(env: BotRunn
     await fake.wait_for_message(zhang.id, contains="#2 报送材料 已完成")
 
 
-async def test_titles_are_shown_exactly_as_typed(env: BotRunner, office: Office):
+async def test_titles_are_shown_exactly_as_typed(office: Office):
     fake, zhang = office.fake, office.zhang
     fake.send_message(zhang, fake.private_chat(zhang), "明天 检查 <b>a & b</b> *粗体* 的稿子")
     msg = await fake.wait_for_message(zhang.id, contains="已记下")
     assert "<b>a & b</b> *粗体*" in msg.text
 
 
-async def test_permission_refusals(env: BotRunner, office: Office):
+async def test_permission_refusals(office: Office):
     fake, group, leader, zhang, stranger = (
         office.fake,
         office.group,
@@ -176,7 +176,7 @@ async def test_undo_expires_after_ten_minutes(env: BotRunner, office: Office):
     assert alert and "10 分钟" in text
 
 
-async def test_an_unknown_username_waits_and_binds_when_they_start(env: BotRunner, office: Office):
+async def test_an_unknown_username_waits_and_binds_when_they_start(office: Office):
     fake, group, leader = office.fake, office.group, office.leader
     fake.send_message(leader, group, "/task @newbie 明天上午把材料送到三楼")
     confirm = await fake.wait_for_message(group.id, contains="已记下")
@@ -188,9 +188,7 @@ async def test_an_unknown_username_waits_and_binds_when_they_start(env: BotRunne
     assert "送到三楼" in card.text
 
 
-async def test_someone_who_never_started_gets_it_in_the_group_with_a_mention(
-    env: BotRunner, office: Office
-):
+async def test_someone_who_never_started_gets_it_in_the_group_with_a_mention(office: Office):
     fake, group, leader = office.fake, office.group, office.leader
     quiet = fake.add_user(21, "老赵", username="laozhao")
     fake.add_member(group, quiet)
@@ -204,7 +202,7 @@ async def test_someone_who_never_started_gets_it_in_the_group_with_a_mention(
     )
 
 
-async def test_hand_over_and_ask_for_reassignment(env: BotRunner, office: Office):
+async def test_hand_over_and_ask_for_reassignment(office: Office):
     fake, group, leader, zhang, wang = (
         office.fake,
         office.group,
@@ -236,7 +234,7 @@ async def test_hand_over_and_ask_for_reassignment(env: BotRunner, office: Office
     assert "张三" in buttons(ask)
 
 
-async def test_assigned_shows_states_and_nudges(env: BotRunner, office: Office):
+async def test_assigned_shows_states_and_nudges(office: Office):
     fake, group, leader, zhang = office.fake, office.group, office.leader, office.zhang
     fake.send_message(leader, group, "/task @zhangsan @wangwu 周五前交总结")
     await fake.wait_for_message(zhang.id, contains="新任务")
@@ -252,9 +250,7 @@ async def test_assigned_shows_states_and_nudges(env: BotRunner, office: Office):
     assert "总结" in nudge.text
 
 
-async def test_group_tasks_lists_open_tasks_by_person_and_never_private_ones(
-    env: BotRunner, office: Office
-):
+async def test_group_tasks_lists_open_tasks_by_person_and_never_private_ones(office: Office):
     fake, group, leader, zhang = office.fake, office.group, office.leader, office.zhang
     fake.send_message(
         zhang, fake.private_chat(zhang), "明天 看牙医"
@@ -273,7 +269,7 @@ async def test_group_tasks_lists_open_tasks_by_person_and_never_private_ones(
     assert "牙医" in private.text
 
 
-async def test_reply_with_task_makes_the_replied_message_the_task(env: BotRunner, office: Office):
+async def test_reply_with_task_makes_the_replied_message_the_task(office: Office):
     fake, group, leader, zhang = office.fake, office.group, office.leader, office.zhang
     original = fake.send_message(leader, group, "明天下午把会议室布置好")
     fake.send_message(zhang, group, "/task", reply_to=original["message_id"])
@@ -282,7 +278,7 @@ async def test_reply_with_task_makes_the_replied_message_the_task(env: BotRunner
     assert confirm.reply_to_message_id == original["message_id"]
 
 
-async def test_mentioning_the_bot_in_a_group_creates_a_task(env: BotRunner, office: Office):
+async def test_mentioning_the_bot_in_a_group_creates_a_task(office: Office):
     fake, group, leader, zhang = office.fake, office.group, office.leader, office.zhang
     fake.send_message(leader, group, "@officebot_bot @zhangsan 周四前 准备签到表")
     await fake.wait_for_message(group.id, contains="已记下")
@@ -290,7 +286,7 @@ async def test_mentioning_the_bot_in_a_group_creates_a_task(env: BotRunner, offi
     assert "officebot_bot" not in card.text
 
 
-async def test_bad_input_gets_a_clear_answer_and_changes_nothing(env: BotRunner, office: Office):
+async def test_bad_input_gets_a_clear_answer_and_changes_nothing(office: Office):
     fake, zhang = office.fake, office.zhang
     chat = fake.private_chat(zhang)
     fake.send_message(zhang, chat, "明天下午三点")
@@ -318,7 +314,7 @@ async def test_allowed_chats_limit_where_the_bot_answers(env: BotRunner, office:
     assert fake.bot_messages(outsider.id) == []
 
 
-async def test_a_chinese_name_after_at_finds_the_group_member(env: BotRunner, office: Office):
+async def test_a_chinese_name_after_at_finds_the_group_member(office: Office):
     fake, group, leader, zhang = office.fake, office.group, office.leader, office.zhang
     fake.send_message(leader, group, "/task @张三 周五前交总结")
     confirm = await fake.wait_for_message(group.id, contains="已记下")
@@ -327,9 +323,7 @@ async def test_a_chinese_name_after_at_finds_the_group_member(env: BotRunner, of
     assert "交总结" in card.text
 
 
-async def test_a_chinese_name_not_yet_known_binds_when_they_speak_in_the_group(
-    env: BotRunner, office: Office
-):
+async def test_a_chinese_name_not_yet_known_binds_when_they_speak_in_the_group(office: Office):
     fake, group, leader = office.fake, office.group, office.leader
     fake.send_message(leader, group, "/task @小刘 明天上午 取快递")
     await fake.wait_for_message(group.id, contains="还没有启动机器人")
@@ -384,7 +378,7 @@ async def test_snooze_by_button_menu_and_by_command(env: BotRunner, office: Offi
     assert env.db.get_task(1).due.hour == 9  # type: ignore[union-attr]
 
 
-async def test_report_progress_reaches_the_assigner(env: BotRunner, office: Office):
+async def test_report_progress_reaches_the_assigner(office: Office):
     fake, group, leader, zhang = office.fake, office.group, office.leader, office.zhang
     fake.send_message(leader, group, "/task @zhangsan 周五前 协调会场")
     await fake.wait_for_message(zhang.id, contains="新任务")
@@ -424,3 +418,29 @@ async def test_plain_group_messages_are_captured_only_when_clearly_an_assignment
     assert "季度总结" in card.text
     assert env.db is not None
     assert [t.title for t in env.db.tasks_in_chat(group.id)] == ["把季度总结交给我"]
+
+
+async def test_buttons_sent_before_the_codec_still_work(office: Office):
+    """Cards already in chats carry the old two-letter verbs (t:snz, t:sz, t:ho, my:<page>)."""
+    fake, group, leader, zhang, wang = (
+        office.fake,
+        office.group,
+        office.leader,
+        office.zhang,
+        office.wang,
+    )
+    fake.send_message(leader, group, "/task @zhangsan 周五前 交报表")
+    card = await fake.wait_for_message(zhang.id, contains="新任务")
+    on_card = (zhang.id, card.message_id)
+    fake.press(zhang, on_card, "t:snz:1", strict=False)
+    await fake.wait_for(lambda: "明天上午" in buttons(fake.message(*on_card)))
+    fake.press(zhang, on_card, "t:sz:1:tam", strict=False)
+    await fake.wait_for_message(leader.id, contains="截止时间改为")
+    fake.press(zhang, on_card, "t:ho:1:12", strict=False)
+    handed = await fake.wait_for_message(wang.id, contains="转交给你")
+    assert "t:ack:1" in buttons(handed).values()  # what it sends now is the codec's
+    fake.send_message(wang, fake.private_chat(wang), "/my")
+    mine = await fake.wait_for_message(wang.id, contains="我的待办")
+    qid = fake.press(wang, (wang.id, mine.message_id), "my:0", strict=False)
+    text, alert = await answer_of(fake, qid)
+    assert not alert and not text

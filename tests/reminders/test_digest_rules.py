@@ -1,4 +1,4 @@
-"""What a digest holds and when it goes (bot/digest.py), and the weekly summary. Pure, table-driven."""
+"""What a digest holds and when it goes (bot/reminders/digest.py), and the weekly summary. Pure, table-driven."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.workdays import WorkCalendar
+from bot.people.models import Person
 from bot.reminders import digest as rules
+from bot.reminders.digest import DigestAsk, DigestCommand, read_digest_command, with_digest
 from bot.tasks import rules as task_rules
 from bot.tasks.models import Assignee, Kind, Priority, Status, Task, TaskEvent
 
@@ -305,3 +307,41 @@ def test_the_weekly_summary_holds_what_was_done_this_week_and_what_is_open():
 def test_an_empty_week():
     got = rules.compose_week(ME, finished=[], live=[], now=TUE_0830, tz=SH)
     assert got.empty
+
+
+@pytest.mark.parametrize(
+    ("arg", "expected"),
+    [
+        pytest.param("", DigestCommand(DigestAsk.SHOW), id="nothing-shows-the-setting"),
+        pytest.param("now", DigestCommand(DigestAsk.NOW), id="now"),
+        pytest.param("现在", DigestCommand(DigestAsk.NOW), id="now-zh"),
+        pytest.param("OFF", DigestCommand(DigestAsk.OFF), id="off-any-case"),
+        pytest.param("关闭", DigestCommand(DigestAsk.OFF), id="off-zh"),
+        pytest.param("开", DigestCommand(DigestAsk.ON), id="on-zh"),
+        pytest.param("安静", DigestCommand(DigestAsk.QUIET), id="quiet-zh"),
+        pytest.param("loud", DigestCommand(DigestAsk.LOUD), id="loud"),
+        pytest.param("7:45", DigestCommand(DigestAsk.AT, time(7, 45)), id="a-time"),
+        pytest.param("0900", DigestCommand(DigestAsk.AT, time(9, 0)), id="a-time-no-colon"),
+        pytest.param("25:00", None, id="no-such-time"),
+        pytest.param("sometimes", None, id="unknown-word"),
+    ],
+)
+def test_what_digest_asks_for(arg, expected):
+    assert read_digest_command(arg) == expected
+
+
+@pytest.mark.parametrize(
+    ("command", "digest_time", "quiet"),
+    [
+        pytest.param(DigestCommand(DigestAsk.OFF), "off", False, id="off"),
+        pytest.param(DigestCommand(DigestAsk.ON), None, False, id="on-is-the-default-time"),
+        pytest.param(DigestCommand(DigestAsk.QUIET), "07:00", True, id="quiet"),
+        pytest.param(DigestCommand(DigestAsk.LOUD), "07:00", False, id="loud"),
+        pytest.param(DigestCommand(DigestAsk.AT, time(9, 5)), "09:05", False, id="a-time"),
+        pytest.param(DigestCommand(DigestAsk.NOW), "07:00", False, id="now-changes-nothing"),
+    ],
+)
+def test_the_digest_setting_a_command_leaves(command, digest_time, quiet):
+    person = Person(user_id=ME, digest_time="07:00", digest_quiet=command.ask == DigestAsk.LOUD)
+    changed = with_digest(person, command)
+    assert (changed.digest_time, changed.digest_quiet) == (digest_time, quiet)

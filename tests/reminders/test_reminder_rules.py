@@ -1,4 +1,4 @@
-"""When reminders go (bot/reminders.py): pure rules with an injected now, table-driven.
+"""When reminders go (bot/reminders/rules.py): pure rules with an injected now, table-driven.
 
 `timeline` runs the rules the way the scheduler does — jump to the next moment, fire what is
 due, record it — so a test reads as the sequence of messages a person would get.

@@ -3,93 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.clock import ManualClock
-from bot.core.config import Settings
 from bot.core.workdays import WorkCalendar
 from bot.people.models import Person
+from bot.reminders.digest import DigestAsk, DigestCommand
 from bot.reminders.service import Scheduler
-from bot.tasks.models import Assignee, Kind, Priority, Status, Task, TaskEvent
+from bot.tasks.models import Assignee, Kind, Priority, Task
 from bot.tasks.rules import Action
-from bot.tasks.service import TaskService
-from storage import Database
+from storage.reminders import ReminderTables
+from tests.reminders.world import LEADER, ZHANG, World, make_world, sh
 
-SH = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
-LEADER, ZHANG = 10, 11
-MON_10 = datetime(2026, 11, 30, 10, tzinfo=SH)
-
-
-@dataclass
-class World:
-    path: Path
-    clock: ManualClock
-    settings: Settings
-    db: Database
-    tasks: TaskService
-    scheduler: Scheduler
-
-    def restart(self) -> None:
-        self.db.close()
-        self.db = Database(self.path, clock=self.clock)
-        self.db.open()
-        cal = WorkCalendar.from_settings(self.settings)
-        self.tasks = TaskService(self.db, self.clock, self.settings, cal)
-        self.scheduler = Scheduler(self.db, self.clock, self.settings, cal, self.tasks)
-
-    def at(self, when: datetime) -> list[str]:
-        """Move the clock, run one tick; the templates of what it queued."""
-        self.clock.set(when)
-        return [e.template for e in self.scheduler.run().entries]
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    clock = ManualClock(MON_10)
-    settings = Settings(data_dir=tmp_path)
-    db = Database(tmp_path / "data", clock=clock)
-    db.open()
-    for uid, name in ((LEADER, "李主任"), (ZHANG, "张三")):
-        db.put_person(Person(user_id=uid, first_name=name, started=True))
-    cal = WorkCalendar.from_settings(settings)
-    tasks = TaskService(db, clock, settings, cal)
-    w = World(
-        tmp_path / "data", clock, settings, db, tasks, Scheduler(db, clock, settings, cal, tasks)
-    )
-    try:
-        yield w
-    finally:
-        w.db.close()
+    yield from make_world(tmp_path)
 
 
 def put(world: World, **changes) -> Task:
-    task = Task(
-        number=world.db.next_task_number(),
-        space="g-100",
-        chat_id=-100,
-        title="报送材料",
-        assigner=LEADER,
-        assignees=(Assignee(user_id=ZHANG, acknowledged_at=MON_10),),
-        created_at=MON_10,
-        status=Status.ACKNOWLEDGED,
-        events=(TaskEvent(at=MON_10, actor=LEADER, action="created"),),
-        updated_at=MON_10,
-    )
-    task = replace(task, **changes)
-    with world.db.transaction(task.space) as tx:
-        tx.put_task(task)
-    return task
-
-
-def sh(day: int, hour: int, minute: int = 0) -> datetime:
-    month = 11 if day >= 20 else 12
-    return datetime(2026, month, day, hour, minute, tzinfo=SH)
+    return world.put(**changes)
 
 
 def test_a_restart_derives_everything_again_and_sends_nothing_twice(world: World):
@@ -127,18 +65,10 @@ def test_what_fell_due_while_stopped_is_sent_once_at_start_marked_late(world: Wo
 
 def test_outbox_keys_are_deterministic_so_a_recomputation_is_a_no_op(world: World):
     task = put(world, due=sh(30, 15))
-    world.scheduler.rebuild()
-    fired_a = world.scheduler._apply(task, _due(world, task, sh(30, 15)), sh(30, 15))[1]
-    fired_b = world.scheduler._apply(task, _due(world, task, sh(30, 15, 1)), sh(30, 15, 1))[1]
+    steps = world.scheduler.steps
+    fired_a = steps.work(task, steps.due(task, sh(30, 15)), sh(30, 15)).entries
+    fired_b = steps.work(task, steps.due(task, sh(30, 15, 1)), sh(30, 15, 1)).entries
     assert [e.id for e in fired_a] == [e.id for e in fired_b]
-
-
-def _due(world: World, task: Task, now: datetime):
-    from bot.reminders import rules as reminders
-
-    return reminders.due_now(
-        task, now, calendar=world.scheduler.calendar, calendar_for=world.scheduler.calendar_for
-    )
 
 
 def test_changes_made_by_the_task_service_are_picked_up(world: World):
@@ -225,7 +155,6 @@ def test_quiet_people_with_nothing_get_nothing_loud_ones_one_line(world: World):
     world.db.put_person(Person(user_id=ZHANG, first_name="张三", started=True, digest_quiet=True))
     world.clock.set(sh(30, 20))
     world.scheduler.run()
-    work_entries = []
     world.clock.set(sh(1, 8, 30))
     work_entries = world.scheduler.run().entries
     assert [(e.to_user, e.params["empty"]) for e in work_entries] == [(LEADER, True)]
@@ -248,3 +177,84 @@ def test_a_tick_works_only_on_what_is_due(world: World):
     assert world.scheduler.next_task_due() == sh(2, 14)
     work = world.scheduler.run()
     assert work.tasks == 0 and work.entries == ()
+
+
+def test_a_digest_setting_is_stored_and_planned_at_once(world: World):
+    world.scheduler.run()
+    assert world.scheduler.next_person_due() == sh(1, 8, 30)
+    zhang = world.db.get_person(ZHANG)
+    assert zhang is not None
+    changed = world.scheduler.set_digest(zhang, DigestCommand(DigestAsk.AT, time(7, 45)))
+    stored = world.db.get_person(ZHANG)
+    assert stored == changed and stored.digest_time == "07:45"
+    assert stored.updated_at == world.clock.now()
+    assert world.scheduler.next_person_due() == sh(1, 7, 45)
+
+
+def test_a_digest_asked_for_is_stored_with_its_update_and_even_empty_it_goes(world: World):
+    quiet = Person(user_id=ZHANG, first_name="张三", started=True, digest_quiet=True)
+    entry = world.scheduler.on_demand(quiet, "digest", update_id=77)
+    assert entry is not None and entry.id == f"digest:{ZHANG}:now:77"
+    assert world.db.applied(77) and world.db.get_outbox(entry.id) is not None
+    week = world.scheduler.on_demand(quiet, "week", in_group=True, update_id=78)
+    assert week is not None and week.template == "week" and week.to_user == ZHANG
+
+
+def test_a_digest_asked_for_in_a_group_by_someone_unreachable_is_refused(world: World):
+    stranger = Person(user_id=99, first_name="新人")
+    assert world.scheduler.on_demand(stranger, "digest", in_group=True, update_id=5) is None
+    assert not world.db.applied(5) and world.db.pending_outbox() == []
+
+
+def test_a_tick_stopped_early_puts_back_what_it_took(world: World):
+    first = put(world, due=sh(30, 15))
+    second = put(world, due=sh(30, 15), space="g-200", chat_id=-200)
+    world.clock.set(sh(30, 20))
+    world.scheduler.run()  # first sight of the people
+    world.clock.set(sh(1, 9))  # both tasks and both digests are due
+    batches = world.scheduler.batches()
+    one = next(batches)
+    batches.close()
+    assert one.tasks == 1
+    later = world.scheduler.run()
+    assert later.tasks == 1 and later.digests == 2
+    stored = {n: world.db.get_task(n) for n in (first.number, second.number)}
+    assert all(t is not None and t.reminder_state for t in stored.values())
+
+
+class FlakyStore(ReminderTables):
+    """Refuses the first `fail` writes of tasks."""
+
+    def __init__(self, db, fail: int) -> None:
+        super().__init__(db)
+        self.fail = fail
+
+    def put_tasks(self, space, tasks, entries) -> None:
+        if self.fail:
+            self.fail -= 1
+            raise OSError("disk full")
+        super().put_tasks(space, tasks, entries)
+
+
+def test_reminders_that_could_not_be_stored_are_tried_again_a_minute_later(world: World):
+    cal = WorkCalendar.from_settings(world.settings)
+    store = FlakyStore(world.db, fail=2)  # the batch, then the task alone
+    scheduler = Scheduler(world.db, world.clock, world.settings, cal, world.tasks, store=store)
+    put(world, due=sh(30, 15))
+    world.clock.set(sh(30, 15))
+    assert scheduler.run().entries == ()
+    assert scheduler.next_task_due() == sh(30, 15, 1)
+    world.clock.set(sh(30, 15, 1))
+    assert [e.template for e in scheduler.run().entries] == ["rem_due"]
+
+
+def test_digests_not_reached_when_a_tick_stops_early_come_in_the_next(world: World):
+    world.clock.set(sh(30, 20))
+    world.scheduler.run()
+    world.clock.set(sh(1, 8, 30))
+    batches = world.scheduler.batches()
+    first = next(batches)
+    batches.close()
+    rest = world.scheduler.run()
+    assert first.digests == 1 and rest.digests == 1
+    assert {e.to_user for e in (*first.entries, *rest.entries)} == {LEADER, ZHANG}

@@ -1,12 +1,12 @@
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.tasks import rules
 from bot.tasks.models import Assignee, Priority, Status, Task, TaskEvent
-from bot.tasks.rules import Action, TaskRefused
+from bot.tasks.rules import Action, SnoozeOption, TaskRefused
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
@@ -186,3 +186,82 @@ def test_pending_username_binds_to_the_person():
 def test_assignee_state_for_assigned_view(setup, state):
     task = setup(make())
     assert rules.assignee_state(task, task.assignees[0], NOW) == state
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NINE = time(9, 0)
+
+
+@pytest.mark.parametrize(
+    ("option", "now", "tz", "target"),
+    [
+        pytest.param(SnoozeOption.HOUR, NOW, TZ, NOW + timedelta(hours=1), id="in-an-hour"),
+        pytest.param(
+            SnoozeOption.AFTERNOON, NOW, TZ, datetime(2026, 11, 30, 14, tzinfo=TZ), id="at-two"
+        ),
+        pytest.param(SnoozeOption.AFTERNOON, NOW.replace(hour=14), TZ, None, id="two-has-come"),
+        pytest.param(
+            SnoozeOption.TOMORROW, NOW, TZ, datetime(2026, 12, 1, 9, tzinfo=TZ), id="tomorrow"
+        ),
+        pytest.param(
+            SnoozeOption.MONDAY, NOW, TZ, datetime(2026, 12, 7, 9, tzinfo=TZ), id="next-monday"
+        ),
+        pytest.param(
+            SnoozeOption.TOMORROW,
+            NOW,
+            BERLIN,
+            datetime(2026, 12, 1, 9, tzinfo=BERLIN),
+            id="in-their-zone",
+        ),
+    ],
+)
+def test_snooze_buttons_mean_a_time_in_the_persons_zone(option, now, tz, target):
+    assert rules.snooze_target(option, now, tz, NINE) == target
+
+
+def test_the_afternoon_is_offered_only_before_two():
+    assert rules.snooze_options(NOW) == list(SnoozeOption)
+    assert SnoozeOption.AFTERNOON not in rules.snooze_options(NOW.replace(hour=14))
+
+
+@pytest.mark.parametrize(
+    ("text", "split"),
+    [
+        pytest.param("#12 已报送", (12, "已报送"), id="hash"),
+        pytest.param(" 12  明天上午", (12, "明天上午"), id="bare"),
+        pytest.param("# 3", (3, ""), id="alone"),
+        pytest.param("已报送", (None, "已报送"), id="no-number"),
+        pytest.param("明天 #12", (None, "明天 #12"), id="not-first"),
+    ],
+)
+def test_a_command_reads_its_task_number_first(text, split):
+    assert rules.split_number(text) == split
+
+
+def test_the_number_in_a_text_and_the_name_in_an_answer():
+    assert rules.number_in("📥 新任务 #12 交总结") == 12
+    assert rules.number_in("no number") is None
+    assert rules.username_in("@wang 谢谢") == "wang"
+    assert rules.username_in("@") == ""
+
+
+@pytest.mark.parametrize(
+    ("count", "asked", "shown"),
+    [
+        pytest.param(0, 0, (0, 0, 1), id="empty"),
+        pytest.param(12, 0, (10, 0, 2), id="first"),
+        pytest.param(12, 1, (2, 1, 2), id="last"),
+        pytest.param(12, 9, (2, 1, 2), id="past-the-end"),
+        pytest.param(12, -1, (10, 0, 2), id="before-the-start"),
+    ],
+)
+def test_a_page_of_a_list(count, asked, shown):
+    page = rules.page_of(list(range(count)), asked)
+    assert (len(page.items), page.page, page.pages) == shown and page.total == count
+
+
+def test_handed_out_leaves_out_notes_to_oneself():
+    given = make(1, assignees=(ZHANG,))
+    mine = make(2, assignees=(LEADER,))
+    assert rules.handed_out([mine, given], LEADER, NOW) == [given]
+    assert rules.waits_on(given)
