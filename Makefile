@@ -31,10 +31,11 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-## bench: print the speed figures (parser, storage, scheduler, directory look-up)
+## bench: print the speed figures (parser, storage, outbox write path, scheduler, directory look-up)
 bench: $(STAMP)
 	$(BIN)/python bench/parse_bench.py
 	$(BIN)/python bench/storage_bench.py
+	$(BIN)/python bench/outbox_bench.py
 	$(BIN)/python bench/scheduler_bench.py
 	$(BIN)/python bench/contacts_bench.py
 

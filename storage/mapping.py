@@ -60,19 +60,40 @@ def _opt_dt_to_str(value: datetime | None) -> str | None:
     return None if value is None else dt_to_str(value)
 
 
+_SCALARS = (bool, int, float, str)
+
+
+def _is_native(value: object) -> bool:
+    # The same test as check_json_native without building a path per item (the hot path:
+    # every stored params / data dict); the path is built only to report a failure.
+    if value is None or isinstance(value, _SCALARS):
+        return True
+    if isinstance(value, list):
+        return all(_is_native(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_native(v) for k, v in value.items())
+    return False
+
+
 def check_json_native(value: object, where: str = "value") -> None:
     """Raise TypeError unless `value` survives a JSON round trip unchanged."""
+    if _is_native(value):
+        return
+    _check_native(value, where)
+
+
+def _check_native(value: object, where: str) -> None:
     if value is None or isinstance(value, (bool, int, float, str)):
         return
     if isinstance(value, list):
         for i, item in enumerate(value):
-            check_json_native(item, f"{where}[{i}]")
+            _check_native(item, f"{where}[{i}]")
         return
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise TypeError(f"{where}: key {key!r} is not a str")
-            check_json_native(item, f"{where}[{key!r}]")
+            _check_native(item, f"{where}[{key!r}]")
         return
     raise TypeError(
         f"{where}: {type(value).__name__} is not JSON-native "
@@ -81,8 +102,9 @@ def check_json_native(value: object, where: str = "value") -> None:
 
 
 def _free(value: Mapping[str, Any], where: str) -> dict[str, Any]:
-    check_json_native(dict(value), where)
-    return dict(value)
+    copy = dict(value)
+    check_json_native(copy, where)
+    return copy
 
 
 # --- readers: validate while reading, so a bad file is found at open --------------------------
