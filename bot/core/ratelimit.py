@@ -36,7 +36,7 @@ GROUP_PERIOD = 60.0
 CHAT_PERIOD = 1.0  # one message per second in any one chat
 # How far (s) the overall schedule may fall behind a busy event loop and then catch up: a few
 # requests in one loop turn rather than one per turn, still never more than the limit a second.
-OVERALL_SLACK = 0.25
+OVERALL_SLACK = 0.0
 
 # Methods that post a message into a chat (what Telegram's per-chat and per-group limits count).
 _NOT_MESSAGES = frozenset({"sendchataction"})
