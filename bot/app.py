@@ -35,8 +35,9 @@ from bot.directory.service import DirectoryService
 from bot.notices.service import NoticeService
 from bot.people.service import PeopleService
 from bot.reminders.service import Scheduler
+from bot.reports.service import ReportService
 from bot.tasks.service import TaskService
-from handlers import directory, notices, reminders, settings, start, tasks
+from handlers import directory, notices, reminders, reports, settings, start, tasks
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ FEATURES: tuple[Callable[[Services], Feature], ...] = (
     settings.feature,  # /settings: language, time zone
     directory.feature,  # /contact, /roster, /docs, /template, files and contact cards
     notices.feature,  # /notify, /notices, confirmations
+    reports.feature,  # /collect, /calendar, /export tasks|collect, 加到日历
 )
 
 
@@ -100,21 +102,25 @@ def build_services(
         app.create_task(work(), name=name)
         return True
 
+    notice_service = NoticeService(
+        app.bot,
+        db=db,
+        clock=clock,
+        settings=settings,
+        calendar=calendar,
+        deliver=deliver,
+        spawn=spawn,
+        alive=lambda: bool(app.running),
+        directory=directory_service,
+    )
     return Services(
         people=PeopleService(db, clock, settings, bind_person=task_service.bind_person),
         tasks=task_service,
         reminders=Scheduler(db, clock, settings, calendar, task_service),
         directory=directory_service,
-        notices=NoticeService(
-            app.bot,
-            db=db,
-            clock=clock,
-            settings=settings,
-            calendar=calendar,
-            deliver=deliver,
-            spawn=spawn,
-            alive=lambda: bool(app.running),
-            directory=directory_service,
+        notices=notice_service,
+        reports=ReportService(
+            db, clock, settings, calendar, directory=directory_service, notices=notice_service
         ),
     )
 
