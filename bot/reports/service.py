@@ -245,13 +245,7 @@ class ReportService:
             if target.kind == "roster":
                 found = self.directory.roster_members(space, target.value, actor) or []
                 out.extend(
-                    Member(
-                        name=m.name,
-                        user_id=m.user_id,
-                        username=(m.username or "").lower().lstrip("@") or None,
-                        phone=m.phone,
-                    )
-                    for m in found
+                    self._roster_member(m.name, m.user_id, m.username, m.phone) for m in found
                 )
             elif target.kind == "everyone":
                 if chat_id > 0:
@@ -267,6 +261,18 @@ class ReportService:
                 else:
                     out.append(Member(name=f"@{target.value}", username=target.value.lower()))
         return out
+
+    def _roster_member(
+        self, name: str, user_id: int | None, username: str | None, phone: str | None
+    ) -> Member:
+        person = self.db.get_person(user_id) if user_id is not None else None
+        username = username or (person.username if person is not None else None)
+        return Member(
+            name=name,
+            user_id=user_id,
+            username=(username or "").lower().lstrip("@") or None,
+            phone=phone,
+        )
 
     def _person(self, user_id: int, space: str, actor: int) -> Member:
         person = self.db.get_person(user_id)
