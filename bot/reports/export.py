@@ -134,27 +134,27 @@ def notes_text(task: Task, names: Names, lang: Lang) -> str:
     return "\n".join(lines)
 
 
+def task_row(task: Task, names: Names, now: datetime, tz: tzinfo, lang: Lang) -> list[Any]:
+    """编号 标题 交办人 承办人 创建 截止 轻重缓急 状态 完成时间 备注与汇报."""
+    return [
+        task.number,
+        task.title,
+        names(task.assigner, None),
+        "、".join(names(a.user_id, a.username) for a in task.assignees),
+        _local(task.created_at, tz),
+        _local(task.due, tz),
+        t_plain(lang, f"reports.priority_{task.priority.value}"),
+        status_text(task, now, lang),
+        _local(done_at(task), tz),
+        notes_text(task, names, lang),
+    ]
+
+
 def task_rows(
     tasks: Iterable[Task], names: Names, now: datetime, tz: tzinfo, lang: Lang
 ) -> list[list[Any]]:
-    """编号 标题 交办人 承办人 创建 截止 轻重缓急 状态 完成时间 备注与汇报, by number."""
-    rows = []
-    for task in sorted(tasks, key=lambda t: t.number):
-        rows.append(
-            [
-                task.number,
-                task.title,
-                names(task.assigner, None),
-                "、".join(names(a.user_id, a.username) for a in task.assignees),
-                _local(task.created_at, tz),
-                _local(task.due, tz),
-                t_plain(lang, f"reports.priority_{task.priority.value}"),
-                status_text(task, now, lang),
-                _local(done_at(task), tz),
-                notes_text(task, names, lang),
-            ]
-        )
-    return rows
+    """A row per task, by number."""
+    return [task_row(t, names, now, tz, lang) for t in sorted(tasks, key=lambda t: t.number)]
 
 
 @dataclass
@@ -173,23 +173,28 @@ def person_counts(tasks: Iterable[Task], now: datetime) -> dict[int | str, Count
     """Counts by person (a user id, or `@name` for someone not yet seen), in order of appearance."""
     out: dict[int | str, Counts] = {}
     for task in tasks:
-        if task.status == Status.CANCELLED:
-            continue
-        if any(uid != task.assigner for uid in task.assignee_ids()):
-            out.setdefault(task.assigner, Counts()).handed_out += 1
-        for a in task.assignees:
-            key: int | str = a.user_id if a.user_id is not None else f"@{a.username}"
-            c = out.setdefault(key, Counts())
-            c.assigned += 1
-            if a.done_at is not None or task.status == Status.DONE:
-                c.done += 1
-            elif task.status == Status.CANNOT:
-                c.cannot += 1
-            else:
-                c.open += 1
-                if is_overdue(task, now):
-                    c.overdue += 1
+        count_task(out, task, now)
     return out
+
+
+def count_task(out: dict[int | str, Counts], task: Task, now: datetime) -> None:
+    """Add one task to the counts per person."""
+    if task.status == Status.CANCELLED:
+        return
+    if any(uid != task.assigner for uid in task.assignee_ids()):
+        out.setdefault(task.assigner, Counts()).handed_out += 1
+    for a in task.assignees:
+        key: int | str = a.user_id if a.user_id is not None else f"@{a.username}"
+        c = out.setdefault(key, Counts())
+        c.assigned += 1
+        if a.done_at is not None or task.status == Status.DONE:
+            c.done += 1
+        elif task.status == Status.CANNOT:
+            c.cannot += 1
+        else:
+            c.open += 1
+            if is_overdue(task, now):
+                c.overdue += 1
 
 
 def count_rows(counts: dict[int | str, Counts], names: Names) -> list[list[Any]]:
@@ -244,7 +249,10 @@ class _Book:
 
     def __init__(self, title: str) -> None:
         self.buffer = io.BytesIO()
-        self.book = xlsxwriter.Workbook(self.buffer, {"in_memory": True})
+        # Rows go to a temporary file as they are written: ten thousand rows keep no cell
+        # objects alive, so making a workbook never sets off a full garbage collection (which
+        # would hold up the event loop while this runs in a thread).
+        self.book = xlsxwriter.Workbook(self.buffer, {"constant_memory": True})
         self.book.set_properties({"title": title, "creator": "officebot"})
         self.head = self.book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         self.when = self.book.add_format({"num_format": _DATETIME_FORMAT})

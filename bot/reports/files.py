@@ -7,10 +7,10 @@ that handlers run in a thread (`asyncio.to_thread`), so a big export never holds
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
@@ -127,35 +127,44 @@ class ReportFiles:
             return Scope(chat_id, user_id, ws.title if ws and ws.title else str(chat_id))
         return Scope(user_id, user_id, self._names()(user_id, None))
 
-    def tasks_of(self, scope: Scope, period: Period) -> list[Task]:
-        """The tasks in the scope that were made, due or finished in the period."""
-        found: dict[int, Task] = {}
+    def tasks_of(self, scope: Scope, period: Period) -> Iterator[Task]:
+        """The tasks in the scope that were made, due or finished in the period, each once.
+
+        Finished tasks come from the archive one person at a time, so only a few hundred are
+        in memory at once however many there are.
+        """
+        seen: set[int] = set()
+
+        def fresh(tasks: Iterable[Task]) -> Iterator[Task]:
+            for task in tasks:
+                if task.number not in seen and (not scope.group or task.chat_id == scope.chat_id):
+                    seen.add(task.number)
+                    if export.in_period(task, period):
+                        yield task
+
         if scope.group:
             ws = self.reads.get_workspace(scope.chat_id)
-            found.update((t.number, t) for t in self.reads.tasks_in_chat(scope.chat_id))
-            for uid in ws.members if ws else ():
-                for task in self.reads.finished_tasks(user_id=uid, since=period.start):
-                    if task.chat_id == scope.chat_id:
-                        found[task.number] = task
+            yield from fresh(self.reads.tasks_in_chat(scope.chat_id))
+            people: Iterable[int] = ws.members if ws else ()
         else:
-            uid = scope.user_id
-            for task in (
-                *self.reads.tasks_for_assignee(uid),
-                *self.reads.tasks_by_assigner(uid),
-                *self.reads.finished_tasks(user_id=uid, since=period.start),
-            ):
-                found[task.number] = task
-        return [t for t in found.values() if export.in_period(t, period)]
+            yield from fresh(self.reads.tasks_for_assignee(scope.user_id))
+            yield from fresh(self.reads.tasks_by_assigner(scope.user_id))
+            people = (scope.user_id,)
+        for uid in people:
+            yield from fresh(self.reads.finished_tasks(user_id=uid, since=period.start))
 
     def tasks_workbook(self, scope: Scope, period: Period, lang: Lang, tz: ZoneInfo) -> File:
         """The workbook of /export tasks: a row per task, counts per person (CPU: a thread)."""
-        tasks = self.tasks_of(scope, period)
         names = self._names()
         now = self.clock.now()
-        rows = export.task_rows(tasks, names, now, tz, lang)
-        counts = export.count_rows(export.person_counts(tasks, now), names)
+        rows: dict[int, list[Any]] = {}
+        counts: dict[int | str, export.Counts] = {}
+        for task in self.tasks_of(scope, period):
+            rows[task.number] = export.task_row(task, names, now, tz, lang)
+            export.count_task(counts, task, now)
         title = t_plain(lang, "reports.export_title", scope=scope.name, period=period.label(lang))
-        content = export.tasks_workbook(rows, counts, lang, title)
+        ordered = (rows[number] for number in sorted(rows))
+        content = export.tasks_workbook(ordered, export.count_rows(counts, names), lang, title)
         return File(content, f"tasks-{period.slug}.xlsx", len(rows))
 
     def collection_workbook(self, c: Collection, tz: ZoneInfo, lang: Lang) -> bytes:
