@@ -27,7 +27,7 @@ from bot.parsing import ParseError
 from bot.reports import callbacks, export, views
 from bot.reports.callbacks import CalendarOf, CalendarPress, CollectPress, Verb
 from bot.reports.files import File
-from bot.reports.models import Item, ItemKind
+from bot.reports.models import Item, ItemKind, OwedChart
 from bot.reports.rules import ReportRefused
 from bot.reports.service import FileToPass, Outcome, ReportService
 from handlers.common import command_args, is_admin, py_span, refuse, toast_text
@@ -421,14 +421,25 @@ async def step_reports(context: Ctx) -> None:
     for c in service.stale_trackings():
         await _refresh(context, c.number)
     for owed in service.owed_charts():
-        try:
-            await send_person_chart(context, owed.user_id, owed.chat_id)
-        except (BadRequest, Forbidden) as exc:
-            log.info("weekly chart for %s not sent: %s", owed.user_id, exc)
-        except TelegramError as exc:  # network, flood: the next tick tries again
-            log.info("weekly chart for %s not sent now: %s", owed.user_id, exc)
-            continue
-        service.chart_sent(owed)
+        await _send_owed_chart(context, owed)
+
+
+async def _send_owed_chart(context: Ctx, owed: OwedChart) -> None:
+    """The weekly picture after a weekly summary: sent once, or tried again by a later tick."""
+    service = _service(context)
+    try:
+        await send_person_chart(context, owed.user_id, owed.chat_id)
+    except (BadRequest, Forbidden) as exc:  # will not go: a blocked bot, a chat gone
+        log.info("weekly chart for %s not sent: %s", owed.user_id, exc)
+    except TelegramError as exc:  # network, flood: the next tick tries again
+        log.info("weekly chart for %s not sent now: %s", owed.user_id, exc)
+        service.chart_release(owed)
+        return
+    except Exception:
+        log.exception("weekly chart for %s failed", owed.user_id)
+        service.chart_release(owed)
+        return
+    service.chart_sent(owed)
 
 
 async def _pass_file(context: Ctx, passing: FileToPass) -> None:
@@ -449,6 +460,11 @@ async def _pass_file(context: Ctx, passing: FileToPass) -> None:
         log.warning("file of collection %s not passed on: %s", c.number, exc)
     except TelegramError as exc:  # network, flood: the next tick tries again
         log.info("file of collection %s not passed on now: %s", c.number, exc)
+        service.release(c.number, passing.forward)
+        return
+    except Exception:
+        log.exception("file of collection %s failed", c.number)
+        service.release(c.number, passing.forward)
         return
     service.passed(c.number, passing.forward)
 

@@ -9,6 +9,7 @@ Telegram update id that caused it (exactly once). The files and charts the featu
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -50,6 +51,7 @@ from bot.reports.views import (
 from storage import Database, space_of_chat
 from storage.reports import CollectionStore
 
+log = logging.getLogger(__name__)
 _LISTED = 15  # collections /collect shows
 
 
@@ -119,6 +121,8 @@ class ReportService:
         self.notices = notices
         self.store: Collections = store if store is not None else CollectionStore(db)
         self.files = ReportFiles(db, clock, settings, calendar, meeting_of=self._meeting)
+        # Files and charts being sent right now (in this process), so two ticks never both do.
+        self._claimed: set[str] = set()
 
     def _meeting(self, number: int) -> Meeting | None:
         """A notice with a meeting time, as its calendar event needs it."""
@@ -502,7 +506,10 @@ class ReportService:
         now = self.clock.now()
         out: list[OutboxEntry] = []
         for c in self.store.active():
-            out += self._due(c, now)
+            try:
+                out += self._due(c, now)
+            except Exception:  # one collection that cannot be stored must not stop the others
+                log.exception("due work of collection %s failed", c.number)
         return out
 
     def _due(self, c: Collection, now: datetime) -> list[OutboxEntry]:
@@ -636,10 +643,13 @@ class ReportService:
             self.store.save([replace(c, shown_rev=rev)])
 
     def files_to_pass(self) -> list[FileToPass]:
-        """Files handed in whose announcing message has gone to the sender, oldest first."""
+        """Files handed in whose announcing message has gone to the sender, oldest first; each
+        is claimed until `passed` or `release` (two ticks never pass the same file)."""
         out = []
         for c in self.store.active():
             for f in c.forwards:
+                if _claim_key(c.number, f) in self._claimed:
+                    continue
                 announced = self.db.get_outbox(f.after)
                 if announced is not None and announced.sent_at is None and announced.failed is None:
                     continue  # the bundle (or late note) first
@@ -647,13 +657,20 @@ class ReportService:
                 if member is None or f.item >= len(member.items):
                     self.store.save([rules.forwarded(c, f)])
                     continue
+                self._claimed.add(_claim_key(c.number, f))
                 out.append(FileToPass(c, f, member, member.items[f.item]))
         return out
 
     def passed(self, number: int, forward: Forward) -> None:
+        """The file went to the sender (or never can): it is not passed again."""
+        self.release(number, forward)
         c = self.store.get(number)
         if c is not None:
             self.store.save([rules.forwarded(c, forward)])
+
+    def release(self, number: int, forward: Forward) -> None:
+        """The file could not go now: a later tick tries again."""
+        self._claimed.discard(_claim_key(number, forward))
 
     def file_caption(self, passing: FileToPass) -> str:
         c, member, item = passing.collection, passing.member, passing.item
@@ -672,10 +689,17 @@ class ReportService:
         self.store.owe_chart(OwedChart(entry.id, entry.to_user, entry.sent_chat_id))
 
     def owed_charts(self) -> list[OwedChart]:
-        return self.store.owed_charts()
+        """Charts owed, each claimed until `chart_sent` or `chart_release`."""
+        owed = [o for o in self.store.owed_charts() if f"chart:{o.key}" not in self._claimed]
+        self._claimed.update(f"chart:{o.key}" for o in owed)
+        return owed
 
     def chart_sent(self, owed: OwedChart) -> None:
+        self._claimed.discard(f"chart:{owed.key}")
         self.store.chart_sent(owed)
+
+    def chart_release(self, owed: OwedChart) -> None:
+        self._claimed.discard(f"chart:{owed.key}")
 
     # ----- calendars of collections -------------------------------------------------------
     def collect_calendar(self, number: int, user_id: int) -> File:
@@ -696,6 +720,10 @@ class ReportService:
             raise ReportRefused("not_sender", number=number)
         ctx = self.reader(user_id)
         return c, self.files.collection_workbook(c, ctx.tz, ctx.lang)
+
+
+def _claim_key(number: int, forward: Forward) -> str:
+    return f"file:{number}:{forward.member}:{forward.item}:{forward.after}"
 
 
 def _cut(text: str) -> str:

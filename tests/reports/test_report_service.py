@@ -225,6 +225,9 @@ def test_the_deadline_brings_the_bundle_and_files_follow_it(world: World) -> Non
     world.sent(entries)
     [passing] = world.reports.files_to_pass()
     assert (passing.member.name, passing.item.file_id) == ("张三", "P1")
+    assert world.reports.files_to_pass() == []  # claimed: a second tick does not send it too
+    world.reports.release(1, passing.forward)
+    [passing] = world.reports.files_to_pass()
     assert world.reports.file_caption(passing) == "收集 第 1 号 · 张三"
     world.reports.passed(1, passing.forward)
     assert world.reports.files_to_pass() == []
@@ -360,6 +363,8 @@ def test_a_weekly_summary_sent_owes_its_chart_once(world: World) -> None:
     world.reports.on_week_sent(entry)
     [owed] = world.reports.owed_charts()
     assert (owed.user_id, owed.chat_id) == (ZHANG, ZHANG)
+    assert world.reports.owed_charts() == []  # claimed while it is being sent
+    world.reports.chart_release(owed)
     world.restart()
     [owed] = world.reports.owed_charts()
     world.reports.chart_sent(owed)
