@@ -446,3 +446,34 @@ async def test_week_comes_with_a_chart_of_the_week(charted: BotRunner) -> None:
     assert _dark_share(image, (500, 20, 930, 62)) == 0  # and nothing beside it
     colours = {colour for _, colour in image.convert("RGB").getcolors(maxcolors=1 << 20) or ()}
     assert {(67, 160, 71), (30, 136, 229), (229, 57, 53)} <= colours  # done, open, overdue
+
+
+async def test_it_reads_in_english_for_those_who_speak_it(env: BotRunner) -> None:
+    fake = env.fake
+    boss = fake.add_user(20, "Alice", username="alice", language_code="en")
+    bob = fake.add_user(21, "Bob", username="bob", language_code="en")
+    await _started_en(fake, boss, bob)
+    fake.send_message(boss, fake.private_chat(boss), "/collect @bob by Friday 5pm weekly report")
+    tracking = await fake.wait_for_message(boss.id, contains="handed in 0/1")
+    request = await fake.wait_for_message(bob.id, contains="Report request")
+    assert "Alice asks you for: weekly report" in request.text
+    assert set(_buttons(request)) == {"✅ Submit", "🙅 Can't do it", "📅 Add to calendar"}
+    fake.send_message(
+        bob, fake.private_chat(bob), "Done: the budget draft.", reply_to=request.message_id
+    )
+    ack = await fake.wait_for_message(bob.id, contains="Received")
+    qid = fake.press_button(bob, bob.id, ack.message_id, "Submit")
+    assert (await _answer(fake, qid))[0] == "✅ Submitted"
+    bundle = await fake.wait_for_message(boss.id, contains="handed in 1/1")
+    assert "Done: the budget draft." in bundle.text
+    await fake.wait_for(
+        lambda: (
+            "Everyone handed in" in (fake.message(boss.id, tracking.message_id) or tracking).text
+        )
+    )
+
+
+async def _started_en(fake: FakeBotAPI, *users: FakeUser) -> None:
+    for u in users:
+        fake.send_message(u, fake.private_chat(u), "/start")
+        await fake.wait_for_message(u.id, contains="Hello")
