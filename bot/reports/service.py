@@ -168,9 +168,9 @@ class ReportService:
     def listing(self, user_id: int, chat_id: int) -> list[Listed]:
         """/collect: in a group, the ones made there; privately, the ones I sent or am asked for
         (open first, newest first)."""
-        if chat_id < 0:
+        if chat_id < 0:  # counts only: what each person handed in is the sender's
             found = [c for c in self.store.in_space(f"g{chat_id}") if c.chat_id == chat_id]
-            mine = {c.number for c in found if c.sender == user_id}
+            mine = {c.number for c in found}
         else:
             sent = self.store.of_sender(user_id)
             mine = {c.number for c in sent}
@@ -188,7 +188,7 @@ class ReportService:
                     total=len(c.members),
                     closed=not c.is_open,
                     mine=c.number in mine or own is None,
-                    state=own.state.value if own is not None else "",
+                    state=own.state.value if own is not None and c.number not in mine else "",
                     recurrence=c.recurrence,
                 )
             )

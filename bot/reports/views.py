@@ -360,7 +360,8 @@ class Listed:
     count: int
     total: int
     closed: bool
-    mine: bool  # the reader sent it (else: it asks the reader)
+    mine: bool  # shown with its counts (the reader sent it, or a group's list); else it asks
+    #             the reader, who sees their own state
     state: str = ""  # the reader's own state, when it asks them
     recurrence: str | None = None
 
