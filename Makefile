@@ -31,13 +31,14 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-## bench: print the speed figures (parser, storage, outbox write path, scheduler, directory look-up)
+## bench: print the speed figures (parser, storage, outbox write path, scheduler, directory look-up, reports)
 bench: $(STAMP)
 	$(BIN)/python bench/parse_bench.py
 	$(BIN)/python bench/storage_bench.py
 	$(BIN)/python bench/outbox_bench.py
 	$(BIN)/python bench/scheduler_bench.py
 	$(BIN)/python bench/contacts_bench.py
+	$(BIN)/python bench/reports_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
