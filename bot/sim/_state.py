@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,6 +90,16 @@ class DelayRule:
     method: str
     seconds: float
     times: int | None
+    # Only this share of the matching calls is delayed (drawn from `rng`); 1.0 = every one.
+    share: float = 1.0
+    rng: random.Random | None = None
+
+    def applies(self) -> bool:
+        """Whether this matching call is one of the delayed share."""
+        if self.share >= 1.0:
+            return True
+        rng = self.rng or random
+        return rng.random() < self.share
 
 
 def image_size(content: bytes) -> tuple[int, int]:
@@ -173,6 +184,7 @@ class FakeState:
         self._calls: list[Call] = []
         self._fail_rules: list[FailRule] = []
         self._delay_rules: list[DelayRule] = []
+        self._delayed: list[tuple[str, float]] = []  # (method, seconds) of every delayed call
         self._queries: dict[str, bool] = {}
         self._query_ids = itertools.count(4_200_000_001)
         self._callback_answers: list[CallbackAnswer] = []

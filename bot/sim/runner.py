@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram.ext import CallbackContext
+from telegram.ext import BaseRateLimiter, CallbackContext
 
 from bot.app import OfficeApp, build_application
 from bot.clock import ManualClock
@@ -36,6 +36,7 @@ class BotRunner:
         clock: ManualClock | None = None,
         tick: timedelta = timedelta(seconds=0.2),
         paced: bool = True,
+        rate_limiter: BaseRateLimiter[Any] | None = None,
         **settings: Any,
     ) -> None:
         self.fake = fake or FakeBotAPI()
@@ -48,6 +49,8 @@ class BotRunner:
         # per-group (20/min) waits only slow things down. The overall 29/s pace and 429
         # handling stay either way.
         self.paced = paced
+        # When set, used instead of the limiter `paced` chooses (e.g. a bench's set-up phase).
+        self.rate_limiter = rate_limiter
         self._settings_overrides = settings
         self.app: OfficeApp | None = None
         self.db: Database | None = None
@@ -73,7 +76,9 @@ class BotRunner:
         self.db.open()
         from bot.ratelimit import OfficeRateLimiter
 
-        limiter = None if self.paced else OfficeRateLimiter(chat_period=0.0, group_period=0.0)
+        limiter: BaseRateLimiter[Any] | None = self.rate_limiter
+        if limiter is None and not self.paced:
+            limiter = OfficeRateLimiter(chat_period=0.0, group_period=0.0)
         app = build_application(
             self.settings,
             db=self.db,
