@@ -70,6 +70,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -433,7 +434,7 @@ class Event:
     order: int
     name: str = field(compare=False)
     actor: str = field(compare=False)
-    run: Callable[[], Awaitable[None]] = field(compare=False)
+    run: Callable[[], Awaitable[object]] = field(compare=False)
 
 
 class Week:
@@ -456,7 +457,7 @@ class Week:
 
     # -- plumbing
     def schedule(
-        self, when: datetime, name: str, actor: str, run: Callable[[], Awaitable[None]]
+        self, when: datetime, name: str, actor: str, run: Callable[[], Awaitable[object]]
     ) -> None:
         self._order += 1
         heapq.heappush(self.events, Event(when, self._order, name, actor, run))
@@ -561,7 +562,7 @@ class Week:
             user = self.users[m.key]
             await self.act(
                 m.key,
-                lambda u=user: fake.send_message(u, fake.private_chat(u), "/start"),
+                partial(fake.send_message, user, fake.private_chat(user), "/start"),
                 setup=True,
             )
         for key, (_, _, members) in GROUPS.items():
@@ -569,17 +570,15 @@ class Week:
                 user = self.users[k]
                 await self.act(
                     k,
-                    lambda u=user, g=self.groups[key]: fake.send_message(u, g, "大家好"),
+                    partial(fake.send_message, user, self.groups[key], "大家好"),
                     setup=True,
                 )
 
     def plan(self) -> None:
         for i, p in enumerate(SCRIPT):
-            self.schedule(
-                at(p.day, p.at), f"task {i + 1}", p.by, lambda i=i, p=p: self.create(i, p)
-            )
+            self.schedule(at(p.day, p.at), f"task {i + 1}", p.by, partial(self.create, i, p))
         for k, n in enumerate(NOTICES):
-            self.schedule(at(n.day, n.at), f"notice {k + 1}", n.by, lambda n=n: self.notify(n))
+            self.schedule(at(n.day, n.at), f"notice {k + 1}", n.by, partial(self.notify, n))
         day, hhmm, who, where, text = ROSTER
         self.schedule(
             at(day, hhmm),
@@ -636,7 +635,7 @@ class Week:
             for b in (b for row in rows for b in row):
                 if target.first_name in str(b.get("text")) and b.get("callback_data"):
                     data = str(b["callback_data"])
-                    await self.act(who, lambda m=msg, d=data: self.fake.press(user, m, d))
+                    await self.act(who, partial(self.fake.press, user, msg, data))
                     self.done_counts["转交 → person"] += 1
                     now = self.clock.now()
                     self.schedule(
@@ -666,7 +665,7 @@ class Week:
                     at(*when),
                     f"confirm notice {number}",
                     who,
-                    lambda w=who: self.confirm(w, number),
+                    partial(self.confirm, who, number),
                 )
 
     async def confirm(self, who: str, number: int) -> None:
@@ -676,7 +675,7 @@ class Week:
             for b in (b for row in rows for b in row):
                 data = str(b.get("callback_data") or "")
                 if data.startswith(f"n:ok:{number}:"):
-                    await self.act(who, lambda m=msg, d=data: self.fake.press(user, m, d))
+                    await self.act(who, partial(self.fake.press, user, msg, data))
                     self.done_counts["收到 (notice)"] += 1
                     return
         self.misses.append(f"confirm notice {number}: no button for {user.first_name}")

@@ -625,9 +625,9 @@ async def part_burst(people: int, per_person: int) -> None:
             )
         finally:
             await bot.close()
-        conf = confirmations(fake, burst.mark)
-        lost = sorted(set(burst.sent_at) - set(conf))
-        dup = sorted(n for n, nums in conf.items() if len(nums) > 1)
+        numbers = confirmations(fake, burst.mark)
+        lost = sorted(set(burst.sent_at) - set(numbers))
+        dup = sorted(n for n, nums in numbers.items() if len(nums) > 1)
         figure(
             "burst",
             "SIGTERM → exit",
@@ -681,7 +681,7 @@ class _CountingFile:
         self._f.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self._f.__exit__(*exc)
 
     def __iter__(self) -> Iterator[Any]:
@@ -732,13 +732,13 @@ class WriteMeter:
                         self.fsyncs += 1
 
         builtins.open = counting_open
-        io.open = counting_open  # type: ignore[assignment]  # pathlib opens through io.open
+        io.open = counting_open  # pathlib opens through io.open
         os.replace = counting_replace
         os.fsync = counting_fsync
 
     def uninstall(self) -> None:
         builtins.open = self._open
-        io.open = self._open  # type: ignore[assignment]
+        io.open = self._open
         os.replace = self._replace
         os.fsync = self._fsync
 
