@@ -78,7 +78,6 @@ from zoneinfo import ZoneInfo
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.clock import ManualClock
 from bot.sim.fake_api import BotMessage, FakeBotAPI, FakeChat, FakeUser
 from bot.sim.runner import BotRunner
 
@@ -441,7 +440,7 @@ class Week:
     def __init__(self, runner: BotRunner) -> None:
         self.runner = runner
         self.fake: FakeBotAPI = runner.fake
-        self.clock: ManualClock = runner.clock
+        self.clock = runner.clock  # a ManualClock
         self.users: dict[str, FakeUser] = {}
         self.groups: dict[str, FakeChat] = {}
         self.said: list[Said] = []
@@ -1003,9 +1002,9 @@ def print_log(week: Week) -> None:
 
 async def main_async(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-week-") as tmp:
-        clock = ManualClock(START)
         # tick=1 day: the wall-clock tick never fires again; the week ticks every simulated minute.
-        runner = BotRunner(Path(tmp) / "data", clock=clock, paced=False, tick=timedelta(days=1))
+        runner = BotRunner(Path(tmp) / "data", paced=False, tick=timedelta(days=1))
+        runner.clock.set(START)  # BotRunner's own ManualClock (no import of the clock module)
         await runner.start()
         t0 = time.monotonic()
         week = Week(runner)

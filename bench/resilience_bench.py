@@ -36,15 +36,16 @@ burst   N people (20; --full 50) each send 20 private tasks back to back (round-
         confirmed: seconds until the process exits, and after a restart how many sent tasks are
         never confirmed (lost) or duplicated.
 notify  /notify 大家 … in groups of 50, 200 (and, --full, 1,000) people (all started the bot
-        and spoke in the group). Per notice, from the command until the last private notice is delivered plus 1 s:
-        files opened for writing under the data dir and bytes written through them (builtins
-        open / io.open wrapped), os.replace and os.fsync calls on data-dir files (wrapped), and
-        the kernel's write_bytes of this process (/proc/self/io) as a cross-check; event-loop
-        lag of a 10 ms heartbeat task in the bot's loop (lateness of each wake-up: p50/p99/max;
-        the fake server runs on threads of the same process, so GIL contention is part of it);
-        time from the command to the last private notice delivered, against n/30 s (Telegram's
-        ~30 messages/s ceiling). Set-up (1,000 /start) runs with an unpaced limiter, the notices
-        with the production one.
+        and spoke in the group). Per notice, from the command until the last private notice is
+        delivered plus 1 s: files opened for writing under the data dir, write calls and bytes
+        written to files there (builtins open / io.open and os.write wrapped), os.replace and
+        os.fsync calls on data-dir files, and the kernel's write_bytes of this process
+        (/proc/self/io) as a cross-check that also sees what the wrappers cannot (mmap, C
+        extensions); event-loop lag of a 10 ms heartbeat task in the bot's loop (lateness of
+        each wake-up: p50/p99/max; the fake server runs on threads of the same process, so GIL
+        contention is part of it); time from the command to the last private notice delivered,
+        against n/30 s (Telegram's ~30 messages/s ceiling). Set-up (1,000 /start) runs with an
+        unpaced limiter, the notices with the production one.
 slow    10 % of sendMessage answers held back 5 s (then, a second run, 15 s) by the fake, which
         still carries the message out (Telegram: the message was sent, the answer was late).
         50 tasks (--full 100; 4 in 5 private, 1 in 5 `/task` in two groups), one every 0.1 s;
@@ -674,7 +675,9 @@ class _CountingFile:
 
     def write(self, data: Any) -> int:
         n: int = self._f.write(data)
-        self._meter.bytes += len(data.encode("utf-8")) if isinstance(data, str) else len(data)
+        if self._meter.active:
+            self._meter.writes += 1
+            self._meter.bytes += len(data.encode("utf-8")) if isinstance(data, str) else len(data)
         return n
 
     def __enter__(self) -> _CountingFile:
@@ -692,15 +695,25 @@ class _CountingFile:
 
 
 class WriteMeter:
-    """Counts file writes under one directory by wrapping open, os.replace and os.fsync."""
+    """Counts file writes under one directory while `active`, by wrapping open / io.open (files
+    opened for writing, and every write through them, also files opened before), os.write on
+    a descriptor of a file there, os.replace and os.fsync. Not seen: mmap, C extensions
+    (sqlite); the kernel's write_bytes (kernel_write_bytes) covers those."""
 
     def __init__(self, root: Path) -> None:
         self.root = str(root.resolve())
         self.active = False
-        self.opens = self.bytes = self.replaces = self.fsyncs = 0
+        self.opens = self.writes = self.bytes = self.replaces = self.fsyncs = 0
         self._open = builtins.open
         self._replace = os.replace
         self._fsync = os.fsync
+        self._write = os.write
+
+    def _fd_mine(self, fd: Any) -> bool:
+        with contextlib.suppress(OSError, TypeError, ValueError):
+            num = fd if isinstance(fd, int) else fd.fileno()
+            return os.readlink(f"/proc/self/fd/{num}").startswith(self.root)
+        return False
 
     def _mine(self, path: Any) -> bool:
         try:
@@ -710,13 +723,22 @@ class WriteMeter:
 
     def install(self) -> None:
         real_open, real_replace, real_fsync = self._open, self._replace, self._fsync
+        real_write = self._write
 
         def counting_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
             f = real_open(file, mode, *args, **kwargs)
-            if self.active and any(c in mode for c in "wax+") and self._mine(file):
-                self.opens += 1
+            if any(c in mode for c in "wax+") and self._mine(file):
+                if self.active:
+                    self.opens += 1
                 return _CountingFile(f, self)
             return f
+
+        def counting_write(fd: int, data: Any) -> int:
+            n = real_write(fd, data)
+            if self.active and self._fd_mine(fd):
+                self.writes += 1
+                self.bytes += n
+            return n
 
         def counting_replace(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
             real_replace(src, dst, *args, **kwargs)
@@ -725,25 +747,24 @@ class WriteMeter:
 
         def counting_fsync(fd: Any) -> None:
             real_fsync(fd)
-            if self.active:
-                with contextlib.suppress(OSError, TypeError, ValueError):
-                    num = fd if isinstance(fd, int) else fd.fileno()
-                    if os.readlink(f"/proc/self/fd/{num}").startswith(self.root):
-                        self.fsyncs += 1
+            if self.active and self._fd_mine(fd):
+                self.fsyncs += 1
 
         builtins.open = counting_open
         io.open = counting_open  # pathlib opens through io.open
         os.replace = counting_replace
         os.fsync = counting_fsync
+        os.write = counting_write
 
     def uninstall(self) -> None:
         builtins.open = self._open
         io.open = self._open
         os.replace = self._replace
         os.fsync = self._fsync
+        os.write = self._write
 
     def reset(self) -> None:
-        self.opens = self.bytes = self.replaces = self.fsyncs = 0
+        self.opens = self.writes = self.bytes = self.replaces = self.fsyncs = 0
 
 
 def kernel_write_bytes() -> int:
@@ -857,10 +878,10 @@ async def part_notify(sizes: list[int]) -> None:
                 figure("notify", f"n={n}: notices delivered", f"{got} / {n}")
                 figure(
                     "notify",
-                    f"n={n}: files written / bytes written",
-                    f"{meter.opens} / {meter.bytes / 1e6:.2f} MB"
-                    f"  (os.replace {meter.replaces}, fsync {meter.fsyncs}; kernel write_bytes "
-                    f"{(io1 - io0) / 1e6:.2f} MB)",
+                    f"n={n}: file writes / bytes written",
+                    f"{meter.writes} / {meter.bytes / 1e6:.2f} MB"
+                    f"  ({meter.opens} files opened, os.replace {meter.replaces}, fsync "
+                    f"{meter.fsyncs}; kernel write_bytes {(io1 - io0) / 1e6:.2f} MB)",
                 )
                 figure(
                     "notify",
