@@ -192,6 +192,7 @@ def assignee_to_dict(assignee: Assignee) -> Doc:
         "username": assignee.username,
         "acknowledged_at": _opt_dt_to_str(assignee.acknowledged_at),
         "done_at": _opt_dt_to_str(assignee.done_at),
+        "snoozed_until": _opt_dt_to_str(assignee.snoozed_until),
     }
 
 
@@ -201,6 +202,7 @@ def assignee_from_dict(doc: Mapping[str, Any]) -> Assignee:
         username=_opt_str(doc, "username"),
         acknowledged_at=_opt_dt(doc, "acknowledged_at"),
         done_at=_opt_dt(doc, "done_at"),
+        snoozed_until=_opt_dt(doc, "snoozed_until"),  # absent in files written before #13
     )
 
 

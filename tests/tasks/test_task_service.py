@@ -301,13 +301,15 @@ def test_nudge_reaches_whoever_has_not_finished_with_their_buttons(world: World)
     assert told(world.tasks.nudge(task.number, by(LEADER))) == [("task_nudge", WANG)]
 
 
-def test_snooze_by_the_assignee_tells_the_assigner_the_new_time(world: World):
-    task = world.assign()
+def test_a_snooze_is_told_to_nobody_and_leaves_the_deadline(world: World):
+    """Issue #13 (1): snoozing used to move the deadline and tell the assigner so."""
+    task = world.assign("@zhang @wang 下周二前交总结")
     until = MON_10 + timedelta(days=1)
     outcome = world.tasks.snooze(task.number, by(ZHANG), until)
-    assert world.stored(task.number).due == until
-    assert told(outcome) == [("task_due_changed", LEADER)]
-    assert outcome.entries[0].params["due"] == until.isoformat()
+    stored = world.stored(task.number)
+    assert stored.due == task.due
+    assert [a.snoozed_until for a in stored.assignees] == [until, None]
+    assert told(outcome) == []
     with pytest.raises(TaskRefused) as refused:
         world.tasks.snooze(task.number, by(ZHANG), MON_10 - timedelta(hours=1))
     assert refused.value.key == "snooze_past"
@@ -401,9 +403,9 @@ def test_my_pages_ten_at_a_time_and_an_old_page_stays_in_range(world: World):
 def test_next_is_the_top_of_the_queue(world: World):
     world.assign("@zhang 下周五前整理档案")
     urgent = world.assign("@zhang 今天下班前报送材料，急")
-    card, count = world.tasks.next_for(ZHANG)
-    assert card is not None and card.number == urgent.number and count == 2
-    assert world.tasks.next_for(WANG) == (None, 0)
+    card, count, snoozed = world.tasks.next_for(ZHANG)
+    assert card is not None and card.number == urgent.number and (count, snoozed) == (2, 0)
+    assert world.tasks.next_for(WANG) == (None, 0, 0)
 
 
 def test_assigned_lists_each_persons_state_and_offers_a_nudge(world: World):
