@@ -344,9 +344,7 @@ def _held_back(task: Task, steps: list[Due]) -> list[Due]:
     if not until:
         return steps
     held = [
-        replace(d, at=max(d.at, until[d.to]))
-        if d.to in until and d.step in _TO_THE_SNOOZER
-        else d
+        replace(d, at=max(d.at, until[d.to])) if d.to in until and d.step in _TO_THE_SNOOZER else d
         for d in steps
     ]
     return held + [Due(Step.WAKE, at, uid) for uid, at in until.items()]

@@ -370,7 +370,9 @@ async def test_snooze_by_button_menu_and_by_command(env: BotRunner, office: Offi
     qid = fake.press_button(zhang, zhang.id, card.message_id, "明天上午")
     text, alert = await answer_of(fake, qid)
     assert not alert and "#1 已推迟" in text
-    await fake.wait_for(lambda: "你已推迟到 明天 09:00" in fake.message(zhang.id, card.message_id).text)
+    await fake.wait_for(
+        lambda: "你已推迟到 明天 09:00" in fake.message(zhang.id, card.message_id).text
+    )
     assert env.db is not None
     task = env.db.get_task(1)
     assert task is not None and task.due is not None and (task.due.day, task.due.hour) == (4, 18)

@@ -54,9 +54,7 @@ def test_what_is_built_is_read_back(press: callbacks.Press):
         pytest.param(
             TaskPress(Verb.CANCEL, 12, 4, flag=Flag.YES), "t:cancel:12@4:yes", id="confirmed"
         ),
-        pytest.param(
-            TaskPress(Verb.EXTEND, 12, 4, at=AT), f"t:extend:12@4:{AT}", id="extend-to"
-        ),
+        pytest.param(TaskPress(Verb.EXTEND, 12, 4, at=AT), f"t:extend:12@4:{AT}", id="extend-to"),
         pytest.param(
             TaskPress(Verb.PRIORITY, 12, 4, priority=Priority.URGENT),
             "t:priority:12@4:urgent",
