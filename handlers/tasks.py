@@ -123,10 +123,15 @@ async def _reply_key(update: Update, context: Ctx, key: str, **values: object) -
         await msg.reply_text(t(context.lang, key, **values))
 
 
-async def _reply(update: Update, context: Ctx, rendered: Rendered) -> None:
+async def _reply(
+    update: Update, context: Ctx, rendered: Rendered, *, quote: bool | None = None
+) -> None:
+    """Answer the message; `quote`: as a reply to it even in private, where the answer's
+    buttons read the message back (记为任务, the reason of a cancel)."""
     msg = update.effective_message
     if msg is not None:
-        await msg.reply_text(rendered.text, reply_markup=keyboard(rendered, context.lang))
+        markup = keyboard(rendered, context.lang)
+        await msg.reply_text(rendered.text, reply_markup=markup, do_quote=quote)
 
 
 def _ignored(context: Ctx) -> set[str]:
@@ -236,7 +241,7 @@ async def msg_private_text(update: Update, context: Ctx) -> None:
     elif private.said == Said.PHONE:
         await _answer_phone(update, context, private.who)
     elif private.said == Said.QUESTION:
-        await _reply(update, context, screens.save_offer(context.lang))
+        await _reply(update, context, screens.save_offer(context.lang), quote=True)
     else:
         await _reply_key(update, context, f"tasks.{private.said.value}_reply")
 
@@ -587,10 +592,8 @@ async def _ask_cancel(update: Update, context: Ctx, number: int, reason: str) ->
     except TaskRefused as exc:
         await _answer_refusal(update, context, exc)
         return
-    lang = context.lang
-    await _reply(
-        update, context, screens.cancel_question(number, task.title, task.revision, lang, reason)
-    )
+    question = screens.cancel_question(number, task.title, task.revision, context.lang, reason)
+    await _reply(update, context, question, quote=True)
 
 
 async def cmd_rename(update: Update, context: Ctx) -> None:

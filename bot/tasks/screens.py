@@ -46,7 +46,7 @@ def snooze_menu(
         Button(_SNOOZE_LABELS[o], callbacks.build(TaskPress(Verb.SNOOZE, number, rev, option=o)))
         for o in options
     ]
-    rows = [tuple(times[:2]), tuple(times[2:])]
+    rows = [row for row in (tuple(times[:2]), tuple(times[2:])) if row]
     if extend:
         rows.append((button("tasks.btn_extend", Verb.EXTEND, number, rev=rev),))
     rows.append(

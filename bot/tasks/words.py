@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-_PUNCT = "，,。.!！?？~～、;；:：…\"'“”‘’()（）[]【】 \t\n"
+_PUNCT = "，,。.!！?？~～、;；:：…-—\"'“”‘’()（）[]【】 \t\n"
 
 
 def _only(text: str, phrases: tuple[str, ...]) -> bool:

@@ -258,3 +258,18 @@ def test_digests_not_reached_when_a_tick_stops_early_come_in_the_next(world: Wor
     rest = world.scheduler.run()
     assert first.digests == 1 and rest.digests == 1
     assert {e.to_user for e in (*first.entries, *rest.entries)} == {LEADER, ZHANG}
+
+
+def test_a_personal_snooze_wakes_only_the_snoozer_at_its_time_and_ends(world: World):
+    """Issue #13: the task sleeps in the snoozer's reminders until their time, when the card
+    comes back (through the task service's record) and the snooze is over."""
+    task = put(world, due=sh(4, 18))  # a date without a time: no reminder before the digest
+    world.tasks.act(task.number, ZHANG, Action.SNOOZE, until=sh(1, 9))
+    assert world.scheduler.run().entries == ()  # picks the change up; nothing due yet
+    assert world.scheduler.next_task_due() == sh(1, 9)
+    work = world.at(sh(1, 9))
+    assert [t for t in work if t != "digest"] == ["task_assigned"]
+    stored = world.db.get_task(task.number)
+    assert stored is not None and stored.assignees[0].snoozed_until is None
+    assert stored.due == sh(4, 18)
+    assert [t for t in world.at(sh(1, 12)) if t != "digest"] == []
