@@ -8,7 +8,7 @@ from bot.tasks import callbacks
 from bot.tasks.callbacks import Flag, PagePress, SavePress, TaskPress, Verb
 from bot.tasks.models import Priority
 from bot.tasks.rules import SnoozeOption
-from handlers.tasks import _BUTTONS
+from handlers.tasks import BUTTONS
 
 _PERSON = callbacks._PERSON_VERBS
 _OPTION = callbacks._OPTION_VERBS
@@ -189,4 +189,4 @@ def test_a_button_that_could_not_be_read_back_is_not_built(press: callbacks.Pres
 
 
 def test_every_verb_has_a_handler():
-    assert set(_BUTTONS) == set(Verb)
+    assert set(BUTTONS) == set(Verb)
