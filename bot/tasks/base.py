@@ -22,8 +22,8 @@ from bot.people.rules import name_of
 from bot.tasks import changes, rules
 from bot.tasks.models import Task, TaskEvent
 from bot.tasks.rules import TaskRefused
+from bot.tasks.store import TaskRecords
 from bot.tasks.views import PICKER_MAX, Card, Colleague, TaskAssigned
-from storage import Database
 
 # A roster named in a message (`#各科室负责人`), resolved by the directory feature:
 # (space, name, actor) → member user ids and pending usernames, or None if no such roster.
@@ -72,7 +72,7 @@ class TaskCore:
 
     def __init__(
         self,
-        db: Database,
+        db: TaskRecords,
         clock: Clock,
         settings: Settings,
         calendar: WorkCalendar,

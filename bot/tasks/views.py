@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Self
 
@@ -114,7 +114,8 @@ def card_lines(
     if card.assigner_name and not card.own:
         lines.append(t(lang, "tasks.card_assigner", name=card.assigner_name))
     if card.assignee_names and not card.own:
-        lines.append(t(lang, "tasks.card_assignees", names="、".join(card.assignee_names)))
+        joiner = "、" if lang == "zh" else ", "
+        lines.append(t(lang, "tasks.card_assignees", names=joiner.join(card.assignee_names)))
     lines.append(t(lang, "tasks.card_due", due=_when(card.due, ctx)))
     prio = Priority(card.priority)
     if prio != Priority.NORMAL:
@@ -256,6 +257,7 @@ class TaskAssigned(CardMessage):
     heading: str = "tasks.assigned_title"  # catalog key of the first line
     note: str = ""
     from_name: str = ""  # who handed it over
+    acked: bool = False  # the reader has acknowledged it (the card after a snooze)
 
 
 def task_assigned(p: TaskAssigned, ctx: RenderContext) -> Rendered:
@@ -264,7 +266,11 @@ def task_assigned(p: TaskAssigned, ctx: RenderContext) -> Rendered:
         lines.append(t(ctx.lang, "tasks.card_from", name=p.from_name))
     if p.note:
         lines.append(t(ctx.lang, "tasks.card_note", note=p.note))
-    return Rendered("\n".join(lines), card_work_buttons(replace(p.card, status=Status.OPEN)))
+    card = p.card
+    return Rendered(
+        "\n".join(lines),
+        work_buttons(card.number, acked=p.acked, rev=card.revision, own=card.own),
+    )
 
 
 @dataclass(frozen=True, slots=True)

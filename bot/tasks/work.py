@@ -106,7 +106,9 @@ class Work(TaskCore):
     def wake_entry(self, task: Task, uid: int, now: datetime, key: str) -> OutboxEntry:
         """A snooze's time has come: the card again, for the one who snoozed it (made by the
         reminders' tick, which stores it with the task's reminder state)."""
-        card = TaskAssigned(self.card(task), heading="tasks.snooze_over_title")
+        mine = task.assignee(uid)
+        acked = mine is not None and mine.acknowledged_at is not None
+        card = TaskAssigned(self.card(task), heading="tasks.snooze_over_title", acked=acked)
         return tell(task, uid, now, card, key)
 
     def hand_over(self, number: int, by: Actor, to_user: int) -> Outcome:

@@ -146,9 +146,14 @@ async def number_and_rest(
 
 
 def done_answer(context: Ctx, outcome: Outcome, key: str) -> Rendered:
+    """完成, said back with 撤销: the task, or one's part of a shared one (1/2)."""
     task = outcome.task
     ctx = render_ctx(context, context.lang)
-    return screens.acted(key, task.number, task.revision, ctx, title=task.title)
+    done = sum(1 for a in task.assignees if a.done_at is not None)
+    if not task.finished:
+        key = "done_part_reply"
+    progress = f"{done}/{len(task.assignees)}"
+    return screens.acted(key, task.number, task.revision, ctx, title=task.title, progress=progress)
 
 
 async def typed_time(
