@@ -169,7 +169,7 @@ class TaskCore:
                 ) from exc
             raise
 
-    def _fresh(self, task: Task, rev: int | None) -> None:
+    def check_fresh(self, task: Task, rev: int | None) -> None:
         """A decision made on a message at revision `rev` must still fit the task: refused,
         with what happened since, when it does not (the handler shows the task as it is)."""
         event = changes.unsettled_by(task, rev)

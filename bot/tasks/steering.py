@@ -35,7 +35,7 @@ class Steering(TaskCore):
     ) -> Outcome:
         """改期 (the deadline itself). Told: every assignee still on it, from what to what."""
         task, now = self._load(number)
-        self._fresh(task, rev)
+        self.check_fresh(task, rev)
         old = task.due
         task = rules.change_due(task, by.user_id, now, due, is_admin=by.is_admin)
         moved = TaskDueChanged(
@@ -111,7 +111,7 @@ class Steering(TaskCore):
         assignee, is replaced. Told: the new assignee (the card); the one relieved of it and the
         assigner, when they did not do it themselves."""
         task, now = self._load(number)
-        self._fresh(task, rev)
+        self.check_fresh(task, rev)
         self._require_person(to_user)
         before = set(task.assignee_ids())
         task = rules.reassign(task, by.user_id, to_user, now, is_admin=by.is_admin)
@@ -130,7 +130,7 @@ class Steering(TaskCore):
         """仍由原人办理 after 办不了 — only while that person still has it and nobody decided
         since the report. Told: each other assignee still on it (the card again)."""
         task, now = self._load(number)
-        self._fresh(task, rev)
+        self.check_fresh(task, rev)
         task = rules.keep(task, by.user_id, now, is_admin=by.is_admin)
         told = [
             self._assigned_entry(task, uid, now, TaskAssigned(self.card(task), "tasks.kept_title"))
@@ -144,7 +144,7 @@ class Steering(TaskCore):
     ) -> Outcome:
         """取消任务 (after the confirm step). Told: every other assignee, with the reason."""
         task, now = self._load(number)
-        self._fresh(task, rev)
+        self.check_fresh(task, rev)
         task = rules.cancel(task, by.user_id, now, reason, is_admin=by.is_admin)
         return self._save(task, self._cancelled(task, by, now, reason), by, toast="toast_cancel")
 

@@ -178,7 +178,7 @@ async def _allowed(p: Pressed, action: Action) -> bool:
     try:
         rules.check(p.task, by.user_id, action, is_admin=by.is_admin)
         if action in _DECISIONS:
-            p.tasks._fresh(p.task, p.rev)
+            p.tasks.check_fresh(p.task, p.rev)
     except TaskRefused as exc:
         await _refuse(p, exc)
         return False

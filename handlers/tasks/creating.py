@@ -4,6 +4,7 @@ it is chatter, a question, a forwarded message or a change said in words), menti
 from __future__ import annotations
 
 from telegram import (
+    Message,
     MessageEntity,
     MessageOrigin,
     MessageOriginChannel,
@@ -73,9 +74,8 @@ async def cmd_task(update: Update, context: Ctx) -> None:
         return
     source = msg.reply_to_message
     source_text = (source.text or source.caption or "") if source is not None else ""
+    spans = _spans_in_args(msg, args)
     if source is not None and source_text:
-        offset = len(msg.text or "") - len(args)
-        spans = [(a - offset, b - offset, who) for a, b, who in mentions_of(msg) if a >= offset]
         text = f"{args} {source_text}" if args else source_text
         spans += mentions_of(source, shift=len(args) + 1 if args else 0)
         await create(update, context, text, mentions=spans, message_id=source.message_id)
@@ -83,9 +83,15 @@ async def cmd_task(update: Update, context: Ctx) -> None:
     if not args:
         await reply_key(update, context, "tasks.task_usage")
         return
-    offset = len(msg.text or "") - len(args)
-    spans = [(a - offset, b - offset, who) for a, b, who in mentions_of(msg) if a >= offset]
     await create(update, context, args, mentions=spans)
+
+
+def _spans_in_args(msg: Message, args: str) -> list[tuple[int, int, str]]:
+    """The command's text mentions, as spans of its arguments (what the parser reads)."""
+    offset = (msg.text or "").find(args) if args else -1
+    if offset < 0:
+        return []
+    return [(a - offset, b - offset, who) for a, b, who in mentions_of(msg) if a >= offset]
 
 
 def _origin_name(origin: MessageOrigin) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.sim._text import derive_entities
 from bot.sim.runner import BotRunner
 from tests.e2e.tasks_cast import Cast, answer_of, buttons, make_cast
 
@@ -164,6 +165,13 @@ async def test_3_task_in_reply_takes_the_message_and_the_people_named(cast: Cast
     card = await fake.wait_for_message(c.wang.id, contains=w["new"])
     assert w["title"] in card.text
     assert c.task(1).assignee_ids() == (c.wang.id,) and c.task(1).due is not None
+    # A person named by a text mention (no @username needed) in the command is the assignee.
+    command = f"/task {c.zhang.first_name}"
+    mention = fake.text_mention(command, c.zhang.first_name, c.zhang)
+    entities = [*derive_entities(command), mention]  # the command, and the person
+    c.say(c.leader, command, reply_to=original["message_id"], entities=entities)
+    await fake.wait_for_message(c.zhang.id, contains=w["title"])
+    assert c.task(2).assignee_ids() == (c.zhang.id,)
     # In private, a forwarded message becomes a task, its origin shown as 来源.
     fake._user_message(
         c.zhang,
