@@ -7,10 +7,11 @@ storage/<f>.py), its service in `build_services`, and one line in `FEATURES`.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeAlias
 
@@ -28,15 +29,15 @@ from bot.core.commands import menu
 from bot.core.config import Lang, Settings
 from bot.core.delivery import Delivery
 from bot.core.feature import Feature, SentHook
-from bot.core.models import OutboxEntry
 from bot.core.render import Renderer
 from bot.core.workdays import WorkCalendar
 from bot.directory.service import DirectoryService
 from bot.notices.service import NoticeService
 from bot.people.service import PeopleService
 from bot.reminders.service import Scheduler
+from bot.reports.service import ReportService
 from bot.tasks.service import TaskService
-from handlers import directory, notices, people, reminders, start, tasks
+from handlers import directory, notices, people, reminders, reports, start, tasks
 from storage import Database
 from storage.reminders import ReminderTables
 
@@ -65,6 +66,7 @@ FEATURES: tuple[Callable[[Services], Feature], ...] = (
     people.feature,  # /settings: language, time zone, digest time
     directory.feature,  # /contact, /roster, /docs, /template, files and contact cards
     notices.feature,  # /notify, /notices, confirmations
+    reports.feature,  # /collect, /calendar, /export tasks|collect, 加到日历
 )
 
 
@@ -84,24 +86,20 @@ def build_services(
     settings: Settings,
     calendar: WorkCalendar,
 ) -> Services:
-    """Every feature's use cases, in dependency order (delivery comes after: see below)."""
+    """Every feature's use cases, in dependency order (delivery is built after the features)."""
     directory_service = DirectoryService(db, clock, settings)
     task_service = TaskService(
         db, clock, settings, calendar, roster_resolver=directory_service.resolve_roster
     )
-
-    async def deliver(entries: list[OutboxEntry]) -> None:
-        # Delivery needs every feature's message kinds and sent hooks, so it is built after the
-        # features; a service that hands entries over reaches it through the bot data.
-        await app.bot_data.delivery.send(entries)
-
-    def spawn(work: Callable[[], Awaitable[None]], name: str) -> bool:
-        if not app.running:
-            return False
-        app.create_task(work(), name=name)
-        return True
-
     scheduler = Scheduler(db, clock, settings, calendar, task_service, store=ReminderTables(db))
+    notice_service = NoticeService(
+        app.bot,
+        db=db,
+        clock=clock,
+        settings=settings,
+        calendar=calendar,
+        directory=directory_service,
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -117,16 +115,9 @@ def build_services(
         tasks=task_service,
         reminders=scheduler,
         directory=directory_service,
-        notices=NoticeService(
-            app.bot,
-            db=db,
-            clock=clock,
-            settings=settings,
-            calendar=calendar,
-            deliver=deliver,
-            spawn=spawn,
-            alive=lambda: bool(app.running),
-            directory=directory_service,
+        notices=notice_service,
+        reports=ReportService(
+            db, clock, settings, calendar, directory=directory_service, notices=notice_service
         ),
     )
 
@@ -170,7 +161,9 @@ def build_application(
     if settings.proxy:
         # Every request, long polling included (mainland China reaches Telegram through one).
         builder = builder.proxy(settings.proxy).get_updates_proxy(settings.proxy)
-    app = builder.build()
+    from bot.core.updates import configure
+
+    app = configure(builder).build()  # request timeouts; per-chat order, chats in parallel
 
     clock = clock or SystemClock(settings.tz)
     db = Database(settings.data_dir, clock=clock)
@@ -211,6 +204,8 @@ async def _post_init(app: OfficeApp) -> None:
     """Open the database, publish the command menu, start the background loop."""
     data: BotData = app.bot_data
     data.db.open()
+    # What was loaded at start lives as long as the process: keep it out of full collections.
+    gc.freeze()
     langs: tuple[tuple[str | None, Lang], ...] = (
         (None, data.settings.lang),
         ("zh", "zh"),
@@ -231,9 +226,9 @@ async def _post_init(app: OfficeApp) -> None:
 
 
 async def _post_stop(app: OfficeApp) -> None:
-    """Let in-flight deliveries finish before the process exits."""
+    """Stop sending: sends under way may finish; what waits stays in the outbox for the next start."""
     data: BotData = app.bot_data
-    await data.delivery.drain()
+    await data.delivery.close()
 
 
 async def _post_shutdown(app: OfficeApp) -> None:

@@ -76,7 +76,7 @@ from bot.directory.views import (
 )
 from bot.parsing import ParseError, parse_when
 from bot.people.rules import tz_of
-from handlers.common import command_args, is_admin, py_span, refuse, toast_text
+from handlers.common import ReplyToPrompt, command_args, is_admin, py_span, refuse, toast_text
 from handlers.people import member_check
 
 log = logging.getLogger(__name__)
@@ -312,16 +312,6 @@ def _about(data: object, space: str, contact_id: int) -> bool:
     return press is not None and press.verb.about_contact and press.names(space, contact_id)
 
 
-class _EditReplyFilter(filters.MessageFilter):
-    """A reply to the bot's "edit this contact" prompt."""
-
-    def filter(self, message: Message) -> bool:
-        replied = message.reply_to_message
-        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
-            return False
-        return callbacks.parse_edit_ref(replied.text or "") is not None
-
-
 async def msg_edit_reply(update: Update, context: Ctx) -> None:
     """The new details for a contact, replied to the edit prompt."""
     msg, user = update.effective_message, update.effective_user
@@ -414,8 +404,8 @@ async def cmd_export(update: Update, context: Ctx) -> None:
     if msg is None or update.effective_user is None:
         return
     ask = export_ask(command_args(msg))
-    if ask is ExportAsk.NOTICE:
-        return  # `/export notice <n>` belongs to the notices feature (handlers/notices.py)
+    if ask in (ExportAsk.NOTICE, ExportAsk.REPORTS):
+        return  # answered in later handler groups: notices (1), reports (2)
     if ask is ExportAsk.UNKNOWN:
         await _say(update, context, "directory.export.usage")
         return
@@ -757,7 +747,12 @@ def feature(_services: Services) -> Feature:
                 msg_save_document,
             ),
             MessageHandler(filters.CONTACT, msg_contact_card),
-            MessageHandler(filters.TEXT & ~filters.COMMAND & _EditReplyFilter(), msg_edit_reply),
+            MessageHandler(
+                filters.TEXT
+                & ~filters.COMMAND
+                & ReplyToPrompt(callbacks.parse_edit_ref, "directory.edit_reply"),
+                msg_edit_reply,
+            ),
             CallbackQueryHandler(cb_directory, pattern=f"^{callbacks.PREFIX}:"),
         ),
         tick_steps=(job_flush_uses,),

@@ -4,10 +4,23 @@ in-memory indexes for every read the bot makes, and the archive of finished task
 Layout of a data directory:
     .lock                      flock: one process owns the directory
     people.json                tables people, workspaces
-    spaces/g<chat_id>.json     a group's tasks, outbox, applied update ids, feature tables
+    spaces/g<chat_id>.json     a group's tasks, live outbox entries, applied update ids,
+                               feature tables
     spaces/p<user_id>.json     the same for one person's private space
     archive/<YYYY-MM>.jsonl    finished tasks, append-only (storage/archive.py)
+    outbox/marks-<YYYY-MM-DD>.jsonl
+                               delivery's marks, append-only, one fsync per batch
+                               (storage/outlog.py); a day's file goes after SENT_OUTBOX_KEEP
+    inbox.jsonl                fetched Telegram updates not yet processed (storage/inbox.py)
     backups/<shard>.<UTC>.json rolling copies of good shard bytes
+
+The outbox: a transaction writes its entries into its shard. Delivery's marks
+(`mark_outbox_many`) only append to the outbox log; in memory the shard drops an entry that
+was sent or given up and keeps one still to send or held (failed='unreachable'), so the shard
+that every change rewrites holds only live entries, and its next write (or a flush before a
+log file is deleted) catches the file up. Each stored copy of an entry carries a revision
+(`_rev` in a shard, `rev` in the log): at load the highest wins, so a crash anywhere leaves
+the newest durable state of every entry, never a lost or resurrected one.
 """
 
 from __future__ import annotations
@@ -18,7 +31,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,6 +60,8 @@ from storage.engine import (
     remove_temp_files,
 )
 from storage.errors import CorruptDataFile, MappingError
+from storage.inbox import Inbox
+from storage.outlog import Logged, OutboxLog, day_end, day_of, line_of
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +77,7 @@ _APPLIED_DOC = "1"
 #: `OutboxEntry.failed` of an entry held for a person the bot cannot reach yet (bot/delivery.py):
 #: kept (never pruned) until released.
 HELD = "unreachable"
+INBOX_FILE = "inbox.jsonl"
 
 
 def space_of_chat(chat_id: int, user_id: int) -> str:
@@ -87,6 +103,8 @@ class _Shard:
     task_numbers: set[int] = field(default_factory=set)
     outbox_ids: dict[str, int] = field(default_factory=dict)  # entry id -> TinyDB doc id
     next_outbox_doc: int = 1
+    # Memory holds outbox marks (from the outbox log) that the file does not have yet.
+    outbox_dirty: bool = False
 
     @property
     def data(self) -> Data:
@@ -96,7 +114,7 @@ class _Shard:
 @dataclass
 class _SpaceContent:
     tasks: dict[int, tuple[Task, int | None]]  # number -> (task, archive seq it supersedes)
-    outbox: dict[str, tuple[int, OutboxEntry]]
+    outbox: dict[str, tuple[int, int, OutboxEntry]]  # id -> (doc id, rev, entry)
     applied: list[int]
 
 
@@ -160,6 +178,8 @@ class Database:
         self._lock = threading.RLock()
         self._dirlock: DirLock | None = None
         self._archive = Archive(self._dir / "archive")
+        self._outlog = OutboxLog(self._dir / "outbox")
+        self._inbox: Inbox | None = None
         self._backups = Backups(self._dir / "backups", keep_backups)
         self._reset()
 
@@ -176,6 +196,10 @@ class Database:
         self._by_pending: dict[str, set[int]] = {}
         self._outbox: dict[str, OutboxEntry] = {}
         self._outbox_space: dict[str, str] = {}
+        self._outbox_rev: dict[str, int] = {}  # entry id -> rev of the copy indexed
+        self._logged: dict[str, Logged] = {}  # entry id -> its newest line in the outbox log
+        self._next_rev = 1
+        self._last_log_prune = float("-inf")
         self._pending: dict[str, OutboxEntry] = {}
         self._held: dict[int, dict[str, OutboxEntry]] = {}  # to_user -> entries held for them
         self._people: dict[int, Person] = {}
@@ -196,6 +220,7 @@ class Database:
             lock.acquire()
             try:
                 self._load()
+                self._inbox = Inbox(self._dir / INBOX_FILE, lock=False)
             except BaseException:
                 self._reset()
                 lock.release()
@@ -204,7 +229,7 @@ class Database:
 
     def _load(self) -> None:
         made = False
-        for sub in ("spaces", "archive", "backups"):
+        for sub in ("spaces", "archive", "outbox", "backups"):
             path = self._dir / sub
             if not path.is_dir():
                 path.mkdir()
@@ -212,7 +237,11 @@ class Database:
         if made:
             fsync_dir(self._dir)
         for path in remove_temp_files(
-            self._dir, self._dir / "spaces", self._dir / "archive", self._dir / "backups"
+            self._dir,
+            self._dir / "spaces",
+            self._dir / "archive",
+            self._dir / "outbox",
+            self._dir / "backups",
         ):
             log.warning("removed temp file left by a crash: %s", path)
         self._backups.scan()
@@ -220,6 +249,10 @@ class Database:
         self._archive.load(recent_since=now - RECENT_WINDOW)
         for path in self._archive.truncated:
             log.warning("cut a torn last line from %s", path)
+        self._logged = self._outlog.load()
+        for path in self._outlog.truncated:
+            log.warning("cut a torn last line from %s", path)
+        self._next_rev = max((x.rev for x in self._logged.values()), default=0) + 1
 
         raw: dict[str, bytes] = {}
         people = self._new_shard(PEOPLE, self._dir / "people.json")
@@ -237,6 +270,7 @@ class Database:
             if raw_bytes is not None:
                 raw[name] = raw_bytes
             self._index_space(shard, data)
+        self._index_logged(None)
 
         top = max(self._live, default=0)
         self._next_number = max(top, self._archive.max_number) + 1
@@ -246,6 +280,7 @@ class Database:
             if not self._backups.same_as_newest(name, content):
                 self._backup(name, content, now)
             self._shard_by_name(name).last_backup = stamp
+        self._prune_outlog(force=True)
 
     def close(self) -> None:
         with self._lock:
@@ -255,6 +290,9 @@ class Database:
                 raise RuntimeError("close() inside a transaction")
             for shard in self._all_shards():
                 shard.db.close()
+            if self._inbox is not None:
+                self._inbox.close()
+                self._inbox = None
             self._reset()
             lock, self._dirlock = self._dirlock, None
             lock.release()
@@ -270,6 +308,14 @@ class Database:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    @property
+    def inbox(self) -> Inbox:
+        """The durable inbox of fetched Telegram updates (`<data_dir>/inbox.jsonl`); open while
+        the Database is, covered by its directory lock."""
+        if self._inbox is None:
+            raise RuntimeError("database is not open")
+        return self._inbox
 
     def _require_open(self) -> None:
         if self._dirlock is None:
@@ -361,7 +407,7 @@ class Database:
 
     def _parse_space(self, shard: _Shard, data: Data) -> _SpaceContent:
         tasks: dict[int, tuple[Task, int | None]] = {}
-        outbox: dict[str, tuple[int, OutboxEntry]] = {}
+        outbox: dict[str, tuple[int, int, OutboxEntry]] = {}
         try:
             for key, doc in data.get("tasks", {}).items():
                 task = mapping.from_dict(Task, doc)
@@ -371,7 +417,10 @@ class Database:
                 tasks[task.number] = (task, sup if isinstance(sup, int) else None)
             for key, doc in data.get("outbox", {}).items():
                 entry = mapping.from_dict(OutboxEntry, doc)
-                outbox[entry.id] = (int(key), entry)
+                rev = doc.get("_rev", 0)
+                if not isinstance(rev, int) or isinstance(rev, bool):
+                    raise MappingError(f"outbox[{key}]: bad _rev {rev!r}")
+                outbox[entry.id] = (int(key), rev, entry)
             applied_doc = data.get("applied", {}).get(_APPLIED_DOC, {"ids": []})
             applied = applied_doc.get("ids")
             if not isinstance(applied, list) or not all(type(i) is int for i in applied):
@@ -408,16 +457,61 @@ class Database:
             shard.task_numbers.add(number)
             if sup is not None:
                 self._sup[number] = sup
-        for entry_id, (doc_id, entry) in content.outbox.items():
+        stored_outbox = data.get("outbox", {})
+        for entry_id, (doc_id, rev, entry) in content.outbox.items():
+            self._next_rev = max(self._next_rev, rev + 1)
+            logged = self._logged.get(entry_id)
+            if logged is not None and logged.rev > rev:
+                # Marked in the outbox log after this file was written: the log's copy counts.
+                shard.outbox_dirty = True
+                del stored_outbox[str(doc_id)]
+                if logged.entry.space != shard.name or not _in_shard(logged.entry):
+                    continue  # sent or given up: indexed from the log by _index_logged
+                entry, rev = logged.entry, logged.rev
+                stored_outbox[str(doc_id)] = _shard_doc(entry, rev)
             other = self._outbox_space.get(entry_id)
             if other is not None and other != shard.name:
-                # A crash while an entry moved between spaces: the later file read keeps it.
-                loser = self._shards[other]
-                loser.data["outbox"].pop(str(loser.outbox_ids.pop(entry_id)), None)
-            self._index_outbox(entry)
+                # A crash while an entry moved between spaces: the newer copy wins (copies
+                # written before revisions: the later file read).
+                if self._outbox_rev.get(entry_id, 0) > rev:
+                    del stored_outbox[str(doc_id)]
+                    shard.outbox_dirty = True
+                    continue
+                self._drop_from_shard(entry_id)
+            self._index_outbox(entry, rev)
             shard.outbox_ids[entry_id] = doc_id
         shard.next_outbox_doc = max(shard.outbox_ids.values(), default=0) + 1
         self._applied.update(content.applied)
+
+    def _index_logged(self, space: str | None) -> None:
+        """Index entries (of `space`, or all) whose newest copy is in the outbox log and that
+        no shard indexed: sent or given up ones, and live ones a shard file lacks."""
+        for entry_id, logged in self._logged.items():
+            entry = logged.entry
+            if space is not None and entry.space != space:
+                continue
+            if self._outbox_rev.get(entry_id, -1) >= logged.rev:
+                continue
+            self._drop_from_shard(entry_id)
+            if _in_shard(entry):
+                shard = self._shard(entry.space)
+                doc_id = shard.next_outbox_doc
+                shard.next_outbox_doc += 1
+                shard.data.setdefault("outbox", {})[str(doc_id)] = _shard_doc(entry, logged.rev)
+                shard.outbox_ids[entry_id] = doc_id
+                shard.outbox_dirty = True
+            self._index_outbox(entry, logged.rev)
+
+    def _drop_from_shard(self, entry_id: str) -> None:
+        """Remove an entry's copy from the shard memory holding it, if any (not the index)."""
+        space = self._outbox_space.get(entry_id)
+        shard = self._shards.get(space) if space is not None else None
+        if shard is None:
+            return
+        doc_id = shard.outbox_ids.pop(entry_id, None)
+        if doc_id is not None:
+            shard.data.get("outbox", {}).pop(str(doc_id), None)
+            shard.outbox_dirty = True
 
     def _unindex_space(self, shard: _Shard) -> None:
         for number in shard.task_numbers:
@@ -427,6 +521,7 @@ class Database:
         for entry_id in shard.outbox_ids:
             self._unindex_outbox(entry_id)
         shard.outbox_ids.clear()
+        shard.outbox_dirty = False
         applied = shard.data.get("applied", {}).get(_APPLIED_DOC, {}).get("ids", [])
         self._applied.difference_update(applied)
 
@@ -439,6 +534,7 @@ class Database:
         else:
             self._unindex_space(shard)
             self._index_space(shard, data)
+            self._index_logged(name)
 
     def _index_task(self, task: Task) -> None:
         number = task.number
@@ -463,10 +559,11 @@ class Database:
         for name in _pending_names(task):
             _discard(self._by_pending, name, number)
 
-    def _index_outbox(self, entry: OutboxEntry) -> None:
+    def _index_outbox(self, entry: OutboxEntry, rev: int) -> None:
         self._unindex_outbox(entry.id)
         self._outbox[entry.id] = entry
         self._outbox_space[entry.id] = entry.space
+        self._outbox_rev[entry.id] = rev
         if entry.pending:
             self._pending[entry.id] = entry
         elif _held(entry):
@@ -476,6 +573,7 @@ class Database:
     def _unindex_outbox(self, entry_id: str) -> None:
         old = self._outbox.pop(entry_id, None)
         self._outbox_space.pop(entry_id, None)
+        self._outbox_rev.pop(entry_id, None)
         self._pending.pop(entry_id, None)
         if old is not None and old.to_user is not None:
             held = self._held.get(old.to_user)
@@ -530,9 +628,93 @@ class Database:
             tx.put_workspace(workspace)
 
     def mark_outbox(self, entry: OutboxEntry) -> None:
-        """Replace an entry (typically once sent or given up), in its own transaction."""
-        with self._transaction(entry.space, None) as tx:
-            tx.put_outbox(entry)
+        """Replace an entry (typically once sent or given up): `mark_outbox_many([entry])`."""
+        self.mark_outbox_many([entry])
+
+    def mark_outbox_many(self, entries: Sequence[OutboxEntry]) -> None:
+        """Record delivery's results for a batch (sent / failed / held / retry / released),
+        durable before it returns: ONE append + fsync to the outbox log for the whole batch,
+        whatever shards the entries live in; no shard is rewritten.
+
+        Entries the Database does not hold in that space (new ones, or moved to another space)
+        go through a transaction instead, one per space. The last copy of an id wins."""
+        batch = {e.id: e for e in entries}
+        for e in batch.values():
+            _check_space(e.space)
+        with self._lock:
+            self._require_open()
+            if self._tx is not None:
+                raise RuntimeError("transactions do not nest")
+            known = [e for e in batch.values() if self._outbox_space.get(e.id) == e.space]
+            other: dict[str, list[OutboxEntry]] = {}
+            for e in batch.values():
+                if self._outbox_space.get(e.id) != e.space:
+                    other.setdefault(e.space, []).append(e)
+            for space, group in sorted(other.items()):
+                with self._transaction(space, None) as tx:
+                    for e in group:
+                        tx.put_outbox(e)
+            if known:
+                self._log_marks(known)
+            self._prune_outlog()
+
+    def _log_marks(self, entries: list[OutboxEntry]) -> None:
+        first = self._next_rev
+        lines = [line_of(first + i, e) for i, e in enumerate(entries)]  # TypeError: no write
+        self._next_rev += len(entries)
+        day = day_of(self._clock.now())
+        # Durable before memory changes: memory never runs ahead of the disk. If the append
+        # fails part-way, what reached the disk counts at the next open (a re-send at most).
+        self._outlog.append(day, b"".join(lines))
+        for i, entry in enumerate(entries):
+            rev = first + i
+            self._logged[entry.id] = Logged(rev, day, entry)
+            shard = self._shards[entry.space]
+            table = shard.data.setdefault("outbox", {})
+            doc_id = shard.outbox_ids.get(entry.id)
+            if _in_shard(entry):
+                if doc_id is None:
+                    doc_id = shard.next_outbox_doc
+                    shard.next_outbox_doc += 1
+                    shard.outbox_ids[entry.id] = doc_id
+                table[str(doc_id)] = _shard_doc(entry, rev)
+            elif doc_id is not None:
+                del table[str(doc_id)]
+                del shard.outbox_ids[entry.id]
+            shard.outbox_dirty = True
+            self._index_outbox(entry, rev)
+
+    def _prune_outlog(self, *, force: bool = False) -> None:
+        """Delete the outbox log's files whose every line is older than SENT_OUTBOX_KEEP, and
+        forget the sent / given-up entries only they held. Shards that lag behind the log are
+        rewritten first, so no live entry's newest state is lost with a file."""
+        stamp = time.monotonic()
+        if not force and stamp - self._last_log_prune < HOUSEKEEPING_EVERY:
+            return
+        self._last_log_prune = stamp
+        cutoff = self._clock.now() - SENT_OUTBOX_KEEP
+        old = {day for day in self._outlog.days() if day_end(day) <= cutoff}
+        if not old:
+            return
+        try:
+            dirty = {s.name for s in self._shards.values() if s.outbox_dirty}
+            if dirty:
+                flush = Transaction(self, None, None)
+                flush._touched.update(dirty)
+                self._commit(flush)
+            for day in sorted(old):
+                self._outlog.remove(day)
+        except OSError:
+            log.exception("could not prune the outbox log; will try again")
+            return
+        for entry_id, logged in list(self._logged.items()):
+            if logged.day not in old:
+                continue
+            del self._logged[entry_id]
+            space = self._outbox_space.get(entry_id)
+            in_shard = space is not None and entry_id in self._shards[space].outbox_ids
+            if self._outbox_rev.get(entry_id) == logged.rev and not in_shard:
+                self._unindex_outbox(entry_id)  # sent or given up long ago: gone with its file
 
     def next_task_number(self) -> int:
         with self._lock:
@@ -588,15 +770,20 @@ class Database:
             old_space = self._outbox_space.get(entry_id)
             if old_space is not None and old_space != entry.space:
                 old = self._shards[old_space]
-                old.data.get("outbox", {}).pop(str(old.outbox_ids[entry_id]), None)
-                touched.add(old_space)
-                plan.moved_from.add(old_space)
+                old_doc = old.outbox_ids.get(entry_id)
+                if old_doc is not None:  # else only the outbox log has it (sent / given up)
+                    old.data.get("outbox", {}).pop(str(old_doc), None)
+                    touched.add(old_space)
+                    plan.moved_from.add(old_space)
             shard = self._shard(entry.space)
             doc_id = shard.outbox_ids.get(entry_id) if old_space == entry.space else None
             if doc_id is None:
                 doc_id = shard.next_outbox_doc
                 shard.next_outbox_doc += 1
-            plan.outbox_doc[entry_id] = doc_id
+            rev = self._next_rev
+            self._next_rev += 1
+            plan.outbox_doc[entry_id] = (doc_id, rev)
+            doc["_rev"] = rev  # the transaction's own copy (put_outbox made it)
             shard.data.setdefault("outbox", {})[str(doc_id)] = doc
             touched.add(entry.space)
 
@@ -635,6 +822,8 @@ class Database:
             entry = self._outbox[entry_id]
             if entry.pending or _held(entry) or entry_id in tx._outbox:
                 continue
+            if entry_id in self._logged:
+                continue  # an older copy is in the outbox log: pruned once that file goes
             if (entry.sent_at or entry.created_at) < cutoff:
                 table.pop(str(doc_id), None)
                 plan.pruned.append(entry_id)
@@ -660,6 +849,7 @@ class Database:
         payload = plan.payload[name]
         atomic_write(shard.path, payload)
         shard.on_disk = True
+        shard.outbox_dirty = False
         stamp = time.monotonic()
         if stamp - shard.last_backup >= HOUSEKEEPING_EVERY:
             shard.last_backup = stamp
@@ -698,9 +888,10 @@ class Database:
         for entry_id, (entry, _) in tx._outbox.items():
             old_space = self._outbox_space.get(entry_id)
             if old_space is not None and old_space != entry.space:
-                del self._shards[old_space].outbox_ids[entry_id]
-            self._shards[entry.space].outbox_ids[entry_id] = plan.outbox_doc[entry_id]
-            self._index_outbox(entry)
+                self._shards[old_space].outbox_ids.pop(entry_id, None)
+            doc_id, rev = plan.outbox_doc[entry_id]
+            self._shards[entry.space].outbox_ids[entry_id] = doc_id
+            self._index_outbox(entry, rev)
         if tx.update_id is not None:
             self._applied.add(tx.update_id)
         self._applied.difference_update(plan.unapplied)
@@ -799,7 +990,7 @@ class _Plan:
     now: datetime
     archive: list[PreparedLine] = field(default_factory=list)
     sup: dict[int, int] = field(default_factory=dict)
-    outbox_doc: dict[str, int] = field(default_factory=dict)
+    outbox_doc: dict[str, tuple[int, int]] = field(default_factory=dict)  # id -> (doc id, rev)
     pruned: list[str] = field(default_factory=list)
     unapplied: list[int] = field(default_factory=list)
     moved_from: set[str] = field(default_factory=set)
@@ -824,6 +1015,15 @@ def _check_layout(data: Any) -> None:
 
 def _held(entry: OutboxEntry) -> bool:
     return entry.failed == HELD and entry.sent_at is None and entry.to_user is not None
+
+
+def _in_shard(entry: OutboxEntry) -> bool:
+    """Does a mark keep this entry in its shard (still to send, or held), or is it done?"""
+    return entry.pending or _held(entry)
+
+
+def _shard_doc(entry: OutboxEntry, rev: int) -> mapping.Doc:
+    return {**mapping.outbox_to_dict(entry), "_rev": rev}
 
 
 def _name_key(username: str) -> str:

@@ -63,13 +63,25 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
 
 
 def append_durable(path: Path, data: bytes) -> int:
-    """Append `data` to `path` and fsync it; return the offset it starts at."""
+    """Append `data` to `path` and fsync it; return the offset it starts at.
+
+    If the write or the fsync fails (a full disk), the file is cut back to where it was, so
+    no half line stays in front of the next append."""
     created = not path.exists()
-    with open(path, "ab") as f:
-        offset = os.fstat(f.fileno()).st_size
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        offset = os.fstat(fd).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, offset)
+            raise
+    finally:
+        os.close(fd)
     if created:
         fsync_dir(path.parent)
     return offset

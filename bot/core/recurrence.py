@@ -138,28 +138,36 @@ def describe_recurrence(rule: str, lang: str | None = None) -> str:
             return t_plain(language, "parsing.rec.daily")
         return t_plain(language, "parsing.rec.every_n_days", n=interval)
     if freq == "WEEKLY" and not monthday:
-        if not days:
-            return t_plain(language, "parsing.rec.weekly_any") if interval == 1 else rule
-        if interval == 1 and set(days) == _WORKDAY_CODES:
-            return t_plain(language, "parsing.rec.workdays")
-        listed = _day_list(days, language)
-        if interval == 1:
-            return t_plain(language, "parsing.rec.weekly", days=listed)
-        if interval == 2:
-            return t_plain(language, "parsing.rec.biweekly", days=listed)
-        return t_plain(language, "parsing.rec.every_n_weeks", n=interval, days=listed)
+        return _describe_weekly(days, interval, language) or rule
     if freq == "MONTHLY" and interval == 1 and not days:
-        if monthday is None:
-            return t_plain(language, "parsing.rec.monthly_any")
-        try:
-            day = int(monthday)
-        except ValueError:
-            return rule
-        if day == -1:
-            return t_plain(language, "parsing.rec.monthly_last")
-        if 1 <= day <= 31:
-            return t_plain(language, "parsing.rec.monthly_day", day=_nth(day, language))
-        return rule
+        return _describe_monthly(monthday, language) or rule
     if freq == "YEARLY" and interval == 1 and not days and not monthday:
         return t_plain(language, "parsing.rec.yearly")
     return rule
+
+
+def _describe_weekly(days: list[str], interval: int, language: Lang) -> str | None:
+    if not days:
+        return t_plain(language, "parsing.rec.weekly_any") if interval == 1 else None
+    if interval == 1 and set(days) == _WORKDAY_CODES:
+        return t_plain(language, "parsing.rec.workdays")
+    listed = _day_list(days, language)
+    if interval == 1:
+        return t_plain(language, "parsing.rec.weekly", days=listed)
+    if interval == 2:
+        return t_plain(language, "parsing.rec.biweekly", days=listed)
+    return t_plain(language, "parsing.rec.every_n_weeks", n=interval, days=listed)
+
+
+def _describe_monthly(monthday: str | None, language: Lang) -> str | None:
+    if monthday is None:
+        return t_plain(language, "parsing.rec.monthly_any")
+    try:
+        day = int(monthday)
+    except ValueError:
+        return None
+    if day == -1:
+        return t_plain(language, "parsing.rec.monthly_last")
+    if 1 <= day <= 31:
+        return t_plain(language, "parsing.rec.monthly_day", day=_nth(day, language))
+    return None

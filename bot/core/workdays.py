@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
+from chinese_calendar import Holiday
 from chinese_calendar import constants as _cn
 
 from bot.core.config import Settings
@@ -21,6 +22,46 @@ CN_LAST_YEAR: int = max(d.year for d in _CN_HOLIDAYS)
 
 # No realistic calendar has a year without a work day; the bound only stops a runaway loop.
 _MAX_SCAN_DAYS = 3660
+
+# The public holidays by chinese_calendar's names (`Holiday` values), in calendar order.
+HOLIDAYS: tuple[str, ...] = (
+    Holiday.new_years_day.value,
+    Holiday.spring_festival.value,
+    Holiday.tomb_sweeping_day.value,
+    Holiday.labour_day.value,
+    Holiday.dragon_boat_festival.value,
+    Holiday.mid_autumn_festival.value,
+    Holiday.national_day.value,
+)
+# Days tagged with one holiday no more than this far apart belong to one break (2025's National
+# Day has Mid-autumn Festival's day in the middle of it).
+_SAME_BREAK_GAP = timedelta(days=3)
+# How far a holiday's edge can lie from its days off (a weekend or two of make-up work days).
+_EDGE_REACH = timedelta(days=31)
+
+
+class HolidayUnknownError(LookupError):
+    """The holiday calendar has no days off for `holiday` in `year` (not published yet)."""
+
+    def __init__(self, holiday: str | None, year: int) -> None:
+        super().__init__(f"{holiday or 'holiday'} {year}")
+        self.holiday = holiday
+        self.year = year
+
+
+@cache
+def holiday_breaks(holiday: str | None = None) -> tuple[tuple[date, date], ...]:
+    """The first and last day of every break of `holiday` (None: of any public holiday) that
+    chinese_calendar knows, in date order. A break is a run of the days it tags with the holiday.
+    """
+    days = sorted(d for d, name in _cn.holidays.items() if holiday is None or name == holiday)
+    breaks: list[tuple[date, date]] = []
+    for d in days:
+        if breaks and d - breaks[-1][1] <= _SAME_BREAK_GAP:
+            breaks[-1] = (breaks[-1][0], d)
+        else:
+            breaks.append((d, d))
+    return tuple(breaks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +104,39 @@ class WorkCalendar:
     def workday_on_or_after(self, d: date) -> date:
         """`d` if it is a work day, else the next one."""
         return d if self.is_workday(d) else self.next_workday(d)
+
+    def previous_workday(self, d: date) -> date:
+        """The last work day strictly before `d`."""
+        day = d
+        for _ in range(_MAX_SCAN_DAYS):
+            day -= timedelta(days=1)
+            if self.is_workday(day):
+                return day
+        return d - timedelta(days=1)
+
+    # --- public holidays --------------------------------------------------------------------
+
+    def holiday_edge(self, holiday: str | None, *, after: bool, on_or_after: date) -> date:
+        """The last work day before the days off of `holiday` (None: of any public holiday)
+        begin, or (`after`) the first work day once they are over: the first such day on or
+        after `on_or_after`.
+
+        Days off are read from this calendar, so the weekend next to a break and the configured
+        extra dates count. Raises HolidayUnknownError, naming the year the answer would be in,
+        when chinese_calendar has no data that far (its schedule is published a year at a time)
+        or the calendar does not use the Chinese holidays at all (OFFICEBOT_HOLIDAYS=none).
+        """
+        if self.use_cn:
+            for first, last in holiday_breaks(holiday):
+                if last < on_or_after - _EDGE_REACH:
+                    continue  # long over: its edges cannot be on or after `on_or_after`
+                edge = self.next_workday(last) if after else self.previous_workday(first)
+                if edge >= on_or_after:
+                    return edge
+        # The holiday comes this year unless its season is already over.
+        last_month = _LAST_MONTH.get(holiday, 10) if holiday is not None else 10
+        year = on_or_after.year + (1 if on_or_after.month > last_month else 0)
+        raise HolidayUnknownError(holiday, max(year, CN_LAST_YEAR + 1) if self.use_cn else year)
 
     # --- hours ------------------------------------------------------------------------------
 
@@ -110,6 +184,18 @@ class WorkCalendar:
             remaining -= available
             current = self.next_work_start(day_end)
         return current
+
+
+# The latest month each holiday's days off can reach (National Day's ends by 8 October).
+_LAST_MONTH: dict[str, int] = {
+    Holiday.new_years_day.value: 1,
+    Holiday.spring_festival.value: 2,
+    Holiday.tomb_sweeping_day.value: 4,
+    Holiday.labour_day.value: 5,
+    Holiday.dragon_boat_festival.value: 6,
+    Holiday.mid_autumn_festival.value: 10,
+    Holiday.national_day.value: 10,
+}
 
 
 @lru_cache(maxsize=64)

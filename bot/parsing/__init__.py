@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Final
 
 from bot.parsing.core import MAX_LENGTH, ParsedMessage, parse_assignment, parse_when
-from bot.parsing.errors import ParseError
+from bot.parsing.errors import ParseError, PastMomentError
 from bot.parsing.people import EVERYONE
 from bot.parsing.priority import PRIORITY_WORDS
 
@@ -26,6 +26,7 @@ __all__ = [
     "PRIORITY_WORDS",
     "ParseError",
     "ParsedMessage",
+    "PastMomentError",
     "parse_assignment",
     "parse_when",
 ]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from bot.core.config import Settings
 from bot.core.workdays import WorkCalendar
 from bot.parsing.errors import ParseError
-from bot.parsing.people import take_people
+from bot.parsing.people import EVERYONE, take_everyone, take_people
 from bot.parsing.priority import take_priority
 from bot.parsing.remind import take_remind_before
 from bot.parsing.repeat import take_repeat
@@ -21,6 +21,7 @@ from bot.parsing.when import Found, RuleMatcher, resolve, take_when
 from bot.tasks.models import Kind, Priority
 
 MAX_LENGTH: Final = 2000
+_ONE_MINUTE: Final = timedelta(minutes=1)
 
 _KIND_RE: Final = re.compile(r"提醒|叫我|(?<![a-z0-9_])remind(?:er|ers)?(?![a-z0-9_])")
 _REMINDER: Final = Kind.REMINDER  # enum member lookups cost ~0.1 µs each; look up once
@@ -54,6 +55,10 @@ class ParsedMessage:
     recurrence: str | None
     remind_before: int | None  # minutes
     kind: Kind
+    # The deadline falls on a day off (a weekend or public holiday by the work calendar; for a
+    # midnight deadline, the day it ends). The parser keeps the date; the bot says so when it
+    # confirms ("12月5日 周六（休息日）"). Not part of the JSON the CLI prints.
+    due_on_day_off: bool = False
 
     def to_json_dict(self) -> dict[str, Any]:
         """The object `officebot parse` prints."""
@@ -69,9 +74,16 @@ class ParsedMessage:
 
 
 # The slots' own setters, in field order (see _parsed).
-_SET_TITLE, _SET_ASSIGNEES, _SET_DUE, _SET_PRIORITY, _SET_RECURRENCE, _SET_REMIND, _SET_KIND = (
-    ParsedMessage.__dict__[name].__set__ for name in ParsedMessage.__slots__
-)
+(
+    _SET_TITLE,
+    _SET_ASSIGNEES,
+    _SET_DUE,
+    _SET_PRIORITY,
+    _SET_RECURRENCE,
+    _SET_REMIND,
+    _SET_KIND,
+    _SET_DAY_OFF,
+) = (ParsedMessage.__dict__[name].__set__ for name in ParsedMessage.__slots__)
 
 
 def _parsed(
@@ -82,6 +94,7 @@ def _parsed(
     recurrence: str | None,
     remind_before: int | None,
     kind: Kind,
+    due_on_day_off: bool,
 ) -> ParsedMessage:
     """The same object as ParsedMessage(...) for under half the cost.
 
@@ -96,6 +109,7 @@ def _parsed(
     _SET_RECURRENCE(parsed, recurrence)
     _SET_REMIND(parsed, remind_before)
     _SET_KIND(parsed, kind)
+    _SET_DAY_OFF(parsed, due_on_day_off)
     return parsed
 
 
@@ -135,7 +149,7 @@ def parse_assignment(
     cal = calendar if calendar is not None else _calendar(settings)
     now = now.astimezone(settings.tz)
     scan = Scan(text)
-    assignees = take_people(scan, mentions, ignore_usernames)
+    people, everyone = take_people(scan, mentions, ignore_usernames)
     kind = _kind(scan.work)
     remind_before = take_remind_before(scan)
     repeat = take_repeat(scan)
@@ -143,6 +157,8 @@ def parse_assignment(
     if repeat is not None and repeat.pod is not None and found.pod is None:
         found.pod = repeat.pod
     priority = take_priority(scan)
+    everyone = take_everyone(scan) or everyone
+    assignees = (EVERYONE,) if everyone else people
     take_filler(scan)
     matcher = None
     if repeat is not None:
@@ -156,6 +172,11 @@ def parse_assignment(
     title = build_title(scan)
     if not title:
         raise ParseError("parsing.no_title")
+    day_off = False
+    if due is not None:
+        # 晚上12点 / midnight is 00:00 of the next day but ends the day named.
+        day = (due - _ONE_MINUTE).date() if found.midnight else due.date()
+        day_off = not cal.is_workday(day)
     return _parsed(
         title,
         assignees,
@@ -164,6 +185,7 @@ def parse_assignment(
         repeat.rule if repeat is not None else None,
         remind_before,
         kind,
+        day_off,
     )
 
 

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from typing import Final
 
 MASK = "\x00"
+# A URL, e-mail address or file path: hidden from every pass, kept in the title as typed.
+KEEP = "\x01"
 
 
 def _build_table() -> dict[int, str]:
@@ -24,6 +26,7 @@ def _build_table() -> dict[int, str]:
     for cp in spaces:
         table[cp] = " "
     table[0] = " "  # the mask character must only ever mean "taken"
+    table[1] = " "  # and the keep character "verbatim"
     table[0xFE6B] = "@"  # small commercial at
     return table
 
@@ -31,11 +34,29 @@ def _build_table() -> dict[int, str]:
 _NORM = _build_table()
 _FOLD_RE: Final = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_NORM)) + "]")
 
+# Text that must stay exactly as typed (spec "Words that only look like ours"): URLs (ASCII up
+# to a space or a non-ASCII character; trailing sentence punctuation is not part of one),
+# e-mail addresses, and file paths (Windows, UNC, and Unix paths of two or more parts).
+_PATH_PART = r"[^\x00\x01\s\\/:*?\"<>|，。；：！？、（）【】《》“”‘’]"
+# URLs with a scheme first, so no other kind can take a piece of one ("a@b.http://…", "/a/bhttp://…").
+_URL_RE: Final = re.compile(r"(?:https?|ftp)://[\x21-\x7e]*[a-z0-9/#=_~\-+&%]")
+_VERBATIM_RE: Final = re.compile(
+    r"(?<![a-z0-9_.\-])www\.[a-z0-9\-]+(?:\.[a-z0-9\-]+)+(?:[/?#][\x21-\x7e]*[a-z0-9/#=_~\-+&%])?"
+    r"|(?<![a-z0-9_.\-])(?:[a-z0-9\-]+\.)+(?:com|cn|net|org|gov|edu|io)(?![a-z0-9\-])"
+    r"(?::[0-9]{1,5})?(?:/[\x21-\x7e]*[a-z0-9/#=_~\-+&%])?"
+    r"|[a-z0-9][a-z0-9_.+\-]*@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}(?![a-z0-9\-])"
+    rf"|(?<![a-z0-9])[a-z]:\\(?:{_PATH_PART}+\\)*(?:{_PATH_PART}*?\.[a-z0-9]{{1,5}}(?![a-z0-9])|{_PATH_PART}*)"
+    rf"|\\\\{_PATH_PART}+(?:\\{_PATH_PART}*?\.[a-z0-9]{{1,5}}(?![a-z0-9])|\\{_PATH_PART}+)+"
+    r"|(?<![^\s(（\[【\"“'‘,，:：])(?:~|\.{1,2})?(?:/[a-z0-9_.\-]*[a-z_][a-z0-9_.\-]*){2,}/?"
+)
+# One of these must occur for any of the above to: a quick probe skips the search.
+_VERBATIM_PROBE: Final = re.compile(r"://|@|www\.|\\|/|\.(?:com|cn|net|org|gov|edu|io)")
+
 
 def normalize(text: str) -> str:
     """Fold `text` for matching; the result has exactly the same length."""
     if text.isascii():
-        return text.lower().replace("\x00", " ")
+        return text.lower().replace("\x00", " ").replace("\x01", " ")
     # Mostly Chinese with a few full-width marks: replacing just those beats translating all.
     return _FOLD_RE.sub(_fold, text)
 
@@ -47,11 +68,20 @@ def _fold(m: re.Match[str]) -> str:
 class Scan:
     """One message under parsing."""
 
-    __slots__ = ("_words", "cuts", "text", "word_set", "work")
+    __slots__ = ("_words", "cuts", "kept", "text", "word_set", "work")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.work = normalize(text)
+        work = normalize(text)
+        self.kept: list[tuple[int, int]] = []
+        if _VERBATIM_PROBE.search(work) is not None:
+            for rx in (_URL_RE, _VERBATIM_RE):
+                for m in rx.finditer(work):
+                    start, end = m.span()
+                    self.kept.append((start, end))
+                    work = work[:start] + KEEP * (end - start) + work[end:]
+            self.kept.sort()
+        self.work = work
         self.cuts: list[tuple[int, int]] = []
         # The ASCII words present, computed once: masking only hides some of them, so this stays
         # a safe superset (a phrase is always matched against the current `work`).
@@ -91,7 +121,17 @@ class Family:
     Matches come back in text order, not overlapping.
     """
 
-    __slots__ = ("_by_word", "_digit_rx", "_en_needs", "_needs", "_zh", "_zh_needs", "_zh_probe")
+    __slots__ = (
+        "_by_word",
+        "_digit_rx",
+        "_en_needs",
+        "_needs",
+        "_needs_chars",
+        "_needs_words",
+        "_zh",
+        "_zh_needs",
+        "_zh_probe",
+    )
 
     def __init__(
         self,
@@ -103,11 +143,17 @@ class Family:
         zh_needs: Iterable[str] = (),
         en_needs: Iterable[str] = (),
         needs: Iterable[str] = (),
+        needs_chars: str = "",
+        needs_words: Iterable[str] = (),
     ) -> None:
         self._zh = re.compile(rf"(?=[{zh_first}])(?:{zh})") if zh else None
         self._zh_probe = re.compile(rf"[{zh_first}]")
         self._zh_needs = _any_of(zh_needs)
         self._needs = _any_of(needs)
+        # The same skip, cheaper: a character class (one C-level scan) for the Chinese phrases
+        # and a set lookup in the message's ASCII words for the English ones.
+        self._needs_chars = re.compile(f"[{needs_chars}]") if needs_chars else None
+        self._needs_words = frozenset(needs_words)
         self._en_needs = frozenset(en_needs)
         per_word: dict[str, list[str]] = {}
         for branch in split_branches(en) if en else []:
@@ -132,6 +178,12 @@ class Family:
         """
         work = scan.work
         if self._needs is not None and self._needs.search(work) is None:
+            return ()
+        if (
+            self._needs_chars is not None
+            and self._needs_chars.search(work) is None
+            and self._needs_words.isdisjoint(scan.word_set)
+        ):
             return ()
         zh_rx = self._zh
         if zh_rx is not None and (

@@ -47,8 +47,24 @@ def _collapse(run: re.Match[str]) -> str:
 
 
 def build_title(scan: Scan) -> str:
-    """The original text without the cut spans, tidied at the seams and trimmed of punctuation."""
+    """The original text without the cut spans, tidied at the seams and trimmed of punctuation.
+
+    Kept spans (URLs, e-mail addresses, paths) stand in as one placeholder character each while
+    the title is tidied, so no tidying can touch them, and go back in byte for byte.
+    """
     text = scan.text
+    kept = scan.kept
+    placeholder = ""
+    if kept:
+        placeholder = _placeholder(text)
+        parts: list[str] = []
+        pos = 0
+        for start, end in kept:
+            parts.append(text[pos:start])
+            parts.append(placeholder * (end - start))
+            pos = end
+        parts.append(text[pos:])
+        text = "".join(parts)
     pieces: list[str] = []
     pos = 0
     for start, end in sorted(scan.cuts):
@@ -64,11 +80,28 @@ def build_title(scan: Scan) -> str:
             pieces.append(" ")
         pieces.append(piece)
     title = "".join(pieces)
-    if not scan.cuts:
-        return _tidy_edges(title)
-    if not _BRACKET_OPENERS.isdisjoint(title):
-        title = _EMPTY_BRACKETS_RE.sub("", title)
-    return _tidy_edges(_RUN_RE.sub(_collapse, title))
+    if scan.cuts:
+        if not _BRACKET_OPENERS.isdisjoint(title):
+            title = _EMPTY_BRACKETS_RE.sub("", title)
+        title = _RUN_RE.sub(_collapse, title)
+    title = _tidy_edges(title)
+    if kept:
+        title = _restore(title, placeholder, "".join(scan.text[a:b] for a, b in kept))
+    return title
+
+
+def _placeholder(text: str) -> str:
+    """A private-use character the text does not contain."""
+    cp = 0xE000
+    while chr(cp) in text:
+        cp += 1
+    return chr(cp)
+
+
+def _restore(title: str, placeholder: str, originals: str) -> str:
+    """Each placeholder back to its character of the kept text, in order."""
+    chars = iter(originals)
+    return "".join(next(chars) if ch == placeholder else ch for ch in title)
 
 
 def _tidy_edges(title: str) -> str:

@@ -13,8 +13,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Final
 
 from bot.core.config import Settings
-from bot.core.workdays import WorkCalendar
-from bot.parsing.errors import ParseError
+from bot.core.workdays import HOLIDAYS, HolidayUnknownError, WorkCalendar
+from bot.parsing.errors import ParseError, PastMomentError
 from bot.parsing.numbers import EN_NUM, EN_NUM_WORDS, NUM, SMALL, to_int
 from bot.parsing.scan import Family, Scan
 from bot.tasks.models import Kind
@@ -85,12 +85,18 @@ _DATE_ZH: Final = (
     rf"(?P<zh_hours>(?:(?P<zh_hn>[0-9]+\.[0-9]+|{NUM})(?:个)?(?P<zh_hhalf>半)?|(?P<zh_honly>半))"
     r"(?:个)?(?:小时|钟头)(?P<zh_hdir>以后|之后|后|之内|以内|内))"
     rf"|(?P<zh_mins>(?P<zh_mn>{NUM})(?:分钟|分)(?P<zh_mdir>以后|之后|后|之内|以内|内)|一刻钟(?:以后|之后|后))"
-    rf"|(?P<zh_ndays>(?P<zh_dn>{NUM})(?:个)?(?P<zh_du>工作日|天|日|周|星期|礼拜|月)"
+    # "3个月后" is a span of months; "12月内" (no 个) is the month of December (zh_mon).
+    rf"|(?P<zh_ndays>(?P<zh_dn>{NUM})(?:(?:个)?(?P<zh_du>工作日|天|日|周|星期|礼拜)|个(?P<zh_dmo>月))"
     r"(?P<zh_ddir>以后|之后|后|之内|以内|内))"
     rf"|(?P<zh_ymd>(?P<zh_y>[0-9]{{4}}|[零〇一二三四五六七八九]{{4}})年(?P<zh_y_m>{SMALL})月"
     rf"(?P<zh_y_d>{SMALL})[日号])"
     rf"|(?P<zh_md>(?P<zh_yr>今年|明年|后年)?(?<![0-9])(?P<zh_m>{SMALL})月(?P<zh_d>{SMALL})"
     r"(?:[日号]|(?=之前|以前|前|[\s,.;:!?。、\x00]|$)))"
+    rf"|(?P<zh_mmend>(?P<zh_mme_m>{SMALL})月份?(?:的)?(?:月底|月末|底|末))"
+    rf"|(?P<zh_xun>(?:(?P<zh_xun_m>{SMALL})月份?|(?P<zh_xun_rel>本月|这个月|这月|下一?个?月))(?:的)?"
+    r"(?P<zh_xun_w>上旬|中旬|下旬|中(?![心间国文午部层]))"
+    r"|(?<![个几每0-9一二三四五六七八九十])(?P<zh_xun_w2>上旬|中旬|下旬|月中))"
+    rf"|(?P<zh_mon>(?P<zh_mon_m>{SMALL})月(?:份(?:之内|以内|内)?|之内|以内|内))"
     rf"|(?P<zh_nmd>下个?月(?:的)?(?P<zh_nmd_d>{SMALL})[号日])"
     r"|(?P<zh_nmend>下个?月(?:的)?(?:月底|月末|底|末))"
     r"|(?P<zh_mend>(?:本|这个?)?月[底末])"
@@ -123,11 +129,13 @@ _DATE_EN: Final = (
     rf"|(?P<en_later>(?P<en_la_n>[0-9]+\.[0-9]+|{EN_NUM}|a\s+couple\s+of)\s*"
     r"(?P<en_la_u>days?|weeks?|months?|hours?|hrs?|minutes?|mins?)\s+(?:from\s+now|later)(?![a-z0-9_]))"
     rf"|(?P<en_nwd>next\s+(?:working|business|work)\s*day{_E})"
+    rf"|(?P<en_mon>(?P<en_mon_p>mid|early|late|(?:the\s+)?end\s+of)[-\s]+(?P<en_mon_m>{_EN_MONTHS}){_E})"
+    rf"|(?P<en_midm>mid[-\s]?month{_E})"
     r"|(?P<iso>(?<![0-9])(?P<iso_y>[0-9]{4})[-/](?P<iso_m>[0-9]{1,2})[-/](?P<iso_d>[0-9]{1,2})(?![0-9]))"
     r"|(?P<slash>(?<![0-9/.])(?P<sl_m>[0-9]{1,2})/(?P<sl_d>[0-9]{1,2})(?![0-9/]))"
 )
 _DATES: Final = Family(
-    zh_first="0-9零〇一二两三四五六七八九十百半今明后大当下本这周星礼月年",
+    zh_first="0-9零〇一二两三四五六七八九十百半今明后大当下本这周星礼月年上中",
     zh=_DATE_ZH,
     en=_DATE_EN,
     en_first={
@@ -146,10 +154,98 @@ _DATES: Final = Family(
         "en_in": "in within",
         "en_later": "# " + " ".join(EN_NUM_WORDS),
         "en_nwd": "next",
+        "en_mon": "mid early late end the",
+        "en_midm": "mid midmonth",
         "iso": "#",
         "slash": "#",
     },
 )
+
+# --- public holidays ------------------------------------------------------------------------
+# 国庆前, 春节后第一个工作日, 节前, before National Day: the last work day before a holiday's
+# days off, or the first one after them (bot.workdays.WorkCalendar.holiday_edges). 年前/年后 and
+# 过年 are the Spring Festival; 十一 and 五一 only right before a direction (十一前, 五一后).
+_ZH_NUM_BEFORE = "0-9零〇一二两三四五六七八九十百千第月"
+_HOLIDAY_ZH: Final = (
+    r"(?P<hol>(?P<hol_name>元旦(?:节)?|春节|过年|过节|收假"
+    r"|(?<![0-9零〇一二两三四五六七八九十百千几多今明去前后每当上下本全半周学新老青中晚往近同成数跨历翌次])年"
+    rf"|清明(?:节)?|(?<![{_ZH_NUM_BEFORE}])五一(?:劳动节|节)?|劳动节|端午(?:节)?|中秋(?:节)?|国庆(?:节)?"
+    rf"|(?<![{_ZH_NUM_BEFORE}])十一|(?<![环章季关细情调拍枝竹音礼时小])节)"
+    r"(?:小长假|长假|假期|黄金周|放假|收假|假)?"
+    r"(?:(?P<hol_before>之前|以前|前)|(?P<hol_after>(?:之后|以后|后)(?:的)?(?:第一个工作日|第一个上班日|首个工作日"
+    r"|第一天上班|上班第一天|第一天|首日)?|(?:的)?第一个工作日)))"
+)
+_HOLIDAY_EN: Final = (
+    r"(?<![a-z0-9_])(?P<hol_en>(?:(?P<hen_after>after|the\s+first\s+(?:working|work|business)\s+day\s+after)"
+    r"|before|by|until|till|ahead\s+of|prior\s+to)\s+(?:the\s+)?"
+    r"(?P<hen_name>chinese\s+new\s+year|lunar\s+new\s+year|spring\s+festival|new\s+year'?s?(?:\s+day)?"
+    r"|national\s+day|golden\s+week|mid-?autumn(?:\s+festival)?|moon\s+festival|dragon\s+boat(?:\s+festival)?"
+    r"|qingming(?:\s+festival)?|tomb[-\s]sweeping(?:\s+day|\s+festival)?|may\s+day|labou?r\s+day|holidays?)"
+    r"(?:\s+(?:holidays?|break|festival))?(?![a-z0-9_]))"
+)
+_HOLIDAY_RE: Final = re.compile(f"{_HOLIDAY_ZH}|{_HOLIDAY_EN}")
+_HOLIDAY_PROBE: Final = re.compile(
+    r"元旦|春节|过[年节]|收假|年[前后之以]|清明|五一|劳动节|端午|中秋|国庆|十一|节[前后之以]"
+)
+# Every English holiday phrase has one of these words.
+_HOLIDAY_WORDS: Final = frozenset(
+    {"year", "festival", "national", "golden", "autumn", "dragon", "qingming", "tomb", "may"}
+    | {"labour", "labor", "holiday", "holidays"}
+)
+_NEW_YEAR, _SPRING, _TOMB, _LABOUR, _DRAGON, _MID_AUTUMN, _NATIONAL = HOLIDAYS
+_HOLIDAY_NAMES: Final[dict[str, str | None]] = {
+    "元旦": _NEW_YEAR,
+    "春节": _SPRING,
+    "过年": _SPRING,
+    "年": _SPRING,
+    "清明": _TOMB,
+    "五一": _LABOUR,
+    "劳动": _LABOUR,
+    "端午": _DRAGON,
+    "中秋": _MID_AUTUMN,
+    "国庆": _NATIONAL,
+    "十一": _NATIONAL,
+    "chinese": _SPRING,
+    "lunar": _SPRING,
+    "spring": _SPRING,
+    "new": _NEW_YEAR,
+    "national": _NATIONAL,
+    "golden": _NATIONAL,
+    "mid": _MID_AUTUMN,
+    "moon": _MID_AUTUMN,
+    "dragon": _DRAGON,
+    "qingming": _TOMB,
+    "tomb": _TOMB,
+    "may": _LABOUR,
+    "labour": _LABOUR,
+    "labor": _LABOUR,
+}
+
+
+def _holiday_token(scan: Scan, m: re.Match[str]) -> DateSpec:
+    text = scan.original(m.start(), m.end()).strip()
+    if m.group("hol") is not None:
+        raw = m.group("hol_name")
+        name = _HOLIDAY_NAMES.get(raw[:2], _HOLIDAY_NAMES.get(raw[:1]))
+        if raw in ("过节", "收假", "节"):
+            name = None
+        after = m.group("hol_after") is not None
+    else:
+        word = m.group("hen_name").split()[0].split("-")[0]
+        name = None if word.startswith("holiday") else _HOLIDAY_NAMES[word]
+        after = m.group("hen_after") is not None
+    return DateSpec("holiday", 1 if after else 0, text=text, holiday=name)
+
+
+def _holiday_edge(spec: DateSpec, cal: WorkCalendar, on_or_after: date) -> date:
+    """The first holiday edge (see _HOLIDAY_ZH) on or after `on_or_after`."""
+    try:
+        return cal.holiday_edge(spec.holiday, after=spec.a == 1, on_or_after=on_or_after)
+    except HolidayUnknownError as exc:
+        if not cal.use_cn:
+            raise ParseError("parsing.holiday_off", holiday=spec.text) from None
+        raise ParseError("parsing.holiday_unknown", holiday=spec.text, year=exc.year) from None
+
 
 # --- the time-of-day pass --------------------------------------------------------------------
 
@@ -161,7 +257,7 @@ _TIME_ZH: Final = (
     rf"|(?P<zclock>(?<![0-9.第])(?P<zh_h>{SMALL})[点时](?:(?P<zh_half>半)|(?P<zh_q1>一刻)|(?P<zh_q3>三刻)"
     rf"|(?P<zh_min>{_ZH_MIN})|整)?钟?"
     r"(?!建议|意见|要求|内容|看法|想法|注意|说明|原因|问题|事项|理由|措施|体会|儿|点))"
-    rf"|(?P<pod>上午|早上|早晨|清晨|中午|正午|下午|傍晚|晚上|夜里|夜间|夜晚|凌晨"
+    rf"|(?P<pod>上午|早上|早晨|清晨|中午|正午|下午|傍晚|晚上|夜里|夜间|夜晚|凌晨|半夜|深夜|午夜"
     rf"|早(?=\s*{SMALL}[点时:])|晚(?=\s*{SMALL}[点时:]))"
 )
 _TIME_EN: Final = (
@@ -178,10 +274,10 @@ _TIME_EN: Final = (
     r"(?=\s*$|\s*[,.;!?)\x00]|\s+(?:today|tomorrow|tonight|on|this|next|in|and|or|please|pls|sharp|"
     r"the|for|every|each|to)(?![a-z0-9_]))))"
     rf"|(?P<pod_en>(?:(?:in\s+the|this)\s+)?(?:morning|afternoon|evening){_E}"
-    rf"|(?:at\s+)?(?:noon|midday|night){_E})"
+    rf"|(?:at\s+)?(?:noon|midday|midnight|night){_E})"
 )
 _TIMES: Final = Family(
-    zh_first="0-9零〇一二两三四五六七八九十上下早晚中正傍夜凌清",
+    zh_first="0-9零〇一二两三四五六七八九十上下早晚中正傍夜凌清半深午",
     zh=_TIME_ZH,
     en=_TIME_EN,
     en_first={
@@ -190,7 +286,7 @@ _TIMES: Final = Family(
         "hap": "#",
         "oclock": "# one two three four five six seven eight nine ten eleven twelve",
         "athour": "at by before until till around",
-        "pod_en": "in this morning afternoon evening at noon midday night",
+        "pod_en": "in this morning afternoon evening at noon midday midnight night",
     },
 )
 
@@ -215,7 +311,11 @@ _POD_WORDS = {
     "晚": "evening",
     "夜里": "night",
     "夜间": "night",
+    "半夜": "night",
+    "深夜": "night",
     "凌晨": "dawn",
+    "午夜": "midnight",
+    "midnight": "midnight",
     "morning": "morning",
     "afternoon": "afternoon",
     "evening": "evening",
@@ -235,7 +335,7 @@ _LEFT_EXT: Final = re.compile(
 _LEFT_LAST: Final = frozenset(" \t\n\r到止于至晚迟在从自")
 _LEFT_TO: Final = re.compile(r"(?:要到|到)\s*$")
 _RIGHT_EXT: Final = re.compile(
-    r"\s*(?:(?P<dl>之前|以前|前(?!往|进|台|面|辈|后|夕|任|者|天|几|提|期|方|排)|为止|截止)(?:的)?"
+    r"\s*(?:(?P<dl>之前|以前|前(?!往|进|台|面|辈|后|夕|任|者|天|几|期|方|排|提(?!交|供|出|报|醒|请|名|前))|为止|截止)(?:的)?"
     r"|之内|以内|左右|前后|开始|起(?![来床草])|的(?!确)"
     r"|\s(?:at\s+the\s+latest|sharp)(?![a-z0-9_]))"
 )
@@ -255,6 +355,7 @@ class DateSpec:
     c: int = 0
     text: str = ""
     part: str | None = None  # 明早 / 明晚 / tonight carry a part of the day
+    holiday: str | None = None  # kind "holiday": chinese_calendar's name; None for any holiday
 
 
 @dataclass(slots=True)
@@ -269,6 +370,7 @@ class Found:
     fixed: bool = False  # "03:30": the hour is as written
     pod: str | None = None
     edge: str | None = None  # 'end' (下班前, EOD) or 'start' (上班前)
+    midnight: bool = False  # 晚上12点, 零点, midnight: 00:00 that ends the day named
 
     @property
     def anything(self) -> bool:
@@ -353,6 +455,10 @@ def _unit_result(n: float, unit: str, text: str) -> DateSpec | timedelta | None:
 
 
 _YEAR_OFFSET: Final = {"今年": 0, "明年": 1, "后年": 2}
+# 上旬 / 中旬 / 下旬 / 月中 / M月中: the day of the month they end on (-1: the last).
+_XUN_DAY: Final = {"上旬": 10, "中旬": 20, "下旬": -1, "月中": 15, "中": 15}
+_THIS_MONTH: Final = 0  # DateSpec("month_day") month codes besides 1–12
+_NEXT_MONTH: Final = 13
 _REL_DAYS: Final = {"大": 3, "后": 2, "明": 1}
 _REL_PART: Final = {"早": "morning", "晚": "evening", "夜": "evening"}
 
@@ -375,7 +481,7 @@ def _date_token(scan: Scan, m: re.Match[str]) -> DateSpec | timedelta | None:
         return timedelta(minutes=n) if n else None
     if name == "zh_ndays":
         n = to_int(g("zh_dn"))
-        return None if n is None else _unit_result(n, g("zh_du"), text)
+        return None if n is None else _unit_result(n, g("zh_du") or g("zh_dmo"), text)
     if name == "zh_ymd":
         y, mo, d = to_int(g("zh_y")), to_int(g("zh_y_m")), to_int(g("zh_y_d"))
         if y is None or not _valid_md(mo, d) or mo is None or d is None:
@@ -392,8 +498,30 @@ def _date_token(scan: Scan, m: re.Match[str]) -> DateSpec | timedelta | None:
             raise _bad(scan, m)
         if not _valid_md(mo, d):
             raise _bad(scan, m)
-        offset = _YEAR_OFFSET.get(g("zh_yr") or "", 0)
-        return DateSpec("md", mo, d, offset, text=text)
+        year_word = g("zh_yr")
+        if year_word is not None:
+            # 今年/明年/后年 fix the year: no rolling forward.
+            return DateSpec("md_fixed", mo, d, _YEAR_OFFSET[year_word], text=text)
+        return DateSpec("md", mo, d, 0, text=text)
+    if name in ("zh_mmend", "zh_mon"):
+        mo = to_int(g("zh_mme_m") or g("zh_mon_m"))
+        if mo is None or not 1 <= mo <= 12:
+            return None
+        return DateSpec("month_day", mo, -1, 1, text=text)
+    if name == "zh_xun":
+        word = g("zh_xun_w") or g("zh_xun_w2")
+        day = _XUN_DAY[word]
+        raw_month = g("zh_xun_m")
+        if raw_month is not None:
+            mo = to_int(raw_month)
+            if mo is None or not 1 <= mo <= 12:
+                return None
+            return DateSpec("month_day", mo, day, 1, text=text)
+        rel = g("zh_xun_rel")
+        if rel is not None and rel.startswith("下"):
+            return DateSpec("month_day", _NEXT_MONTH, day, 0, text=text)
+        # 上旬 alone rolls on to next month's once past; 本月上旬 does not.
+        return DateSpec("month_day", _THIS_MONTH, day, 0 if rel else 1, text=text)
     if name == "zh_nmd":
         d = to_int(g("zh_nmd_d"))
         if d is None or not 1 <= d <= 31:
@@ -454,10 +582,13 @@ def _date_token(scan: Scan, m: re.Match[str]) -> DateSpec | timedelta | None:
         word = g("en_wdn")
         pre = (g("en_wpre") or "").split()
         if word in ("sat", "sun") and not pre:
-            # "sat" and "sun" are words too; take them only after on/by/before/until.
+            # "sat" and "sun" are words too; take them after on/by/before/until…, written with
+            # a capital (Sun, SAT), or right before a time of day ("sun 3pm").
             before = scan.work[max(0, m.start() - 8) : m.start()]
-            if not re.search(
-                r"(?:^|[^a-z])(?:on|by|before|until|till|due|every|this|next)\s+$", before
+            if not (
+                _SAT_SUN_BEFORE_RE.search(before)
+                or scan.text[m.start()].isupper()
+                or _SAT_SUN_TIME_RE.match(scan.work, m.end())
             ):
                 return None
         wd = en_weekday(word)
@@ -492,6 +623,12 @@ def _date_token(scan: Scan, m: re.Match[str]) -> DateSpec | timedelta | None:
         return None if amount is None else _unit_result(amount, g("en_la_u"), text)
     if name == "en_nwd":
         return DateSpec("next_workday", text=text)
+    if name == "en_mon":
+        part = g("en_mon_p")
+        day = 15 if part == "mid" else 10 if part == "early" else -1
+        return DateSpec("month_day", en_month(g("en_mon_m")), day, 1, text=text)
+    if name == "en_midm":
+        return DateSpec("month_day", _THIS_MONTH, 15, 1, text=text)
     if name == "iso":
         y, mo, d = int(g("iso_y")), int(g("iso_m")), int(g("iso_d"))
         try:
@@ -507,6 +644,15 @@ def _date_token(scan: Scan, m: re.Match[str]) -> DateSpec | timedelta | None:
             raise _bad(scan, m)
         return DateSpec("md", mo, d, 0, text=text)
     return None
+
+
+_SAT_SUN_BEFORE_RE: Final = re.compile(
+    r"(?:^|[^a-z])(?:on|by|before|until|till|due|every|this|next)\s+$"
+)
+_SAT_SUN_TIME_RE: Final = re.compile(
+    r",?\s*(?:[0-9]{1,2}(?::[0-9]{2})?\s*[ap]\.?m\.?|[0-9]{1,2}:[0-9]{2}|at\s+[0-9]"
+    r"|morning|afternoon|evening|night|noon|midday|midnight|eod)(?![a-z])"
+)
 
 
 _CLOCK_GROUPS = frozenset({"zclock", "hm", "hap", "oclock", "athour"})
@@ -559,7 +705,7 @@ def _clock(scan: Scan, m: re.Match[str]) -> tuple[int, int, str | None, bool] | 
         ap = "am" if ap.startswith("a") else "pm"
         if not 1 <= hour <= 12:
             return None
-    elif hour > 23:
+    elif hour > 24 or (hour == 24 and minute):
         return None
     return hour, minute, ap, fixed
 
@@ -568,7 +714,13 @@ def take_when(scan: Scan, *, dates: bool = True) -> Found:
     """Find and cut the first date phrase (or duration) and the first time of day."""
     found = Found()
     if dates:
+        probe = _HOLIDAY_PROBE.search(scan.work) is not None or not _HOLIDAY_WORDS.isdisjoint(
+            scan.word_set
+        )
+        holiday = _HOLIDAY_RE.search(scan.work) if probe else None
         for m in _DATES.finditer(scan):
+            if holiday is not None and holiday.start() <= m.start():
+                break  # the holiday phrase comes first
             result = _date_token(scan, m)
             if result is None:
                 continue
@@ -578,7 +730,11 @@ def take_when(scan: Scan, *, dates: bool = True) -> Found:
                 found.date = result
                 found.pod = result.part
             scan.cut(*extend(scan, m.start(), m.end()))
+            holiday = None
             break
+        if holiday is not None:
+            found.date = _holiday_token(scan, holiday)
+            scan.cut(*extend(scan, holiday.start(), holiday.end()))
     if found.delta is not None:
         return found
     pod_span: tuple[int, int] | None = None
@@ -630,7 +786,7 @@ def _pod_hour(hour: int, pod: str | None, ap: str | None, fixed: bool) -> int:
         return hour + 12 if 1 <= hour <= 5 else hour
     if pod == "night":
         return hour + 12 if 6 <= hour < 12 else (0 if hour == 12 else hour)
-    if pod == "dawn":
+    if pod in ("dawn", "midnight"):
         return 0 if hour == 12 else hour
     if pod == "morning" or fixed:
         return hour
@@ -639,6 +795,7 @@ def _pod_hour(hour: int, pod: str | None, ap: str | None, fixed: bool) -> int:
 
 
 # Times of day are immutable: built once, not per message.
+_T0: Final = time(0)
 _T9: Final = time(9)
 _T12: Final = time(12)
 _T14: Final = time(14)
@@ -647,8 +804,28 @@ _T21: Final = time(21)
 _REMINDER: Final = Kind.REMINDER  # an enum member lookup is not free either
 
 
+def _is_midnight(found: Found) -> bool:
+    """晚上12点 今晚12点 夜里12点 零点 0点 24点 午夜 midnight: the end of the day named.
+
+    Not 凌晨0点 / 凌晨12点 (the early morning that starts the day) nor a written 00:00 or 12am.
+    """
+    pod = found.pod
+    if found.hour is None:
+        return pod == "midnight"
+    if found.minute or found.ap is not None:
+        return False
+    if found.hour == 12:
+        return pod in ("evening", "night", "midnight")
+    if found.hour == 24:
+        return True
+    return found.hour == 0 and not found.fixed and pod not in ("dawn", "morning")
+
+
 def _time_of_day(found: Found, settings: Settings, kind: Kind, dated: bool) -> time | None:
     reminder = kind == _REMINDER
+    if (found.hour is not None or found.pod == "midnight") and _is_midnight(found):
+        found.midnight = True
+        return _T0
     if found.hour is not None:
         hour = _pod_hour(found.hour, found.pod, found.ap, found.fixed)
         if hour > 23:
@@ -690,6 +867,11 @@ def _dom_from(year: int, month: int, day: int) -> date:
     raise ParseError("parsing.bad_date", date=str(day))
 
 
+def _month_day(year: int, month: int, day: int) -> date:
+    """Day `day` of the month (-1: its last day)."""
+    return _month_end(year, month) if day == -1 else date(year, month, day)
+
+
 def _md_from(year: int, month: int, day: int) -> date:
     for y in range(year, year + 9):
         try:
@@ -703,15 +885,19 @@ def _place(spec: DateSpec, today: date, cal: WorkCalendar) -> tuple[date, str | 
     """The date a phrase names, and how it rolls forward if its moment has passed."""
     k = spec.kind
     if k == "rel":
-        return today + timedelta(days=spec.a), "day"
+        # 今天 / today is the day named, not rolled; 明天 and later cannot pass anyway.
+        return today + timedelta(days=spec.a), "today" if spec.a == 0 else "day"
     if k == "wd":
         return today + timedelta(days=(spec.a - today.weekday()) % 7), "week"
     monday = today - timedelta(days=today.weekday())
     if k == "this_wd":
-        return monday + timedelta(days=spec.a), "week"
+        return monday + timedelta(days=spec.a), "this_week"
     if k == "next_wd":
         return monday + timedelta(days=7 + spec.a), "week"
     if k == "this_week":
+        if today.weekday() >= 5:
+            # Said on the weekend: this week still has its Sunday; once that is past, next Friday.
+            return monday + timedelta(days=6), "weekend"
         return monday + timedelta(days=4), "week"
     if k == "next_week":
         return monday + timedelta(days=11), None
@@ -722,6 +908,18 @@ def _place(spec: DateSpec, today: date, cal: WorkCalendar) -> tuple[date, str | 
             return date(today.year + spec.c, spec.a, spec.b), None
         except ValueError:
             raise ParseError("parsing.bad_date", date=spec.text) from None
+    if k == "md_fixed":
+        try:
+            return date(today.year + spec.c, spec.a, spec.b), None
+        except ValueError:
+            raise ParseError("parsing.bad_date", date=spec.text) from None
+    if k == "month_day":
+        if spec.a == _THIS_MONTH:
+            return _month_day(today.year, today.month, spec.b), "month_day" if spec.c else None
+        if spec.a == _NEXT_MONTH:
+            y, mo = _add_months(today.year, today.month, 1)
+            return _month_day(y, mo, spec.b), None
+        return _month_day(today.year, spec.a, spec.b), "month_day_year"
     if k == "ymd":
         return date(spec.a, spec.b, spec.c), None
     if k == "dom":
@@ -749,6 +947,8 @@ def _place(spec: DateSpec, today: date, cal: WorkCalendar) -> tuple[date, str | 
         return d, "day"
     if k == "next_workday":
         return cal.next_workday(today), "workday"
+    if k == "holiday":
+        return _holiday_edge(spec, cal, today), "holiday"
     raise AssertionError(k)
 
 
@@ -757,8 +957,12 @@ def _roll(d: date, step: str, spec: DateSpec | None, cal: WorkCalendar) -> date:
         return d + timedelta(days=1)
     if step == "week":
         return d + timedelta(days=7)
+    if step == "weekend":
+        return d + timedelta(days=5)
     if step == "workday":
         return cal.next_workday(d)
+    if step == "holiday" and spec is not None:
+        return _holiday_edge(spec, cal, d + timedelta(days=1))
     if step == "year" and spec is not None:
         return _md_from(d.year + 1, spec.a, spec.b)
     if step == "dom" and spec is not None:
@@ -767,6 +971,11 @@ def _roll(d: date, step: str, spec: DateSpec | None, cal: WorkCalendar) -> date:
     if step == "month_end":
         y, mo = _add_months(d.year, d.month, 1)
         return _month_end(y, mo)
+    if step == "month_day" and spec is not None:
+        y, mo = _add_months(d.year, d.month, 1)
+        return _month_day(y, mo, spec.b)
+    if step == "month_day_year" and spec is not None:
+        return _month_day(d.year + 1, d.month, spec.b)
     if step == "year_end":
         return date(d.year + 1, 12, 31)
     raise AssertionError(step)
@@ -781,7 +990,12 @@ def resolve(
     kind: Kind,
     recurrence: RuleMatcher | None = None,
 ) -> datetime | None:
-    """The moment `found` names, never before `now` (which is in settings.tz)."""
+    """The moment `found` names, never before `now` (which is in settings.tz).
+
+    A moment the message names explicitly (今天 09:00, 本周一, 2026年12月5日) that has passed
+    raises PastMomentError (or ParseError "parsing.past_date" for an earlier day); one with no
+    day named rolls forward to the next day it can mean.
+    """
     tz = settings.tz
     if found.delta is not None:
         return (now + found.delta).replace(second=0, microsecond=0)
@@ -791,25 +1005,65 @@ def resolve(
     if tod is None:
         return None
     today = now.date()
+    # The end of a day named as midnight is 00:00 of the day after it.
+    spill = _ONE_DAY if found.midnight else _NO_DAYS
+    # 下班前 / 上班前 mean a work day's: on a day off, the next work day's.
+    on_workday = found.edge is not None and found.hour is None and found.pod is None
     if recurrence is not None:
         base = _place(found.date, today, calendar)[0] if found.date is not None else today
         return recurrence.first(base, tod, now)
     if found.date is None:
-        moment = datetime.combine(today, tod, tzinfo=tz)
+        d = calendar.workday_on_or_after(today) if on_workday else today
+        moment = datetime.combine(d + spill, tod, tzinfo=tz)
         if moment < now:
-            nxt = calendar.next_workday(today) if found.edge else today + timedelta(days=1)
-            moment = datetime.combine(nxt, tod, tzinfo=tz)
+            nxt = calendar.next_workday(d) if on_workday else d + _ONE_DAY
+            moment = datetime.combine(nxt + spill, tod, tzinfo=tz)
         return moment
-    d, step = _place(found.date, today, calendar)
-    moment = datetime.combine(d, tod, tzinfo=tz)
+    spec = found.date
+    d, step = _place(spec, today, calendar)
+    if on_workday:
+        d = calendar.workday_on_or_after(d)
+    moment = datetime.combine(d + spill, tod, tzinfo=tz)
     for _ in range(12):
         if moment >= now:
             return moment
-        if step is None:
-            raise ParseError("parsing.past_date", date=found.date.text)
-        d = _roll(d, step, found.date, calendar)
-        moment = datetime.combine(d, tod, tzinfo=tz)
-    raise ParseError("parsing.past_date", date=found.date.text)
+        if step is None or step in _EXPLICIT:
+            raise _past(spec, step, d, moment, now, tod, spill, calendar, on_workday)
+        d = _roll(d, step, spec, calendar)
+        if on_workday:
+            d = calendar.workday_on_or_after(d)
+        moment = datetime.combine(d + spill, tod, tzinfo=tz)
+    raise ParseError("parsing.past_date", date=spec.text)
+
+
+_ONE_DAY: Final = timedelta(days=1)
+_NO_DAYS: Final = timedelta(0)
+# Steps of a day the message named itself (今天, 本周X): passed, they are an error, not rolled.
+_EXPLICIT: Final = frozenset({"today", "this_week"})
+
+
+def _past(
+    spec: DateSpec,
+    step: str | None,
+    d: date,
+    moment: datetime,
+    now: datetime,
+    tod: time,
+    spill: timedelta,
+    calendar: WorkCalendar,
+    on_workday: bool,
+) -> ParseError:
+    """The error for an explicitly named moment that has passed, with its one-tap fix."""
+    if step is None and d != now.date():
+        return ParseError("parsing.past_date", date=spec.text)
+    if on_workday:
+        nxt = calendar.next_workday(d)
+    elif step == "this_week":
+        nxt = d + timedelta(days=7)
+    else:
+        nxt = d + _ONE_DAY
+    suggested = datetime.combine(nxt + spill, tod, tzinfo=moment.tzinfo)
+    return PastMomentError(moment=moment, suggested=suggested, now=now, phrase=spec.text)
 
 
 class RuleMatcher:

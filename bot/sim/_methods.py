@@ -43,7 +43,7 @@ class BotApiMethods(FakeState):
 
     # ------------------------------------------------------------------ Bot API methods
 
-    def _api_getMe(self, params: JSONDict) -> Any:
+    def _api_getMe(self, _params: JSONDict) -> Any:
         return dict(self.bot_user)
 
     def _api_getUpdates(self, params: JSONDict) -> Any:
@@ -122,7 +122,7 @@ class BotApiMethods(FakeState):
         self._cond.notify_all()
         return True
 
-    def _api_getWebhookInfo(self, params: JSONDict) -> Any:
+    def _api_getWebhookInfo(self, _params: JSONDict) -> Any:
         info: JSONDict = {
             "url": self._webhook_url,
             "has_custom_certificate": False,
@@ -556,8 +556,8 @@ class BotApiMethods(FakeState):
         button = self._menu_buttons.get(key) or self._menu_buttons.get(None)
         return copy.deepcopy(button) if button else {"type": "default"}
 
-    def _api_close(self, params: JSONDict) -> Any:
+    def _api_close(self, _params: JSONDict) -> Any:
         return True
 
-    def _api_logOut(self, params: JSONDict) -> Any:
+    def _api_logOut(self, _params: JSONDict) -> Any:
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 JSONDict = dict[str, Any]
@@ -119,26 +120,26 @@ def _read_attributes(text: str, i: int, tag: str, begin_byte: int) -> tuple[dict
                 f'Expected equal sign in declaration of an attribute of the tag "{tag}" '
                 f"at byte offset {begin_byte}"
             )
-        i += 1
-        while i < n and text[i].isspace():
-            i += 1
-        if i >= n:
-            raise EntityParseError(f"Unclosed start tag at byte offset {begin_byte}")
-        if text[i] in "\"'":
-            quote = text[i]
-            end = text.find(quote, i + 1)
-            if end == -1:
-                raise EntityParseError(
-                    f"Unclosed end of attribute value at byte offset {begin_byte}"
-                )
-            raw = text[i + 1 : end]
-            i = end + 1
-        else:
-            start = i
-            while i < n and not text[i].isspace() and text[i] != ">":
-                i += 1
-            raw = text[start:i]
+        raw, i = _read_value(text, i + 1, begin_byte)
         attrs[name] = _unescape_lenient(raw)
+
+
+def _read_value(text: str, i: int, begin_byte: int) -> tuple[str, int]:
+    """An attribute's value after its '=' (quoted or bare); returns (raw value, i after it)."""
+    n = len(text)
+    while i < n and text[i].isspace():
+        i += 1
+    if i >= n:
+        raise EntityParseError(f"Unclosed start tag at byte offset {begin_byte}")
+    if text[i] in "\"'":
+        end = text.find(text[i], i + 1)
+        if end == -1:
+            raise EntityParseError(f"Unclosed end of attribute value at byte offset {begin_byte}")
+        return text[i + 1 : end], end + 1
+    start = i
+    while i < n and not text[i].isspace() and text[i] != ">":
+        i += 1
+    return text[start:i], i
 
 
 def _unescape_lenient(raw: str) -> str:
@@ -188,17 +189,83 @@ def _entity_for(tag: _Open, end: int, inner_lang: str | None) -> JSONDict | None
     return None  # pragma: no cover - every allowed tag is handled above
 
 
+@dataclass
+class _HtmlState:
+    """What parse_html has read so far."""
+
+    out: list[str] = field(default_factory=list)
+    offset16: int = 0
+    stack: list[_Open] = field(default_factory=list)
+    entities: list[JSONDict] = field(default_factory=list)
+    pre_lang: dict[int, str] = field(default_factory=dict)  # id(pre) -> inner code's language
+
+    def add_text(self, chunk: str) -> None:
+        self.out.append(chunk)
+        self.offset16 += utf16_len(chunk)
+
+
+def _end_tag(text: str, i: int, begin_byte: int, st: _HtmlState) -> int:
+    """Read `</name>` from `i` (after the slash); close the open tag. Returns i after '>'."""
+    n = len(text)
+    if not st.stack:
+        raise EntityParseError(f"Unexpected end tag at byte offset {begin_byte}")
+    start = i
+    while i < n and not text[i].isspace() and text[i] != ">":
+        i += 1
+    end_name = text[start:i].lower()
+    while i < n and text[i].isspace():
+        i += 1
+    if i >= n or text[i] != ">":
+        raise EntityParseError(f"Unclosed end tag at byte offset {begin_byte}")
+    top = st.stack[-1]
+    if end_name != top.name:
+        raise EntityParseError(
+            f'Unmatched end tag at byte offset {begin_byte}, expected "</{top.name}>", '
+            f'found "</{end_name}>"'
+        )
+    st.stack.pop()
+    if top.name == "code" and st.stack and st.stack[-1].name == "pre":
+        cls = top.attrs.get("class", "")
+        if cls.startswith("language-") and top.start == st.stack[-1].start:
+            st.pre_lang[id(st.stack[-1])] = cls[len("language-") :]
+            return i + 1
+    entity = _entity_for(top, st.offset16, st.pre_lang.get(id(top)))
+    if entity is not None:
+        st.entities.append(entity)
+    return i + 1
+
+
+def _start_tag(text: str, i: int, begin_byte: int, st: _HtmlState) -> int:
+    """Read `<name attrs>` from `i` (after '<'); open the tag. Returns i after '>'."""
+    n = len(text)
+    start = i
+    while i < n and not text[i].isspace() and text[i] != ">":
+        i += 1
+    if i >= n:
+        raise EntityParseError(f"Unclosed start tag at byte offset {begin_byte}")
+    name = text[start:i].lower()
+    if name not in ALLOWED_TAGS:
+        raise EntityParseError(f'Unsupported start tag "{name}" at byte offset {begin_byte}')
+    attrs, i = _read_attributes(text, i, name, begin_byte)
+    if name == "span" and attrs.get("class") != "tg-spoiler":
+        raise EntityParseError(
+            f'Tag "span" must have class "tg-spoiler" at byte offset {begin_byte}'
+        )
+    if name == "tg-emoji" and not attrs.get("emoji-id"):
+        raise EntityParseError(
+            f'Tag "tg-emoji" must have attribute "emoji-id" at byte offset {begin_byte}'
+        )
+    st.stack.append(_Open(name, attrs, st.offset16, begin_byte))
+    return i
+
+
 def parse_html(text: str, *, strict_ampersand: bool = True) -> tuple[str, list[JSONDict]]:
     """Parse Telegram HTML into (plain text, entities) or raise :class:`EntityParseError`.
 
     With ``strict_ampersand`` a ``&`` that does not start a valid entity is an error (the Bot
     API docs require escaping it; the real server happens to tolerate it).
     """
-    out: list[str] = []
-    offset16 = 0
-    stack: list[_Open] = []
-    entities: list[JSONDict] = []
-    pre_lang: dict[int, str] = {}  # id(pre _Open) -> language from an inner <code class=...>
+    st = _HtmlState()
     n = len(text)
     i = 0
     while i < n:
@@ -206,8 +273,7 @@ def parse_html(text: str, *, strict_ampersand: bool = True) -> tuple[str, list[J
         if ch == "&":
             decoded = _decode_entity(text, i)
             if decoded is not None:
-                out.append(decoded[0])
-                offset16 += utf16_len(decoded[0])
+                st.add_text(decoded[0])
                 i = decoded[1]
                 continue
             if strict_ampersand:
@@ -215,64 +281,20 @@ def parse_html(text: str, *, strict_ampersand: bool = True) -> tuple[str, list[J
                     f'Unescaped "&" at byte offset {_byte_offset(text, i)}; use "&amp;"'
                 )
         if ch != "<":
-            out.append(ch)
-            offset16 += 2 if ord(ch) > 0xFFFF else 1
+            st.add_text(ch)
             i += 1
             continue
-        begin = i
-        begin_byte = _byte_offset(text, begin)
-        i += 1
-        if i < n and text[i] == "/":
-            i += 1
-            if not stack:
-                raise EntityParseError(f"Unexpected end tag at byte offset {begin_byte}")
-            start = i
-            while i < n and not text[i].isspace() and text[i] != ">":
-                i += 1
-            end_name = text[start:i].lower()
-            while i < n and text[i].isspace():
-                i += 1
-            if i >= n or text[i] != ">":
-                raise EntityParseError(f"Unclosed end tag at byte offset {begin_byte}")
-            i += 1
-            top = stack[-1]
-            if end_name != top.name:
-                raise EntityParseError(
-                    f'Unmatched end tag at byte offset {begin_byte}, expected "</{top.name}>", '
-                    f'found "</{end_name}>"'
-                )
-            stack.pop()
-            if top.name == "code" and stack and stack[-1].name == "pre":
-                cls = top.attrs.get("class", "")
-                if cls.startswith("language-") and top.start == stack[-1].start:
-                    pre_lang[id(stack[-1])] = cls[len("language-") :]
-                    continue
-            entity = _entity_for(top, offset16, pre_lang.get(id(top)))
-            if entity is not None:
-                entities.append(entity)
-            continue
-        start = i
-        while i < n and not text[i].isspace() and text[i] != ">":
-            i += 1
-        if i >= n:
-            raise EntityParseError(f"Unclosed start tag at byte offset {begin_byte}")
-        name = text[start:i].lower()
-        if name not in ALLOWED_TAGS:
-            raise EntityParseError(f'Unsupported start tag "{name}" at byte offset {begin_byte}')
-        attrs, i = _read_attributes(text, i, name, begin_byte)
-        if name == "span" and attrs.get("class") != "tg-spoiler":
-            raise EntityParseError(
-                f'Tag "span" must have class "tg-spoiler" at byte offset {begin_byte}'
-            )
-        if name == "tg-emoji" and not attrs.get("emoji-id"):
-            raise EntityParseError(
-                f'Tag "tg-emoji" must have attribute "emoji-id" at byte offset {begin_byte}'
-            )
-        stack.append(_Open(name, attrs, offset16, begin_byte))
-    if stack:
-        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    return "".join(out), entities
+        begin_byte = _byte_offset(text, i)
+        if i + 1 < n and text[i + 1] == "/":
+            i = _end_tag(text, i + 2, begin_byte, st)
+        else:
+            i = _start_tag(text, i + 1, begin_byte, st)
+    if st.stack:
+        raise EntityParseError(
+            f'Can\'t find end tag corresponding to start tag "{st.stack[-1].name}"'
+        )
+    st.entities.sort(key=lambda e: (e["offset"], -e["length"]))
+    return "".join(st.out), st.entities
 
 
 _COMMAND_RE = re.compile(r"(?<![\w/@])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/])")

@@ -161,7 +161,7 @@ def _interactive(data_dir: Path, lang: Lang, shown_dir: str | None) -> int:
     with contextlib.suppress(ImportError):  # line editing and history for input()
         import readline  # noqa: F401
 
-    def stop_on_term(signum: int, frame: object) -> None:
+    def stop_on_term(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt  # a clean stop: the temp folder is removed
 
     signal.signal(signal.SIGTERM, stop_on_term)

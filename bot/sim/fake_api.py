@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import json
 import mimetypes
+import random
 import threading
 import time
 import traceback
@@ -34,7 +35,7 @@ from bot.sim._models import (
     StoredMessage,
     bad_request,
 )
-from bot.sim._state import DEFAULT_TOKEN, DelayRule, FailRule, inline_rows
+from bot.sim._state import DEFAULT_TOKEN, DelayRule, FailRule, LateRule, inline_rows
 from bot.sim._text import (
     derive_entities,
     entity_for_substring,
@@ -177,7 +178,7 @@ class FakeBotAPI(BotApiMethods):
     # ------------------------------------------------------------------ HTTP entry point
 
     def handle_http(
-        self, verb: str, path: str, headers: dict[str, str], body: bytes
+        self, _verb: str, path: str, headers: dict[str, str], body: bytes
     ) -> HttpResponse:
         """Serve one HTTP request (called on a server thread)."""
         started = time.monotonic()
@@ -263,9 +264,10 @@ class FakeBotAPI(BotApiMethods):
         delay = 0.0
         with self._cond:
             for rule in self._delay_rules:
-                if rule.method == key:
+                if rule.method == key and rule.applies():
                     delay = rule.seconds
                     self._consume(self._delay_rules, rule)
+                    self._delayed.append((key, delay))
                     break
         if delay > 0:
             self._stop_event.wait(delay)
@@ -281,12 +283,30 @@ class FakeBotAPI(BotApiMethods):
             if impl is None:
                 raise ApiError(404, "Not Found")
             try:
-                return impl(params)
+                result = impl(params)
             finally:
                 self._cond.notify_all()
+            late = self._late_for(key, params)
+        if late > 0:  # performed already (visible in the fake), answered only now
+            self._stop_event.wait(late)
+        return result
+
+    def _late_for(self, key: str, params: JSONDict) -> float:
+        for rule in self._late_rules:
+            if rule.method != key:
+                continue
+            if rule.chat_id is not None and str(params.get("chat_id")) != str(rule.chat_id):
+                continue
+            rule.seen += 1
+            if not rule.picks():
+                continue
+            self.late_answers += 1
+            self._consume(self._late_rules, rule)
+            return rule.seconds
+        return 0.0
 
     @staticmethod
-    def _consume(rules: list[Any], rule: FailRule | DelayRule) -> None:
+    def _consume(rules: list[Any], rule: FailRule | DelayRule | LateRule) -> None:
         if rule.times is None:
             return
         rule.times -= 1
@@ -836,16 +856,75 @@ class FakeBotAPI(BotApiMethods):
                 FailRule(method.lower(), status, description, parameters, times, chat_id)
             )
 
-    def delay(self, method: str, seconds: float, *, times: int | None = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` (None = forever) ``seconds`` late."""
+    def delay(
+        self,
+        method: str,
+        seconds: float,
+        *,
+        times: int | None = 1,
+        share: float = 1.0,
+        seed: int | None = None,
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` (None = forever) ``seconds`` late.
+
+        With ``share`` < 1 only that fraction of the matching calls is delayed, chosen at
+        random (``seed`` makes the choice repeatable); ``times`` then counts delayed calls.
+        The delay comes before the call is carried out, so a client that gives up waiting
+        still finds the message sent.
+        """
+        if not 0.0 < share <= 1.0:
+            raise ValueError("share must be in (0, 1]")
+        rng = random.Random(seed) if share < 1.0 else None
         with self._cond:
-            self._delay_rules.append(DelayRule(method.lower(), seconds, times))
+            self._delay_rules.append(DelayRule(method.lower(), seconds, times, share, rng))
+
+    @property
+    def delayed_calls(self) -> list[tuple[str, float]]:
+        """``(method, seconds)`` of every call a ``delay`` rule held back, in order."""
+        with self._cond:
+            return list(self._delayed)
+
+    def answer_late(
+        self,
+        method: str,
+        seconds: float,
+        *,
+        fraction: float = 1.0,
+        every: int | None = None,
+        times: int | None = None,
+        chat_id: int | str | None = None,
+        seed: int = 0,
+    ) -> None:
+        """Carry out calls of ``method`` at once but answer them ``seconds`` late (a slow
+        Telegram: a client that times out has in fact been served).
+
+        Which calls: every ``every``-th one if given, else a ``fraction`` of them picked by a
+        random generator seeded with ``seed`` (repeatable); ``times`` late answers at most
+        (None = no limit); only calls for ``chat_id`` if given. ``late_answers`` counts them.
+        """
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError("fraction is between 0 and 1")
+        with self._cond:
+            self._late_rules.append(
+                LateRule(method.lower(), seconds, fraction, every, times, chat_id, seed)
+            )
 
     def clear_faults(self) -> None:
-        """Drop all pending ``fail``/``delay`` rules."""
+        """Drop all pending ``fail``/``delay``/``answer_late`` rules."""
         with self._cond:
             self._fail_rules.clear()
             self._delay_rules.clear()
+            self._late_rules.clear()
+
+    def was_fetched(self, update_id: int) -> bool:
+        """Has a getUpdates answer carried this update (the bot may not have confirmed it)?"""
+        with self._cond:
+            calls = [c for c in self._calls if c.method.lower() == "getupdates" and c.ok]
+        return any(
+            isinstance(u, dict) and u.get("update_id") == update_id
+            for c in calls
+            for u in c.response.get("result") or []
+        )
 
     # ------------------------------------------------------------------ inspection
 

@@ -16,11 +16,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from telegram.ext import BaseRateLimiter
+
 from bot.app import ALLOWED_UPDATES, FEATURES, OfficeApp, build_application
 from bot.context import OfficeContext, Services
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from bot.core.feature import Feature
+from bot.core.updates import UpdateFeed, Webhook, stop_application
 from bot.sim.fake_api import FakeBotAPI
 from storage import Database
 
@@ -40,6 +43,7 @@ class BotRunner:
         paced: bool = True,
         webhook: bool = False,
         features: Sequence[Callable[[Services], Feature]] = FEATURES,
+        rate_limiter: BaseRateLimiter[Any] | None = None,
         **settings: Any,
     ) -> None:
         self.fake = fake or FakeBotAPI()
@@ -57,8 +61,11 @@ class BotRunner:
         self.webhook = webhook
         self.webhook_port = 0
         self.webhook_secret = "officebot-test-secret"
+        # When set, used instead of the limiter `paced` chooses (e.g. a bench's set-up phase).
+        self.rate_limiter = rate_limiter
         self._settings_overrides = settings
         self.app: OfficeApp | None = None
+        self.feed: UpdateFeed | None = None
         self.db: Database | None = None
 
     @property
@@ -80,7 +87,9 @@ class BotRunner:
             self.fake.start()
         from bot.core.ratelimit import OfficeRateLimiter
 
-        limiter = None if self.paced else OfficeRateLimiter(chat_period=0.0, group_period=0.0)
+        limiter: BaseRateLimiter[Any] | None = self.rate_limiter
+        if limiter is None and not self.paced:
+            limiter = OfficeRateLimiter(chat_period=0.0, group_period=0.0)
         app = build_application(
             self.settings,
             clock=self.clock,
@@ -93,21 +102,21 @@ class BotRunner:
         await app.initialize()
         if app.post_init is not None:
             await app.post_init(app)
-        assert app.updater is not None
+        await app.start()
+        # As in production (bot/core/updates.py): stored in the inbox, then processed.
+        self.feed = UpdateFeed(app, app.bot_data.db.inbox, allowed_updates=None, poll_timeout=1)
+        webhook = None
         if self.webhook:
             if not self.webhook_port:  # a restart keeps the port: the fake's URL stays valid
                 self.webhook_port = _free_port()
-            await app.updater.start_webhook(
+            webhook = Webhook(
                 listen="127.0.0.1",
                 port=self.webhook_port,
                 url_path="telegram",
-                webhook_url=self.webhook_url,
+                url=self.webhook_url,
                 secret_token=self.webhook_secret,
-                allowed_updates=list(ALLOWED_UPDATES),
             )
-        else:
-            await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=None)
-        await app.start()
+        await self.feed.start(webhook=webhook, allowed_updates=ALLOWED_UPDATES)
 
     @property
     def webhook_url(self) -> str:
@@ -116,16 +125,8 @@ class BotRunner:
     async def stop(self, *, stop_fake: bool = True) -> None:
         app = self.app
         if app is not None:
-            assert app.updater is not None
-            if app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            if app.post_stop is not None:
-                await app.post_stop(app)
-            await app.shutdown()
-            if app.post_shutdown is not None:
-                await app.post_shutdown(app)
+            await stop_application(app, self.feed)
+            self.feed = None
             self.app = None
             self.db = None
         if stop_fake and self._owns_fake:
@@ -145,6 +146,9 @@ class BotRunner:
         from handlers.jobs import job_tick
 
         await job_tick(self.context())
+        # Delivery runs in the background; a test looks at what the tick sent once it is sent.
+        assert self.app is not None
+        await self.app.bot_data.delivery.drain()
 
     async def advance(self, delta: timedelta) -> None:
         """Move the clock forward and let due work happen."""

@@ -20,6 +20,8 @@ from bot.core.fmt import format_when, priority_label
 from bot.core.i18n import t
 from bot.core.models import Button
 from bot.core.render import MessageKind, MessageParams, RenderContext, Rendered
+from bot.reports.callbacks import CalendarOf, CalendarPress
+from bot.reports.callbacks import build as build_calendar
 from bot.tasks import callbacks
 from bot.tasks.callbacks import Flag, TaskPress, Verb
 from bot.tasks.models import Kind, Priority, Status
@@ -184,7 +186,7 @@ def card_with_state(card: Card, ctx: RenderContext, *, buttons: bool, note: str 
         lines.append(note)
     if not buttons or card.status in _CLOSED:
         return Rendered("\n".join(lines))
-    return Rendered("\n".join(lines), card_work_buttons(card))
+    return Rendered("\n".join(lines), card_work_buttons(card) + _calendar_row(card))
 
 
 def assigner_card(card: Card, ctx: RenderContext, *, deciding: bool = False) -> Rendered:
@@ -269,7 +271,21 @@ def task_assigned(p: TaskAssigned, ctx: RenderContext) -> Rendered:
     card = p.card
     return Rendered(
         "\n".join(lines),
-        work_buttons(card.number, acked=p.acked, rev=card.revision, own=card.own),
+        work_buttons(card.number, acked=p.acked, rev=card.revision, own=card.own)
+        + _calendar_row(card),
+    )
+
+
+def _calendar_row(card: Card) -> tuple[tuple[Button, ...], ...]:
+    """加到日历 under a card that has a due time (the reports feature makes the .ics)."""
+    if not card.due:
+        return ()
+    return (
+        (
+            Button(
+                "reports.btn_calendar", build_calendar(CalendarPress(CalendarOf.TASK, card.number))
+            ),
+        ),
     )
 
 

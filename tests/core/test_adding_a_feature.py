@@ -29,7 +29,7 @@ class Pong(MessageParams):
     evening: bool = False
 
 
-def pong(p: Pong, ctx: RenderContext) -> Rendered:
+def pong(p: Pong, _ctx: RenderContext) -> Rendered:
     text = f"🏓 {p.count}" + (" — 17:00" if p.evening else "")
     return Rendered(text, ((Button("fmt.no_due", build_press(p.count)),),))
 

@@ -70,7 +70,7 @@ async def test_an_error_in_a_handler_is_logged_and_the_bot_keeps_going(
     user = fake.add_user(1006, "孙七")
     import handlers.start as start
 
-    async def boom(update, context):
+    async def boom(_update, _context):
         raise RuntimeError("boom")
 
     assert env.app is not None
@@ -98,7 +98,7 @@ async def test_admins_hear_of_errors_at_most_every_ten_minutes(tmp_path, monkeyp
         fake.send_message(admin, fake.private_chat(admin), "/start")
         await fake.wait_for_message(admin.id, contains="你好")
 
-        async def boom(update, context):
+        async def boom(_update, _context):
             raise RuntimeError("boom")
 
         assert runner.app is not None

@@ -41,7 +41,7 @@ def test_the_readme_shows_what_the_changes_script_prints(tmp_path: Path):
     assert zh[zh.index("── ") :].rstrip("\n") == _readme_transcript("### Who may change what")
     for line in (
         "⏰ 你已推迟到 今天 11:00（截止时间不变）",
-        "📅 张三 申请延期 #1 报送安全检查材料",
+        "⏳ 张三 申请延期 #1 报送安全检查材料",
         "✅ 李主任 同意延期：#1 报送安全检查材料 的截止时间改为 12月7日 周一 18:00",
         "⏰ 推迟到点了 #1 报送安全检查材料",
         "📥 交办人改派给你 #1 报送安全检查材料",
@@ -50,7 +50,7 @@ def test_the_readme_shows_what_the_changes_script_prints(tmp_path: Path):
         assert line in zh
     # Before the assigner approved, nobody but 张三 heard of the snooze.
     before_approval = zh.split("── 李主任同意", 1)[0]
-    assert "→ 李主任（私聊）\n    📅" in before_approval
+    assert "→ 李主任（私聊）\n    ⏳" in before_approval
     assert before_approval.count("→ 李主任") == 1
 
     en = _simulate(
@@ -58,7 +58,7 @@ def test_the_readme_shows_what_the_changes_script_prints(tmp_path: Path):
     )
     for line in (
         "⏰ You snoozed it until Today 11:00 (the deadline stays)",
-        "📅 Zhang San asks for more time on #1",
+        "⏳ Zhang San asks for more time on #1",
         "✅ Director Li granted more time: #1 submit the safety inspection figures is now due Mon 7 Dec 18:00",
         "⏰ Snooze is over #1",
         "📥 Reassigned to you #1",

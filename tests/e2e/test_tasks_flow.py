@@ -363,7 +363,7 @@ async def test_snooze_by_button_menu_and_by_command(env: BotRunner, office: Offi
     menu = await fake.wait_for(
         lambda: (m := fake.message(zhang.id, card.message_id)) and "明天上午" in buttons(m) and m
     )
-    assert {"1 小时后", "今天下午", "下周一", "📅 申请延期", "✍️ 自定义时间", "« 返回"} <= set(
+    assert {"1 小时后", "今天下午", "下周一", "⏳ 申请延期", "✍️ 自定义时间", "« 返回"} <= set(
         buttons(menu)
     )
     to_leader = len(fake.bot_messages(leader.id))
@@ -383,7 +383,7 @@ async def test_snooze_by_button_menu_and_by_command(env: BotRunner, office: Offi
     # Past the deadline (Friday): said to be late, with 申请延期 or snooze anyway.
     fake.send_message(zhang, fake.private_chat(zhang), "/snooze #1 下周一上午")
     late = await fake.wait_for_message(zhang.id, contains="就会逾期")
-    assert {"📅 申请延期到 12月7日 周一 09:00", "⏰ 仍然推迟"} == set(buttons(late))
+    assert {"⏳ 申请延期到 12月7日 周一 09:00", "⏰ 仍然推迟"} == set(buttons(late))
     # A time it cannot read changes nothing.
     fake.send_message(zhang, fake.private_chat(zhang), "/snooze #1 看不懂的时间")
     await fake.wait_for_message(zhang.id, contains="没看懂这个时间")

@@ -121,6 +121,45 @@ FRAGMENTS = [
     "2020-1-5",
     "2026-12-31",
     "12/31",
+    # issue #16: words inside words, holidays, midnight, verbatim text
+    "全体会议",
+    "全体同事",
+    "全员培训",
+    "重要文件",
+    "紧急通知",
+    "急诊",
+    "不要紧",
+    "没那么急",
+    "晚上12点",
+    "零点",
+    "24点",
+    "午夜",
+    "凌晨0点",
+    "本周一",
+    "今天",
+    "12月份",
+    "12月底",
+    "月中",
+    "上旬",
+    "下旬",
+    "2026年12月5日",
+    "元旦前",
+    "国庆节后第一天",
+    "春节后第一个工作日",
+    "节前",
+    "年前",
+    "十一假期后",
+    "前提交",
+    "R3-p1-012",
+    "http://oa.gov.cn/2026/12/05/notice",
+    "zhangsan@example.com",
+    "C:\\文件\\总结.doc",
+    "midnight",
+    "Sun",
+    "mid-December",
+    "before National Day",
+    "after the holidays",
+    "not that urgent",
 ]
 SHANGHAI_NOWS = st.datetimes(
     min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(TZ)
@@ -176,3 +215,31 @@ def test_any_zone_of_now_is_read_in_the_configured_zone(text: str, now: datetime
     if parsed.due is not None:
         assert parsed.due >= now
         assert parsed.due.tzinfo == TZ
+
+
+_URL_HOST = st.from_regex(r"[a-z0-9]{1,8}(\.[a-z0-9]{1,8}){1,3}", fullmatch=True)
+_URL_PATH = st.from_regex(r"(/[A-Za-z0-9._~%=&?#!:@-]{0,12}){0,4}[A-Za-z0-9/]", fullmatch=True)
+URLS = st.builds(
+    lambda scheme, host, path: f"{scheme}://{host}{path}",
+    st.sampled_from(["http", "https", "HTTPS", "ftp"]),
+    _URL_HOST,
+    st.one_of(st.just(""), _URL_PATH),
+)
+# The dangerous surroundings: dates, times, people, priorities and punctuation right next to it.
+AROUND = st.one_of(
+    st.text(max_size=40),
+    st.lists(st.sampled_from(FRAGMENTS), max_size=6).map("".join),
+    st.lists(st.sampled_from(FRAGMENTS), max_size=6).map(" ".join),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=AROUND, url=URLS, after=AROUND, now=SHANGHAI_NOWS)
+def test_a_url_stays_in_the_title_byte_for_byte(
+    before: str, url: str, after: str, now: datetime
+) -> None:
+    parsed = outcome(before + url + after, now)
+    if isinstance(parsed, ParseError):
+        assert parsed.key != "parsing.no_title"  # the URL alone is a title
+        return
+    assert url in parsed.title

@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.config import Settings
-from bot.core.workdays import CN_LAST_YEAR, WorkCalendar
+from bot.core.workdays import (
+    CN_LAST_YEAR,
+    HOLIDAYS,
+    HolidayUnknownError,
+    WorkCalendar,
+    holiday_breaks,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -142,3 +148,66 @@ def test_next_work_start_across_dst_keeps_the_wall_clock() -> None:
     assert BERLIN_CAL.next_work_start(saturday).isoformat() == "2026-03-30T08:30:00+02:00"
     utc_input = datetime(2026, 3, 27, 20, 0, tzinfo=ZoneInfo("UTC"))
     assert BERLIN_CAL.next_work_start(utc_input).isoformat() == "2026-03-30T08:30:00+02:00"
+
+
+# --- public holidays (issue #16) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("holiday", "after", "on_or_after", "expected"),
+    [
+        pytest.param("National Day", False, date(2026, 9, 1), date(2026, 9, 30), id="nd-before"),
+        pytest.param("National Day", True, date(2026, 9, 1), date(2026, 10, 8), id="nd-after"),
+        pytest.param(
+            "Spring Festival",
+            False,
+            date(2026, 1, 5),
+            date(2026, 2, 14),
+            id="sf-before-make-up-sat",
+        ),
+        pytest.param(
+            "New Year's Day", True, date(2025, 12, 15), date(2026, 1, 4), id="ny-after-make-up-sun"
+        ),
+        pytest.param(
+            "Mid-autumn Festival", True, date(2025, 9, 1), date(2025, 10, 9), id="ma-inside-nd-2025"
+        ),
+        pytest.param(None, True, date(2026, 9, 20), date(2026, 9, 28), id="any-holiday-after"),
+        pytest.param(None, False, date(2026, 9, 29), date(2026, 9, 30), id="any-next-is-nd"),
+        pytest.param(
+            "National Day", True, date(2026, 10, 3), date(2026, 10, 8), id="asked-during-break"
+        ),
+    ],
+)
+def test_holiday_edges_come_from_the_calendar(
+    holiday: str | None, after: bool, on_or_after: date, expected: date
+) -> None:
+    assert CN.holiday_edge(holiday, after=after, on_or_after=on_or_after) == expected
+
+
+def test_a_holiday_past_the_data_names_the_year_it_would_be_in() -> None:
+    with pytest.raises(HolidayUnknownError) as info:
+        CN.holiday_edge("National Day", after=False, on_or_after=date(CN_LAST_YEAR, 11, 1))
+    assert info.value.year == CN_LAST_YEAR + 1
+    with pytest.raises(HolidayUnknownError) as later:
+        CN.holiday_edge("New Year's Day", after=False, on_or_after=date(2028, 3, 1))
+    assert later.value.year == 2029
+
+
+def test_no_holiday_calendar_knows_no_holiday() -> None:
+    plain = WorkCalendar.from_settings(Settings(holidays="none"))
+    with pytest.raises(HolidayUnknownError):
+        plain.holiday_edge("National Day", after=False, on_or_after=date(2026, 9, 1))
+
+
+def test_breaks_merge_days_a_few_apart_and_previous_workday_skips_days_off() -> None:
+    assert (date(2025, 10, 1), date(2025, 10, 8)) in holiday_breaks("National Day")
+    assert all(a <= b for a, b in holiday_breaks(None))
+    assert CN.previous_workday(date(2026, 10, 1)) == date(2026, 9, 30)
+    assert CN.previous_workday(date(2026, 2, 15)) == date(2026, 2, 14)  # make-up Saturday
+    assert set(HOLIDAYS) <= {name for _, name in _cn_names()}
+
+
+def _cn_names() -> list[tuple[date, str]]:
+    from chinese_calendar import constants
+
+    return list(constants.holidays.items())

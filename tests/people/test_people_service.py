@@ -98,7 +98,7 @@ def test_telegrams_stand_in_is_never_stored(world):
 async def test_membership_is_kept_until_someone_joins_or_leaves(world):
     asked: list[int] = []
 
-    async def telegram(chat_id: int, user_id: int) -> bool | None:
+    async def telegram(_chat_id: int, user_id: int) -> bool | None:
         asked.append(user_id)
         return True
 

@@ -98,13 +98,13 @@ async def polling(
             await app.stop()
 
 
-async def start_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start_cmd(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message is not None and update.effective_user is not None
     name = update.effective_user.first_name
     await update.effective_message.reply_html(f"欢迎, <b>{name}</b> &amp; welcome!")
 
 
-async def menu_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def menu_cmd(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message is not None
     keyboard = InlineKeyboardMarkup(
         [
@@ -115,7 +115,7 @@ async def menu_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text("任务 #7：写周报", reply_markup=keyboard)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer(text=f"收到 {query.data}")

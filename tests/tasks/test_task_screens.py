@@ -27,7 +27,13 @@ CARD = views.Card(
 
 
 def presses(rendered: Rendered) -> list[callbacks.Press | None]:
-    return [callbacks.parse(b.callback_data) for row in rendered.buttons for b in row]
+    """The task buttons' presses (加到日历 is the reports feature's)."""
+    return [
+        callbacks.parse(b.callback_data)
+        for row in rendered.buttons
+        for b in row
+        if not b.callback_data.startswith("cal:")
+    ]
 
 
 def test_a_cards_buttons_carry_its_revision():
