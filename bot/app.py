@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeAlias
 
@@ -28,7 +28,6 @@ from bot.core.commands import menu
 from bot.core.config import Lang, Settings
 from bot.core.delivery import Delivery
 from bot.core.feature import Feature, SentHook
-from bot.core.models import OutboxEntry
 from bot.core.render import Renderer
 from bot.core.workdays import WorkCalendar
 from bot.directory.service import DirectoryService
@@ -84,23 +83,11 @@ def build_services(
     settings: Settings,
     calendar: WorkCalendar,
 ) -> Services:
-    """Every feature's use cases, in dependency order (delivery comes after: see below)."""
+    """Every feature's use cases, in dependency order (delivery is built after the features)."""
     directory_service = DirectoryService(db, clock, settings)
     task_service = TaskService(
         db, clock, settings, calendar, roster_resolver=directory_service.resolve_roster
     )
-
-    async def deliver(entries: list[OutboxEntry]) -> None:
-        # Delivery needs every feature's message kinds and sent hooks, so it is built after the
-        # features; a service that hands entries over reaches it through the bot data.
-        await app.bot_data.delivery.send(entries, wait=True)  # the notice pump reads results
-
-    def spawn(work: Callable[[], Awaitable[None]], name: str) -> bool:
-        if not app.running:
-            return False
-        app.create_task(work(), name=name)
-        return True
-
     scheduler = Scheduler(db, clock, settings, calendar, task_service, store=ReminderTables(db))
     return Services(
         settings=settings,
@@ -123,9 +110,6 @@ def build_services(
             clock=clock,
             settings=settings,
             calendar=calendar,
-            deliver=deliver,
-            spawn=spawn,
-            alive=lambda: bool(app.running),
             directory=directory_service,
         ),
     )

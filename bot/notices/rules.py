@@ -90,7 +90,8 @@ class Recipient:
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A personal message decided but not yet put in the outbox (sent at a paced rate)."""
+    """A personal message decided by a rule; the service turns it into an outbox entry in
+    the same write (bot/notices/fanout.py)."""
 
     user_id: int
     kind: Kind
@@ -116,6 +117,8 @@ class Notice:
     next_at: datetime | None = None  # the next resend (or the report once resends are spent)
     missing_reported: bool = False
     meeting_reminded: bool = False
+    # Personal messages decided and not yet in the outbox: empty in every stored notice but
+    # those an older version stored mid fan-out (the next tick puts them in the outbox).
     queue: tuple[Outgoing, ...] = ()
     changed_at: datetime | None = None
     cancelled_at: datetime | None = None
@@ -259,6 +262,39 @@ def split_targets(
     return targets, text[pos:].strip(" \t\n，,、：:")
 
 
+@dataclass(frozen=True, slots=True)
+class NotifyCommand:
+    """What `/notify <who> <text>` says: whom to notify, the text, the resend interval."""
+
+    targets: tuple[Target, ...]
+    text: str
+    interval: int  # minutes
+
+
+def read_notify(
+    text: str,
+    *,
+    is_roster: Callable[[str], bool],
+    mentions: Mapping[int, int] | None = None,
+    replied_text: str | None = None,
+) -> NotifyCommand:
+    """Read /notify's arguments (raises NoticeRefused). Without a text after the recipients,
+    the text is that of the message replied to; `提醒间隔 15分钟` may stand in either."""
+    text, interval = take_interval(text)
+    targets, body = split_targets(text, is_roster=is_roster, mentions=mentions)
+    if not targets:
+        first = text.split(maxsplit=1)[0] if text.strip() else ""
+        if first.startswith("#"):
+            raise NoticeRefused("unknown_roster", name=first[1:])
+        raise NoticeRefused("no_targets")
+    if not body.strip() and replied_text:
+        body, interval2 = take_interval(replied_text)
+        interval = interval or interval2
+    check_text(body)
+    minutes = check_interval(interval) if interval else DEFAULT_INTERVAL
+    return NotifyCommand(tuple(targets), body, minutes)
+
+
 def take_interval(text: str) -> tuple[str, int | None]:
     """Cut a `提醒间隔 15分钟` / `remind every 15 min` option; minutes (None if absent)."""
     for rx in _INTERVAL_RES:
@@ -278,6 +314,69 @@ def check_interval(minutes: int) -> int:
     if not MIN_INTERVAL <= minutes <= MAX_INTERVAL:
         raise NoticeRefused("bad_interval", low=MIN_INTERVAL, high=MAX_INTERVAL)
     return minutes
+
+
+# ----- reading /notice and /export notice ------------------------------------------------------
+
+
+class Manage(StrEnum):
+    """What `/notice …` asks for."""
+
+    SHOW = "show"  # /notice 12: the tracking, as a new message
+    CANCEL = "cancel"
+    CHANGE = "change"
+    EXPORT = "export"
+
+
+_MANAGE_WORDS = {
+    "cancel": Manage.CANCEL,
+    "取消": Manage.CANCEL,
+    "change": Manage.CHANGE,
+    "更改": Manage.CHANGE,
+    "修改": Manage.CHANGE,
+    "export": Manage.EXPORT,
+    "导出": Manage.EXPORT,
+}
+_NUMBER_RE = re.compile(r"^\s*(?:#|No\.?|第)?\s*(\d{1,9})\s*号?\s*(.*)$", re.S | re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class ManageCommand:
+    action: Manage
+    number: int
+    text: str = ""  # the new text, for CHANGE
+
+
+def _number_and_rest(text: str) -> tuple[int | None, str]:
+    m = _NUMBER_RE.match(text)
+    if m is None:
+        return None, text.strip()
+    return int(m.group(1)), m.group(2).strip()
+
+
+def read_manage(args: str) -> ManageCommand:
+    """`/notice <n>` | `/notice cancel <n>` | `/notice change <n> <text>` | `/notice export <n>`
+    (Chinese verbs too); raises NoticeRefused with the usage."""
+    args = args.strip()
+    word, _, rest = args.partition(" ")
+    action = _MANAGE_WORDS.get(word.lower())
+    number, text = _number_and_rest(args if action is None else rest)
+    if number is None:
+        raise NoticeRefused("notice_usage")
+    if action is None:
+        return ManageCommand(Manage.SHOW, number)
+    if action == Manage.CHANGE and not text:
+        raise NoticeRefused("no_text")
+    return ManageCommand(action, number, text if action == Manage.CHANGE else "")
+
+
+def read_export(args: str) -> int:
+    """`/export notice <n>`: the notice number; raises NoticeRefused with the usage."""
+    rest = re.sub(r"^notice\b", "", args.strip(), flags=re.I).strip()
+    number, _ = _number_and_rest(rest)
+    if number is None:
+        raise NoticeRefused("export_usage")
+    return number
 
 
 _CLOCK_RE = re.compile(
@@ -457,12 +556,23 @@ def may_manage(notice: Notice, user_id: int, *, is_admin: bool) -> None:
         raise NoticeRefused("already_cancelled", number=notice.number)
 
 
-def cancel(notice: Notice, actor: int, now: datetime, *, is_admin: bool) -> Notice:
-    """Cancel: tell everyone the notice went to (reachable privately) and stop all sending."""
+def cancel(
+    notice: Notice,
+    actor: int,
+    now: datetime,
+    *,
+    is_admin: bool,
+    unsent: Collection[int] = (),
+) -> Notice:
+    """Cancel: tell everyone the notice went to (reachable privately) and stop all sending.
+
+    Whoever it has not reached yet (`unsent`: its messages still wait in the outbox, or in
+    the queue) is not told of its end: what waits for them is dropped.
+    """
     may_manage(notice, actor, is_admin=is_admin)
     version = notice.version
-    # Whoever has not been sent the notice yet (still queued) is not told of its end.
     not_yet = {o.user_id for o in notice.queue if o.kind in (Kind.NOTICE, Kind.CHANGED)}
+    not_yet.update(unsent)
     queue = tuple(
         Outgoing(r.user_id, Kind.CANCELLED, version)
         for r in notice.recipients
@@ -515,12 +625,6 @@ def check_text(text: str) -> str:
     if len(text) > MAX_TEXT:
         raise NoticeRefused("too_long", limit=MAX_TEXT)
     return text
-
-
-def take_queue(notice: Notice, limit: int) -> tuple[Notice, list[Outgoing]]:
-    """Up to `limit` queued messages, oldest first, and the notice without them."""
-    taken = list(notice.queue[:limit])
-    return replace(notice, queue=notice.queue[limit:]), taken
 
 
 # ----- how the tracking reads ------------------------------------------------------------------

@@ -1,34 +1,176 @@
 """How notices read (pure): the notice with its 收到 button, the group post, the sender's
-tracking message, reports and reminders. Params are JSON-able snapshots made by the notice
-service, so an entry waiting in the outbox renders the same after a restart.
+tracking message, reports and reminders, /notices, the CSV export.
+
+Each message kind has one typed record (its outbox params): a JSON-plain snapshot made by the
+notice service when the entry is made, so an entry waiting in the outbox renders the same after
+a restart. The stored keys are the ones entries already in an outbox carry.
 """
 
 from __future__ import annotations
 
+import csv
 import html
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Literal
+from zoneinfo import ZoneInfo
 
+from bot.core.config import LANGS, Lang
 from bot.core.fmt import format_when
-from bot.core.i18n import Safe, t
+from bot.core.i18n import Safe, t, t_plain
 from bot.core.models import Button
-from bot.core.render import MessageKind, RenderContext, Rendered, untyped
+from bot.core.render import MessageKind, MessageParams, RenderContext, Rendered
+from bot.notices import callbacks
+from bot.notices.callbacks import Verb
+from bot.notices.rules import Confirm
 
 # How much of a notice's text a list line or the tracking message quotes.
 SNIPPET = 40
 
+#: One person in a list: [name, username or None, phone or None, then the reach (Reach value)
+#: of someone missing, or the ISO time a confirmer confirmed].
+Row = list[str | None]
+#: Someone to mention: [user id, name].
+Mention = list[int | str]
+#: Which heading a notice card has.
+Heading = Literal["notice", "resend", "changed", "group_changed"]
 
+
+# ----- the records -----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _NoticeHead(MessageParams):
+    """What every copy of a notice says: its number, version, text, meeting time, sender."""
+
+    number: int
+    version: int
+    text: str
+    sender_name: str
+    meeting_at: str | None  # ISO
+    urgent: bool
+    kind: Heading = "notice"
+    round: int = 0  # which resend, for kind "resend"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoticeCard(_NoticeHead):
+    """A notice for one recipient, with its 收到 button (first send, resend, change)."""
+
+    KIND: ClassVar[str] = "notice"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoticeGroupPost(_NoticeHead):
+    """The notice posted in the group it was sent from."""
+
+    KIND: ClassVar[str] = "notice_group"
+    mentions: list[Mention]  # people the bot cannot write to privately
+    total: int  # how many it went to
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoticeTracking(MessageParams):
+    """The sender's tracking message: counts, who confirmed, who is missing, with phones."""
+
+    KIND: ClassVar[str] = "notice_tracking"
+    number: int
+    version: int
+    text: str
+    status: str  # NoticeStatus value
+    meeting_at: str | None
+    total: int
+    confirmed_count: int
+    waiting_count: int
+    unreachable_count: int
+    confirmed: list[Row]
+    waiting: list[Row]
+    unreachable: list[Row]
+    more_confirmed: int
+    more_waiting: int
+    more_unreachable: int
+    resends: int
+    max_resends: int
+    next_at: str | None
+    missing_reported: bool
+    changed_at: str | None
+    cancelled_at: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoticeMissing(MessageParams):
+    """To the sender: resends are spent (or the meeting is near) and these people are missing."""
+
+    KIND: ClassVar[str] = "notice_missing"
+    number: int
+    text: str
+    count: int
+    resends: int
+    people: list[Row]
+    more: int
+    meeting_near: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetingSoon(MessageParams):
+    """会议即将开始, to a confirmer (or, with mentions, in the group for those confirmed there).
+
+    Entries made before this record existed carry the whole notice head: the extra keys are
+    ignored, and a personal one has no mentions."""
+
+    KIND: ClassVar[str] = "notice_meeting"
+    number: int
+    text: str
+    meeting_at: str | None
+    mentions: list[Mention] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoticeCancelled(MessageParams):
+    """The notice was cancelled: to each who got it (reachable), and in its group."""
+
+    KIND: ClassVar[str] = "notice_cancelled"
+    number: int
+    text: str
+    who: str  # who cancelled it
+
+
+@dataclass(frozen=True, slots=True)
+class ListLine:
+    """One line of /notices."""
+
+    number: int
+    cancelled: bool
+    created_at: datetime
+    confirmed: int
+    total: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One person of the CSV export; `reach` (a Reach value) for those not confirmed."""
+
+    name: str
+    username: str | None
+    phone: str | None
+    confirmed_at: datetime | None
+    reach: str
+
+
+# ----- pieces ----------------------------------------------------------------------------------
 def _when(iso: str | None, ctx: RenderContext) -> str:
     if not iso:
         return ""
     return format_when(datetime.fromisoformat(iso), ctx.lang, ctx.tz, ctx.now)
 
 
-def clock_text(iso: str | None, ctx: RenderContext) -> str:
+def clock_text(at: datetime | str | None, ctx: RenderContext) -> str:
     """A confirmation time: `10:05` today, else with its day."""
-    if not iso:
+    if not at:
         return ""
-    when = datetime.fromisoformat(iso)
+    when = datetime.fromisoformat(at) if isinstance(at, str) else at
     local = when.astimezone(ctx.tz)
     if local.date() == ctx.now.astimezone(ctx.tz).date():
         return local.strftime("%H:%M")
@@ -41,67 +183,21 @@ def snippet(text: str, limit: int = SNIPPET) -> str:
 
 
 def confirm_button(number: int, version: int) -> Button:
-    return Button("notices.btn_confirm", f"n:ok:{number}:{version}")
+    return Button("notices.btn_confirm", callbacks.build(Verb.CONFIRM, number, version))
 
 
-def _mention(uid: int, name: str) -> str:
-    return f'<a href="tg://user?id={uid}">{html.escape(name, quote=False)}</a>'
+def _mentions(rows: Sequence[Mention]) -> list[str]:
+    return [
+        f'<a href="tg://user?id={int(uid)}">{html.escape(str(name), quote=False)}</a>'
+        for uid, name in rows
+    ]
 
 
-def _phone(phone: str | None, lang: Any) -> Safe:
+def _phone(phone: str | None, lang: Lang) -> Safe:
     return Safe(t(lang, "notices.phone", phone=phone) if phone else t(lang, "notices.no_phone"))
 
 
-def notice_lines(params: dict[str, Any], ctx: RenderContext) -> list[str]:
-    """The notice itself: heading, text, meeting time, sender."""
-    lang = ctx.lang
-    kind = params.get("kind", "notice")
-    heading = {
-        "resend": "notices.heading_resend",
-        "changed": "notices.heading_changed",
-        "group_changed": "notices.heading_changed",
-    }.get(kind, "notices.heading")
-    lines = [
-        t(lang, heading, number=params["number"], round=params.get("round", 0)),
-        t(lang, "notices.body", text=params["text"]),
-    ]
-    if params.get("urgent"):
-        lines.append(t(lang, "notices.urgent"))
-    if params.get("meeting_at"):
-        lines.append(t(lang, "notices.meeting_line", when=_when(params["meeting_at"], ctx)))
-    lines.append(t(lang, "notices.from", name=params["sender_name"]))
-    return lines
-
-
-def notice(params: dict[str, Any], ctx: RenderContext) -> Rendered:
-    """A notice for one recipient, with its 收到 button."""
-    lines = notice_lines(params, ctx)
-    lines.append(t(ctx.lang, "notices.please_confirm"))
-    button = confirm_button(params["number"], params["version"])
-    return Rendered("\n".join(lines), ((button,),))
-
-
-def notice_state(params: dict[str, Any], ctx: RenderContext, state: str, at: str | None) -> str:
-    """A recipient's notice after a press: confirmed at what time / cancelled / changed."""
-    lines = notice_lines(params, ctx)
-    lines.append(t(ctx.lang, f"notices.state_{state}", at=clock_text(at, ctx)))
-    return "\n".join(lines)
-
-
-def notice_group(params: dict[str, Any], ctx: RenderContext) -> Rendered:
-    """The notice posted in the group it was sent from; people the bot cannot write to
-    privately are mentioned so Telegram notifies them."""
-    lang = ctx.lang
-    lines = notice_lines(params, ctx)
-    mentions = [_mention(int(uid), str(name)) for uid, name in params.get("mentions", [])]
-    if mentions:
-        lines.append(t(lang, "notices.group_mentions", names=Safe(" ".join(mentions))))
-    lines.append(t(lang, "notices.group_confirm", count=params.get("total", 0)))
-    button = confirm_button(params["number"], params["version"])
-    return Rendered("\n".join(lines), ((button,),))
-
-
-def _person(row: list[Any], lang: Any) -> Safe:
+def _person(row: Row, lang: Lang) -> Safe:
     """`name (@username)` as safe HTML."""
     name, username = str(row[0]), row[1]
     if username:
@@ -109,138 +205,199 @@ def _person(row: list[Any], lang: Any) -> Safe:
     return Safe(html.escape(name, quote=False))
 
 
-def notice_tracking(params: dict[str, Any], ctx: RenderContext) -> Rendered:
-    """The sender's one tracking message: counts, who confirmed when, who is missing with a
-    phone to call, who cannot be reached and how to fix that."""
+# ----- the notice ------------------------------------------------------------------------------
+_HEADINGS = {
+    "resend": "notices.heading_resend",
+    "changed": "notices.heading_changed",
+    "group_changed": "notices.heading_changed",
+}
+
+
+def notice_lines(p: _NoticeHead, ctx: RenderContext) -> list[str]:
+    """The notice itself: heading, text, meeting time, sender."""
     lang = ctx.lang
-    number = params["number"]
     lines = [
-        t(
-            lang,
-            "notices.tracking_title",
-            number=number,
-            confirmed=params["confirmed_count"],
-            total=params["total"],
-        ),
-        t(lang, "notices.tracking_text", text=snippet(params["text"], 80)),
+        t(lang, _HEADINGS.get(p.kind, "notices.heading"), number=p.number, round=p.round),
+        t(lang, "notices.body", text=p.text),
     ]
-    if params.get("meeting_at"):
-        lines.append(t(lang, "notices.meeting_line", when=_when(params["meeting_at"], ctx)))
-    confirmed = params.get("confirmed", [])
-    if confirmed:
-        lines.append(t(lang, "notices.tracking_confirmed", count=params["confirmed_count"]))
-        for row in confirmed:
-            lines.append(
-                t(
-                    lang,
-                    "notices.line_confirmed",
-                    who=_person(row, lang),
-                    at=clock_text(row[3], ctx),
-                )
-            )
-        if params.get("more_confirmed"):
-            lines.append(t(lang, "notices.line_more", count=params["more_confirmed"]))
-    waiting = params.get("waiting", [])
-    if waiting:
-        lines.append(t(lang, "notices.tracking_waiting", count=params["waiting_count"]))
-        for row in waiting:
-            lines.append(
-                t(
-                    lang,
-                    "notices.line_missing",
-                    who=_person(row, lang),
-                    phone=_phone(row[2], lang),
-                )
-            )
-        if params.get("more_waiting"):
-            lines.append(t(lang, "notices.line_more", count=params["more_waiting"]))
-    unreachable = params.get("unreachable", [])
-    if unreachable:
+    if p.urgent:
+        lines.append(t(lang, "notices.urgent"))
+    if p.meeting_at:
+        lines.append(t(lang, "notices.meeting_line", when=_when(p.meeting_at, ctx)))
+    lines.append(t(lang, "notices.from", name=p.sender_name))
+    return lines
+
+
+def notice(p: NoticeCard, ctx: RenderContext) -> Rendered:
+    """A notice for one recipient, with its 收到 button."""
+    lines = notice_lines(p, ctx)
+    lines.append(t(ctx.lang, "notices.please_confirm"))
+    return Rendered("\n".join(lines), ((confirm_button(p.number, p.version),),))
+
+
+def notice_group(p: NoticeGroupPost, ctx: RenderContext) -> Rendered:
+    """The notice posted in the group it was sent from; people the bot cannot write to
+    privately are mentioned so Telegram notifies them."""
+    lang = ctx.lang
+    lines = notice_lines(p, ctx)
+    mentions = _mentions(p.mentions)
+    if mentions:
+        lines.append(t(lang, "notices.group_mentions", names=Safe(" ".join(mentions))))
+    lines.append(t(lang, "notices.group_confirm", count=p.total))
+    return Rendered("\n".join(lines), ((confirm_button(p.number, p.version),),))
+
+
+# ----- a press of 收到 -------------------------------------------------------------------------
+_ANSWERS = {
+    Confirm.CONFIRMED: ("notices.toast_confirmed", False),
+    Confirm.ALREADY: ("notices.toast_already", False),
+    Confirm.NOT_RECIPIENT: ("notices.alert_not_recipient", True),
+    Confirm.SENDER: ("notices.alert_sender", True),
+    Confirm.CANCELLED: ("notices.alert_cancelled", True),
+    Confirm.STALE: ("notices.alert_stale", True),
+}
+# What a recipient's own copy says after the press (no entry: it stays as it is).
+_STATES = {
+    Confirm.CONFIRMED: "confirmed",
+    Confirm.ALREADY: "confirmed",
+    Confirm.CANCELLED: "cancelled",
+    Confirm.STALE: "changed",
+}
+
+
+def confirm_answer(result: Confirm, at: datetime | None, ctx: RenderContext) -> tuple[str, bool]:
+    """The answer to a press of 收到: (text, as an alert)."""
+    key, alert = _ANSWERS[result]
+    return t(ctx.lang, key, at=clock_text(at, ctx)), alert
+
+
+def card_after_press(
+    result: Confirm, card: NoticeCard, at: datetime | None, old_html: str, ctx: RenderContext
+) -> str | None:
+    """A recipient's own copy after a press: confirmed at what time; for an old version or a
+    cancelled notice its text with what became of it. None: leave it as it is."""
+    state = _STATES.get(result)
+    if state is None:
+        return None
+    if state == "confirmed":
+        line = t(ctx.lang, "notices.state_confirmed", at=clock_text(at, ctx))
+        return "\n".join([*notice_lines(card, ctx), line])
+    return old_html + "\n" + t(ctx.lang, f"notices.state_{state}", at="")
+
+
+# ----- the tracking ----------------------------------------------------------------------------
+def _section(
+    lines: list[str], ctx: RenderContext, title: str, count: int, rows: list[Row], more: int
+) -> None:
+    """One list of the tracking: its title, a line per person, how many more."""
+    lang = ctx.lang
+    if not rows:
+        return
+    if title == "unreachable":
         link = f"https://t.me/{ctx.bot_username or 'officebot'}?start=hi"
-        lines.append(
-            t(
-                lang,
-                "notices.tracking_unreachable",
-                count=params["unreachable_count"],
-                link=link,
-            )
-        )
-        for row in unreachable:
-            lines.append(
-                t(
-                    lang,
-                    "notices.line_unreachable",
-                    who=_person(row, lang),
-                    why=t(lang, f"notices.reach_{row[3]}"),
-                    phone=_phone(row[2], lang),
-                )
-            )
-        if params.get("more_unreachable"):
-            lines.append(t(lang, "notices.line_more", count=params["more_unreachable"]))
-    if params.get("status") == "cancelled":
-        lines.append(
-            t(lang, "notices.tracking_cancelled", at=clock_text(params.get("cancelled_at"), ctx))
-        )
-        return Rendered("\n".join(lines))
-    if params.get("version", 1) > 1:
-        lines.append(
-            t(lang, "notices.tracking_changed", at=clock_text(params.get("changed_at"), ctx))
-        )
-    if params["confirmed_count"] == params["total"]:
+        lines.append(t(lang, "notices.tracking_unreachable", count=count, link=link))
+    else:
+        lines.append(t(lang, f"notices.tracking_{title}", count=count))
+    for row in rows:
+        who, phone = _person(row, lang), _phone(row[2], lang)
+        if title == "confirmed":
+            lines.append(t(lang, "notices.line_confirmed", who=who, at=clock_text(row[3], ctx)))
+        elif title == "waiting":
+            lines.append(t(lang, "notices.line_missing", who=who, phone=phone))
+        else:
+            why = t(lang, f"notices.reach_{row[3]}")
+            lines.append(t(lang, "notices.line_unreachable", who=who, why=why, phone=phone))
+    if more:
+        lines.append(t(lang, "notices.line_more", count=more))
+
+
+def _tracking_state(p: NoticeTracking, ctx: RenderContext) -> list[str]:
+    """The tracking's closing lines: changed when, and what happens next."""
+    lang = ctx.lang
+    lines = []
+    if p.version > 1:
+        lines.append(t(lang, "notices.tracking_changed", at=clock_text(p.changed_at, ctx)))
+    if p.confirmed_count == p.total:
         lines.append(t(lang, "notices.tracking_all_done"))
-    elif params.get("missing_reported"):
+    elif p.missing_reported:
         lines.append(t(lang, "notices.tracking_reported"))
-    elif params.get("next_at"):
+    elif p.next_at:
         lines.append(
             t(
                 lang,
                 "notices.tracking_next",
-                done=params.get("resends", 0),
-                max=params.get("max_resends", 3),
-                at=_when(params["next_at"], ctx),
+                done=p.resends,
+                max=p.max_resends,
+                at=_when(p.next_at, ctx),
             )
         )
+    return lines
+
+
+def notice_tracking(p: NoticeTracking, ctx: RenderContext) -> Rendered:
+    """The sender's one tracking message: counts, who confirmed when, who is missing with a
+    phone to call, who cannot be reached and how to fix that."""
+    lang = ctx.lang
+    lines = [
+        t(
+            lang,
+            "notices.tracking_title",
+            number=p.number,
+            confirmed=p.confirmed_count,
+            total=p.total,
+        ),
+        t(lang, "notices.tracking_text", text=snippet(p.text, 80)),
+    ]
+    if p.meeting_at:
+        lines.append(t(lang, "notices.meeting_line", when=_when(p.meeting_at, ctx)))
+    _section(lines, ctx, "confirmed", p.confirmed_count, p.confirmed, p.more_confirmed)
+    _section(lines, ctx, "waiting", p.waiting_count, p.waiting, p.more_waiting)
+    _section(lines, ctx, "unreachable", p.unreachable_count, p.unreachable, p.more_unreachable)
+    if p.status == "cancelled":
+        lines.append(t(lang, "notices.tracking_cancelled", at=clock_text(p.cancelled_at, ctx)))
+        return Rendered("\n".join(lines))
+    lines.extend(_tracking_state(p, ctx))
     buttons = (
         (
-            Button("notices.btn_change", f"n:ch:{number}"),
-            Button("notices.btn_cancel", f"n:cx:{number}"),
+            Button("notices.btn_change", callbacks.build(Verb.CHANGE, p.number)),
+            Button("notices.btn_cancel", callbacks.build(Verb.ASK_CANCEL, p.number)),
         ),
     )
     return Rendered("\n".join(lines), buttons)
 
 
-def tracking_cancel_question(params: dict[str, Any], ctx: RenderContext) -> Rendered:
+def tracking_cancel_question(p: NoticeTracking, ctx: RenderContext) -> Rendered:
     """The tracking message asking "really cancel?" (a notice cancelled by mistake would have
     to be sent again to everyone)."""
-    base = notice_tracking(params, ctx)
-    number = params["number"]
-    text = base.text + "\n\n" + t(ctx.lang, "notices.cancel_question", number=number)
+    base = notice_tracking(p, ctx)
+    text = base.text + "\n\n" + t(ctx.lang, "notices.cancel_question", number=p.number)
     return Rendered(
         text,
         (
             (
-                Button("notices.btn_cancel_yes", f"n:cxy:{number}"),
-                Button("notices.btn_back", f"n:bk:{number}"),
+                Button("notices.btn_cancel_yes", callbacks.build(Verb.CANCEL, p.number)),
+                Button("notices.btn_back", callbacks.build(Verb.BACK, p.number)),
             ),
         ),
     )
 
 
-def notice_missing(params: dict[str, Any], ctx: RenderContext) -> Rendered:
+# ----- reports and reminders -------------------------------------------------------------------
+def notice_missing(p: NoticeMissing, ctx: RenderContext) -> Rendered:
     """To the sender: resends are spent (or the meeting is near) and these people are missing."""
     lang = ctx.lang
-    key = "notices.missing_meeting" if params.get("meeting_near") else "notices.missing_title"
+    key = "notices.missing_meeting" if p.meeting_near else "notices.missing_title"
     lines = [
         t(
             lang,
             key,
-            number=params["number"],
-            count=params["count"],
-            resends=params.get("resends", 0),
-            text=snippet(params["text"]),
+            number=p.number,
+            count=p.count,
+            resends=p.resends,
+            text=snippet(p.text),
         )
     ]
-    for row in params.get("people", []):
+    for row in p.people:
         why = t(lang, f"notices.reach_{row[3]}") if row[3] != "private" else ""
         lines.append(
             t(
@@ -251,62 +408,108 @@ def notice_missing(params: dict[str, Any], ctx: RenderContext) -> Rendered:
                 why=why,
             )
         )
-    if params.get("more"):
-        lines.append(t(lang, "notices.line_more", count=params["more"]))
-    lines.append(t(lang, "notices.missing_hint", number=params["number"]))
+    if p.more:
+        lines.append(t(lang, "notices.line_more", count=p.more))
+    lines.append(t(lang, "notices.missing_hint", number=p.number))
     return Rendered("\n".join(lines))
 
 
-def notice_meeting(params: dict[str, Any], ctx: RenderContext) -> Rendered:
+def notice_meeting(p: MeetingSoon, ctx: RenderContext) -> Rendered:
     """会议即将开始, to a confirmer (or, with mentions, in the group for those confirmed there)."""
     lang = ctx.lang
     lines = [
-        t(
-            lang,
-            "notices.meeting_soon",
-            number=params["number"],
-            when=_when(params.get("meeting_at"), ctx),
-        ),
-        t(lang, "notices.body", text=params["text"]),
+        t(lang, "notices.meeting_soon", number=p.number, when=_when(p.meeting_at, ctx)),
+        t(lang, "notices.body", text=p.text),
     ]
-    mentions = [_mention(int(uid), str(name)) for uid, name in params.get("mentions", [])]
+    mentions = _mentions(p.mentions)
     if mentions:
         lines.append(Safe(" ".join(mentions)))
     return Rendered("\n".join(lines))
 
 
-def notice_cancelled(params: dict[str, Any], ctx: RenderContext) -> Rendered:
+def notice_cancelled(p: NoticeCancelled, ctx: RenderContext) -> Rendered:
     lang = ctx.lang
     return Rendered(
         "\n".join(
             [
-                t(lang, "notices.cancelled", number=params["number"], who=params["who"]),
-                t(lang, "notices.cancelled_text", text=params["text"]),
+                t(lang, "notices.cancelled", number=p.number, who=p.who),
+                t(lang, "notices.cancelled_text", text=p.text),
             ]
         )
     )
 
 
-def list_line(params: dict[str, Any], ctx: RenderContext) -> str:
-    """One line of /notices."""
-    key = "notices.list_line_cancelled" if params["status"] == "cancelled" else "notices.list_line"
-    return t(
-        ctx.lang,
-        key,
-        number=params["number"],
-        when=_when(params["created_at"], ctx),
-        confirmed=params["confirmed"],
-        total=params["total"],
-        text=snippet(params["text"], 30),
+# ----- /notices, /notice change, /export notice ------------------------------------------------
+def notice_list(items: Sequence[ListLine], ctx: RenderContext) -> str:
+    """/notices: the recent ones, newest first (or that there are none)."""
+    lang = ctx.lang
+    if not items:
+        return t(lang, "notices.list_empty")
+    lines = [t(lang, "notices.list_header", count=len(items))]
+    for n in items:
+        key = "notices.list_line_cancelled" if n.cancelled else "notices.list_line"
+        lines.append(
+            t(
+                lang,
+                key,
+                number=n.number,
+                when=format_when(n.created_at, lang, ctx.tz, ctx.now),
+                confirmed=n.confirmed,
+                total=n.total,
+                text=snippet(n.text, 30),
+            )
+        )
+    return "\n".join(lines)
+
+
+def change_prompt(number: int, lang: Lang) -> str:
+    """The question a reply to which is the notice's new text (recognised by `prompt_number`)."""
+    return html.escape(t_plain(lang, "notices.prompt_change", number=number), quote=False)
+
+
+def prompt_number(text: str) -> int | None:
+    """Recognise our change prompt from its text (in any language): its notice number."""
+    for lang in LANGS:
+        pattern = re.escape(t_plain(lang, "notices.prompt_change", number=0)).replace(
+            "0", r"(\d{1,9})", 1
+        )
+        m = re.fullmatch(pattern, text.strip())
+        if m is not None:
+            return int(m.group(1))
+    return None
+
+
+def export_csv(rows: Sequence[ExportRow], lang: Lang, tz: ZoneInfo) -> bytes:
+    """The full confirmation list: name, username, phone, status, confirmed at. UTF-8 with
+    a BOM, which is what Excel needs to open Chinese text correctly."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(
+        [
+            t_plain(lang, f"notices.csv_{k}")
+            for k in ("name", "username", "phone", "status", "confirmed_at")
+        ]
     )
+    for r in rows:
+        at = ""
+        if r.confirmed_at is not None:
+            status = t_plain(lang, "notices.status_confirmed")
+            at = r.confirmed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        elif r.reach == "private":
+            status = t_plain(lang, "notices.status_waiting")
+        else:
+            why = t_plain(lang, f"notices.reach_{r.reach}")
+            status = t_plain(lang, "notices.status_unreachable", why=why)
+        writer.writerow([r.name, f"@{r.username}" if r.username else "", r.phone or "", status, at])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
 # The message kinds this feature sends (the composition root hands them to the Renderer).
 MESSAGES: tuple[MessageKind[Any], ...] = (
-    untyped("notice", notice),
-    untyped("notice_group", notice_group),
-    untyped("notice_tracking", notice_tracking),
-    untyped("notice_missing", notice_missing),
-    untyped("notice_meeting", notice_meeting),
-    untyped("notice_cancelled", notice_cancelled),
+    MessageKind(NoticeCard, notice),
+    MessageKind(NoticeGroupPost, notice_group),
+    MessageKind(NoticeTracking, notice_tracking),
+    MessageKind(NoticeMissing, notice_missing),
+    MessageKind(MeetingSoon, notice_meeting),
+    MessageKind(NoticeCancelled, notice_cancelled),
 )

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.directory.models import Contact, Roster, RosterEntry
+from bot.notices.tracking import EDIT_GAP
 from bot.people.models import Person, Workspace
 from bot.sim.fake_api import FakeBotAPI, FakeChat, FakeUser
 from bot.sim.runner import BotRunner
@@ -60,6 +61,14 @@ async def _edited(fake: FakeBotAPI, chat_id: int, message_id: int, text: str):
     return await fake.wait_for(
         lambda: (m := fake.message(chat_id, message_id)) and text in m.text and m
     )
+
+
+async def _tracking_reads(env: BotRunner, tracking, text: str):
+    """The sender's tracking message once it reads `text`. It is edited on the tick, at most
+    once per EDIT_GAP of the clock (what arrives together is shown in one edit): after an
+    edit at this same moment the clock has to move on, as it does for the sender."""
+    await env.advance(EDIT_GAP)
+    return await _edited(env.fake, tracking.chat_id, tracking.message_id, text)
 
 
 def _private_sends(fake: FakeBotAPI, since: int, users: list[FakeUser]) -> dict[int, list[str]]:
@@ -157,7 +166,7 @@ async def test_a_roster_notice_is_confirmed_tracked_resent_and_reported(
     assert not (await _answer(fake, qid))[1]
 
     # One tracking message, edited: 3/5, who confirmed, who is missing with phones.
-    view = await _edited(fake, leader.id, tracking.message_id, "已确认 3/5")
+    view = await _tracking_reads(env, tracking, "已确认 3/5")
     assert "张三" in view.text and "王五" in view.text and "孙八" in view.text
     missing = view.text.split("未确认")[1]
     assert "赵六" in missing and "13800000002" in missing
@@ -280,14 +289,15 @@ async def test_change_and_cancel_tell_everyone_who_got_it(env: BotRunner, office
     assert "✅ 收到" in _buttons(new_zhang)
     new_post = await fake.wait_for_message(group.id, contains="已更改", after=mark)
     assert "四楼" in new_post.text
-    await _edited(fake, leader.id, tracking.message_id, "已确认 0/3")
+    await _tracking_reads(env, tracking, "已确认 0/3")
     # The old group post lost its button; an old private button is refused.
     await fake.wait_for(lambda: not _buttons(fake.message(group.id, post.message_id)))
     qid = fake.press_button(office.wang, office.wang.id, old_wang.message_id, "收到")
     text, alert = await _answer(fake, qid)
     assert alert and "已更改" in text
-    fake.press_button(office.wang, office.wang.id, new_wang.message_id, "收到")
-    await _edited(fake, leader.id, tracking.message_id, "已确认 1/3")
+    qid = fake.press_button(office.wang, office.wang.id, new_wang.message_id, "收到")
+    await _answer(fake, qid)
+    await _tracking_reads(env, tracking, "已确认 1/3")
 
     # Cancel from the tracking message, with a question first.
     fake.press_button(leader, leader.id, tracking.message_id, "取消通知")
@@ -299,7 +309,7 @@ async def test_change_and_cancel_tell_everyone_who_got_it(env: BotRunner, office
         told = await fake.wait_for_message(u.id, contains="已取消", after=mark)
         assert "四楼" in told.text
     await fake.wait_for_message(group.id, contains="已取消", after=mark)
-    final = await _edited(fake, leader.id, tracking.message_id, "🗑 已取消")
+    final = await _tracking_reads(env, tracking, "🗑 已取消")
     assert not _buttons(final)
     qid = fake.press_button(office.zhang, office.zhang.id, new_zhang.message_id, "收到")
     text, alert = await _answer(fake, qid)
@@ -314,7 +324,7 @@ async def test_change_and_cancel_tell_everyone_who_got_it(env: BotRunner, office
     assert not [t for t in _private_sends(fake, mark, [office.sun])[office.sun.id] if "预算会" in t]
 
 
-async def test_only_the_sender_or_an_admin_manages_a_notice(env: BotRunner, office: Office):
+async def test_only_the_sender_or_an_admin_manages_a_notice(office: Office):
     fake = office.fake
     await _notify(office, f"@zhangsan {TEXT}")
     # Each asks in their own chat (a private chat is paced at one message a second).
@@ -342,8 +352,9 @@ async def test_notices_list_and_csv_export(env: BotRunner, office: Office):
     _make_roster(env, office)
     tracking, _ = await _notify(office, f"{ROSTER} {TEXT}")
     card = await fake.wait_for_message(office.zhang.id, contains="预算会")
-    fake.press_button(office.zhang, office.zhang.id, card.message_id, "收到")
-    await _edited(fake, leader.id, tracking.message_id, "已确认 1/5")
+    qid = fake.press_button(office.zhang, office.zhang.id, card.message_id, "收到")
+    await _answer(fake, qid)
+    await _tracking_reads(env, tracking, "已确认 1/5")
 
     fake.send_message(leader, group, "/notices")
     listing = await fake.wait_for_message(group.id, contains="最近的通知")
@@ -396,7 +407,7 @@ async def test_resends_wait_for_work_hours_unless_urgent(env: BotRunner, office:
     await fake.wait_for_message(office.zhang.id, contains="第 1 次提醒", after=mark)
 
 
-async def test_bad_notify_commands_get_clear_answers(env: BotRunner, office: Office):
+async def test_bad_notify_commands_get_clear_answers(office: Office):
     fake = office.fake
     cases = [
         (office.leader, "/notify", "用法"),
@@ -457,7 +468,7 @@ async def test_a_notice_to_two_hundred_respects_telegram_rate_limits(env: BotRun
     assert len(tracking.html) < 4096
 
 
-async def test_the_change_button_asks_for_the_new_text(env: BotRunner, office: Office):
+async def test_the_change_button_asks_for_the_new_text(office: Office):
     fake, leader = office.fake, office.leader
     tracking, _ = await _notify(office, f"@zhangsan {TEXT}")
     await fake.wait_for_message(office.zhang.id, contains="预算会")

@@ -290,3 +290,82 @@ def test_tracking_puts_the_missing_first_with_reasons_and_cuts_long_lists():
     assert len(view.unreachable) == 20 and view.unreachable[0].reach == Reach.BLOCKED
     full = rules.tracking(notice, reach, full=True)
     assert len(full.confirmed) + len(full.waiting) + len(full.unreachable) == 100
+
+
+# ----- reading the commands --------------------------------------------------------------------
+def test_read_notify_takes_the_text_and_interval_from_the_replied_message():
+    command = rules.read_notify(
+        "各科室负责人", is_roster=ROSTERS.__contains__, replied_text="周五开会 提醒间隔 15分钟"
+    )
+    assert command.targets == (Target("roster", "各科室负责人"),)
+    assert (command.text, command.interval) == ("周五开会", 15)
+    default = rules.read_notify("@zhangsan 开会", is_roster=ROSTERS.__contains__)
+    assert default.interval == rules.DEFAULT_INTERVAL
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        pytest.param("明天开会", "no_targets", id="nobody"),
+        pytest.param("#财务科 明天开会", "unknown_roster", id="no-such-roster"),
+        pytest.param("@zhangsan", "no_text", id="no-text"),
+        pytest.param("@zhangsan 开会 提醒间隔 1分钟", "bad_interval", id="interval"),
+    ],
+)
+def test_read_notify_refuses_with_a_reason(text, key):
+    with pytest.raises(NoticeRefused) as refused:
+        rules.read_notify(text, is_roster=ROSTERS.__contains__)
+    assert refused.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param("12", rules.ManageCommand(rules.Manage.SHOW, 12), id="show"),
+        pytest.param("第12号", rules.ManageCommand(rules.Manage.SHOW, 12), id="show-zh"),
+        pytest.param("cancel #3", rules.ManageCommand(rules.Manage.CANCEL, 3), id="cancel"),
+        pytest.param("取消 3", rules.ManageCommand(rules.Manage.CANCEL, 3), id="cancel-zh"),
+        pytest.param(
+            "change 3 改到 下午",
+            rules.ManageCommand(rules.Manage.CHANGE, 3, "改到 下午"),
+            id="change",
+        ),
+        pytest.param(
+            "修改 3 新内容", rules.ManageCommand(rules.Manage.CHANGE, 3, "新内容"), id="修改"
+        ),
+        pytest.param("导出 No. 5", rules.ManageCommand(rules.Manage.EXPORT, 5), id="export"),
+    ],
+)
+def test_read_manage(args, expected):
+    assert rules.read_manage(args) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "key"),
+    [
+        pytest.param("", "notice_usage", id="empty"),
+        pytest.param("cancel", "notice_usage", id="no-number"),
+        pytest.param("change 3", "no_text", id="no-text"),
+    ],
+)
+def test_read_manage_refuses_with_the_usage(args, key):
+    with pytest.raises(NoticeRefused) as refused:
+        rules.read_manage(args)
+    assert refused.value.key == key
+
+
+def test_read_export():
+    assert rules.read_export("notice 7") == 7
+    assert rules.read_export("Notice #7") == 7
+    with pytest.raises(NoticeRefused) as refused:
+        rules.read_export("notice")
+    assert refused.value.key == "export_usage"
+
+
+def test_cancel_does_not_tell_those_it_has_not_reached_yet():
+    notice = replace(_notice(), queue=())
+    cancelled = rules.cancel(notice, 10, MON_10, is_admin=False, unsent={12})
+    assert [(o.user_id, o.kind) for o in cancelled.queue] == [
+        (11, Kind.CANCELLED),
+        (15, Kind.CANCELLED),
+    ]

@@ -92,4 +92,42 @@ def test_the_tracking_lists_missing_people_with_phones_and_the_start_link():
     assert "钱七（@qianqi）（已屏蔽机器人）☎ 139" in out.text
     assert "https://t.me/officebot_bot?start=hi" in out.text
     assert "张三（@zhangsan） 10:02" in out.text
-    assert [b.callback_data for row in out.buttons for b in row] == ["n:ch:3", "n:cx:3"]
+    assert [b.callback_data for row in out.buttons for b in row] == ["n:change:3", "n:ask-cancel:3"]
+
+
+def test_entries_stored_before_the_records_were_typed_still_render():
+    # A personal 会议即将开始 carried the whole notice head and no mentions.
+    old_meeting = {**NOTICE, "kind": "meeting"}
+    out = render("notice_meeting", old_meeting, RenderContext("zh", TZ, NOW))
+    assert "会议即将开始" in out.text and "明天 09:00" in out.text
+    assert [
+        b.callback_data
+        for row in render("notice", NOTICE, RenderContext("zh", TZ, NOW)).buttons
+        for b in row
+    ] == ["n:confirm:3:1"]
+
+
+def test_a_record_missing_a_value_fails_when_the_entry_is_made():
+    from bot.notices.views import NoticeCard
+
+    with pytest.raises(TypeError):
+        NoticeCard(number=3, version=1, text="x", meeting_at=None, urgent=False)  # no sender
+    with pytest.raises(TypeError):
+        render("notice_tracking", {"number": 3, "text": "x"}, RenderContext("zh", TZ, NOW))
+
+
+def test_a_recipient_s_copy_after_a_press():
+    from bot.notices.rules import Confirm
+    from bot.notices.views import NoticeCard, card_after_press, confirm_answer
+
+    ctx = RenderContext("zh", TZ, NOW)
+    card = NoticeCard.from_json(NOTICE)
+    at = datetime(2026, 11, 30, 10, 5, tzinfo=TZ)
+    confirmed = card_after_press(Confirm.CONFIRMED, card, at, "old", ctx)
+    assert confirmed is not None and confirmed.endswith("✅ 已确认（10:05）")
+    assert card_after_press(Confirm.STALE, card, None, "old", ctx) == (
+        "old\n✏️ 此通知已更改，请看新的通知"
+    )
+    assert card_after_press(Confirm.NOT_RECIPIENT, card, None, "old", ctx) is None
+    assert confirm_answer(Confirm.ALREADY, at, ctx) == ("你已在 10:05 确认过了", False)
+    assert confirm_answer(Confirm.SENDER, None, ctx)[1] is True
