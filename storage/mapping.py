@@ -245,6 +245,7 @@ def task_to_dict(task: Task) -> Doc:
         "events": [event_to_dict(e) for e in task.events],
         "reminder_state": _free(task.reminder_state, "Task.reminder_state"),
         "updated_at": _opt_dt_to_str(task.updated_at),
+        "thread_id": task.thread_id,
     }
 
 
@@ -267,6 +268,7 @@ def task_from_dict(doc: Mapping[str, Any]) -> Task:
         events=tuple(event_from_dict(_obj(e, "events")) for e in _list(doc, "events")),
         reminder_state=_dict(doc, "reminder_state"),
         updated_at=_opt_dt(doc, "updated_at"),
+        thread_id=_opt_int(doc, "thread_id"),  # absent in files written before topics
     )
 
 
@@ -314,6 +316,8 @@ def workspace_to_dict(workspace: Workspace) -> Doc:
         "admins": list(workspace.admins),
         "language": workspace.language,
         "updated_at": _opt_dt_to_str(workspace.updated_at),
+        "left": list(workspace.left),
+        "bot_removed": workspace.bot_removed,
     }
 
 
@@ -325,6 +329,8 @@ def workspace_from_dict(doc: Mapping[str, Any]) -> Workspace:
         admins=_ints(doc, "admins"),
         language=_opt_str(doc, "language"),
         updated_at=_opt_dt(doc, "updated_at"),
+        left=_ints(doc, "left"),  # absent in files written before members who left were kept
+        bot_removed=_bool(doc, "bot_removed", False),
     )
 
 
@@ -365,6 +371,7 @@ def outbox_to_dict(entry: OutboxEntry) -> Doc:
         "sent_message_id": entry.sent_message_id,
         "failed": entry.failed,
         "attempts": entry.attempts,
+        "thread_id": entry.thread_id,
     }
 
 
@@ -387,6 +394,7 @@ def outbox_from_dict(doc: Mapping[str, Any]) -> OutboxEntry:
         sent_message_id=_opt_int(doc, "sent_message_id"),
         failed=_opt_str(doc, "failed"),
         attempts=_int(doc.get("attempts", 0), "attempts"),
+        thread_id=_opt_int(doc, "thread_id"),  # absent in entries stored before topics
     )
 
 

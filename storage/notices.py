@@ -76,6 +76,7 @@ def notice_to_dict(n: Notice) -> Doc:
         "rev": n.rev,
         "shown_rev": n.shown_rev,
         "updated_at": _str_dt(n.updated_at),
+        "thread_id": n.thread_id,
     }
 
 
@@ -109,6 +110,7 @@ def notice_from_dict(doc: Any) -> Notice:
             rev=int(doc.get("rev", 0)),
             shown_rev=int(doc.get("shown_rev", 0)),
             updated_at=_dt(doc.get("updated_at")),
+            thread_id=doc.get("thread_id"),  # absent in notices stored before topics
         )
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise MappingError(f"bad notice record: {exc}") from exc

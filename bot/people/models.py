@@ -42,3 +42,5 @@ class Workspace:
     admins: tuple[int, ...] = ()  # Telegram admins as last fetched
     language: str | None = None  # group /settings, else OFFICEBOT_LANG
     updated_at: datetime | None = None
+    left: tuple[int, ...] = ()  # members who left or were removed (refused on its tasks)
+    bot_removed: bool = False  # the bot was removed: its messages for the group wait (parked)
