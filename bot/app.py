@@ -31,11 +31,12 @@ from bot.core.feature import Feature, SentHook
 from bot.core.render import Renderer
 from bot.core.workdays import WorkCalendar
 from bot.directory.service import DirectoryService
+from bot.groups.service import GroupService
 from bot.notices.service import NoticeService
 from bot.people.service import PeopleService
 from bot.reminders.service import Scheduler
 from bot.tasks.service import TaskService
-from handlers import directory, notices, people, reminders, start, tasks
+from handlers import directory, groups, notices, people, reminders, start, tasks
 from storage import Database
 from storage.reminders import ReminderTables
 
@@ -58,6 +59,7 @@ TICK = timedelta(seconds=2)
 
 #: Every feature, in the order its handlers are tried (the first match in a group wins).
 FEATURES: tuple[Callable[[Services], Feature], ...] = (
+    groups.feature,  # edits (no further), upgrades, joins and leaves, /start t<n>, 重新安排
     start.feature,  # /start, /help
     tasks.feature,  # /task, /my, /next, /done, /snooze, /report, /assigned, /tasks, buttons
     reminders.feature,  # /digest, /week; reminders, nags, digests on the tick
@@ -89,6 +91,21 @@ def build_services(
         db, clock, settings, calendar, roster_resolver=directory_service.resolve_roster
     )
     scheduler = Scheduler(db, clock, settings, calendar, task_service, store=ReminderTables(db))
+    notice_service = NoticeService(
+        app.bot,
+        db=db,
+        clock=clock,
+        settings=settings,
+        calendar=calendar,
+        directory=directory_service,
+    )
+    group_service = GroupService(
+        db,
+        clock,
+        settings,
+        task_service,
+        space_moved=(notice_service.store.space_moved, directory_service.space_moved),
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -104,14 +121,8 @@ def build_services(
         tasks=task_service,
         reminders=scheduler,
         directory=directory_service,
-        notices=NoticeService(
-            app.bot,
-            db=db,
-            clock=clock,
-            settings=settings,
-            calendar=calendar,
-            directory=directory_service,
-        ),
+        notices=notice_service,
+        groups=group_service,
     )
 
 
@@ -174,6 +185,7 @@ def build_application(
         settings=settings,
         renderer=Renderer(kind for f in declared for kind in f.messages),
         sent_hooks=hooks,
+        routes=services.groups,  # topics, upgrades, groups the bot is out of
     )
 
     data: BotData = app.bot_data

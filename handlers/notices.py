@@ -21,6 +21,7 @@ from bot.core.delivery import keyboard
 from bot.core.feature import Feature
 from bot.core.i18n import t
 from bot.core.render import RenderContext
+from bot.groups.rules import topic_of
 from bot.notices import callbacks, rules, views
 from bot.notices.callbacks import Press, Verb
 from bot.notices.rules import Confirm, Manage, ManageCommand, Notice, NoticeRefused
@@ -120,6 +121,7 @@ async def cmd_notify(update: Update, context: Ctx) -> None:
             mentions=_mentions(msg, args),
             replied_text=(replied.text or replied.caption) if replied is not None else None,
             update_id=update.update_id,
+            thread_id=topic_of(msg.message_thread_id, msg.is_topic_message),
         )
     except NoticeRefused as exc:
         await _refuse(update, context, exc)

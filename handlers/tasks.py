@@ -34,6 +34,7 @@ from bot.core.feature import Feature
 from bot.core.i18n import t
 from bot.core.models import Button
 from bot.core.render import RenderContext, Rendered
+from bot.groups.rules import topic_of
 from bot.parsing import ParseError
 from bot.people.rules import mention, tz_of
 from bot.tasks import callbacks, rules, views
@@ -61,9 +62,11 @@ async def _answer_refusal(update: Update, context: Ctx, exc: TaskRefused | Parse
 
 async def _actor(context: Ctx, update: Update, task: Task, action: Action) -> Actor:
     """The speaker acting on `task`; asks Telegram whether they are an admin only when the
-    rules would not let them take `action` otherwise."""
+    rules would not let them take `action` otherwise. Someone who left the task's group is
+    refused (TaskRefused)."""
     user = update.effective_user
     assert user is not None
+    context.services.groups.check_present(task, user.id)
     admin = not rules.may(task, user.id, action) and await is_admin(context, user.id, task.chat_id)
     return Actor(user.id, admin, update.update_id)
 
@@ -104,6 +107,7 @@ async def _create(
             ignore_usernames={context.bot.username} if context.bot.username else set(),
             message_id=origin.message_id,
             update_id=update.update_id,
+            thread_id=topic_of(msg.message_thread_id, msg.is_topic_message),
         )
     except (ParseError, TaskRefused) as exc:
         await _answer_refusal(update, context, exc)
@@ -253,8 +257,8 @@ async def _act(
     if task is None:
         await _answer_refusal(update, context, TaskRefused("unknown", number=number))
         return None
-    by = await _actor(context, update, task, action)
     try:
+        by = await _actor(context, update, task, action)
         outcome = use(by)
     except TaskRefused as exc:
         await _answer_refusal(update, context, exc)
@@ -395,8 +399,8 @@ async def _refuse(p: Pressed, exc: TaskRefused) -> None:
 
 async def _allowed(p: Pressed, action: Action) -> bool:
     """Check before showing a menu or a question; refuse with an alert otherwise."""
-    by = await _actor(p.context, p.update, p.task, action)
     try:
+        by = await _actor(p.context, p.update, p.task, action)
         rules.check(p.task, by.user_id, action, is_admin=by.is_admin)
     except TaskRefused as exc:
         await _refuse(p, exc)
@@ -406,8 +410,8 @@ async def _allowed(p: Pressed, action: Action) -> bool:
 
 async def _apply(p: Pressed, action: Action, use: Use) -> None:
     """Do `action`, answer with a toast, show the new state, tell the people concerned."""
-    by = await _actor(p.context, p.update, p.task, action)
     try:
+        by = await _actor(p.context, p.update, p.task, action)
         outcome = use(by)
     except TaskRefused as exc:
         await _refuse(p, exc)

@@ -170,6 +170,13 @@ class NoticeStore:
                 self._active.add(notice.number)
         tx.table(NOTICES).upsert(TinyDoc(notice_to_dict(notice), doc_id=notice.number))
 
+    def space_moved(self, old: str, new: str) -> None:
+        """A group's notices moved to its new chat id's space (bot/groups/)."""
+        with self._lock:
+            for number, space in list(self._space.items()):
+                if space == old:
+                    self._space[number] = new
+
     def active(self) -> list[Notice]:
         """Notices with work left (queued messages, resends, reminders, a stale tracking)."""
         with self._lock:

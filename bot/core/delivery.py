@@ -16,6 +16,12 @@ reader, sends it, and records the result.
   dies are sent at the next start (a duplicate only if it dies between a send reaching
   Telegram and its record). A failed send is retried only when it cannot have been delivered
   (bot/core/neterrors.py): a timeout after the request was written marks it `uncertain`.
+* **Groups** (`ChatRoutes`, bot/groups/service.py). A message for a forum group goes to its
+  topic; a topic closed or deleted meanwhile sends it to the General topic instead (once). A
+  group that became a supergroup (ChatMigrated) has everything moved to its new id, and the
+  send goes there. While the bot is out of a group its messages for it wait (parked, not
+  retried) until it is added back. A mention in a group for someone who never started the
+  bot comes with a button that opens the bot's private chat on that task.
 * **Failures.** Temporary ones (network before delivery, 429, 5xx) back off and retry, up to
   `MAX_ATTEMPTS`. A permanent refusal (BadRequest: can't parse entities, chat not found,
   message is too long, …) fails the entry at once; a render error after `RENDER_ATTEMPTS`.
@@ -30,6 +36,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from telegram import (
     Bot,
@@ -51,9 +58,10 @@ from telegram.error import (
 from bot.core.clock import Clock
 from bot.core.config import Lang, Settings
 from bot.core.feature import SentHook
-from bot.core.models import OutboxEntry
+from bot.core.models import Button, OutboxEntry
 from bot.core.neterrors import ON_WIRE, describe, is_network_error, may_have_been_delivered
 from bot.core.render import RenderContext, Rendered, Renderer, Text, button_label
+from bot.groups.rules import start_link, task_payload, topic_gone
 from bot.people.models import Person
 from bot.people.rules import group_lang, lang_of, mention, tz_of
 from storage import Database
@@ -97,6 +105,38 @@ def keyboard(rendered: Rendered, lang: Lang) -> InlineKeyboardMarkup | ForceRepl
     )
 
 
+class ChatRoutes(Protocol):
+    """What delivery asks about groups (bot/groups/service.py `GroupService`)."""
+
+    def topic(self, entry: OutboxEntry, chat_id: int) -> int | None:
+        """The forum topic of `chat_id` the entry goes to (None: the General topic)."""
+
+    def parked(self, chat_id: int) -> bool:
+        """Is the bot out of this group (its messages wait)?"""
+
+    def park(self, chat_id: int) -> None:
+        """Telegram refused a send to the group: the bot is out of it."""
+
+    def migrated(self, old: int, new: int) -> None:
+        """The group became supergroup `new`: move everything kept under `old` there."""
+
+
+class _NoGroups:
+    """No forum topics, nothing parked, nothing moved (a Delivery built without routes)."""
+
+    def topic(self, _entry: OutboxEntry, _chat_id: int) -> int | None:
+        return None
+
+    def parked(self, _chat_id: int) -> bool:
+        return False
+
+    def park(self, _chat_id: int) -> None:
+        """Nothing to remember."""
+
+    def migrated(self, _old: int, _new: int) -> None:
+        """Nothing to move."""
+
+
 class _RenderError(Exception):
     """Rendering an entry failed (a bug in a template or data it cannot use)."""
 
@@ -129,8 +169,10 @@ class Delivery:
         settings: Settings,
         renderer: Renderer,
         sent_hooks: Mapping[str, Sequence[SentHook]] | None = None,
+        routes: ChatRoutes | None = None,
     ) -> None:
         self._bot = bot
+        self._routes: ChatRoutes = routes if routes is not None else _NoGroups()
         self._db = db
         self._clock = clock
         self._settings = settings
@@ -178,9 +220,20 @@ class Delivery:
         due = [
             e
             for e in self._db.pending_outbox()
-            if e.id not in self._inflight and (e.not_before is None or e.not_before <= now)
+            if e.id not in self._inflight
+            and (e.not_before is None or e.not_before <= now)
+            and not self._parked(e)
         ]
         return self._enqueue(due)
+
+    def _parked(self, entry: OutboxEntry) -> bool:
+        """Waits for a group the bot is out of (and, for a person, nowhere else to go)."""
+        if entry.to_chat is not None:
+            return self._routes.parked(entry.to_chat)
+        if entry.fallback_chat is None or not self._routes.parked(entry.fallback_chat):
+            return False
+        person = self._db.get_person(entry.to_user or 0)
+        return person is None or not person.reachable_privately
 
     def _enqueue(self, entries: Sequence[OutboxEntry]) -> int:
         if self._closing:
@@ -283,6 +336,15 @@ class Delivery:
 
     def _record(self, entry: OutboxEntry) -> None:
         """Keep a result; written with the others of its window (one write per shard)."""
+        stored = self._db.get_outbox(entry.id)
+        if stored is not None and stored.space != entry.space:
+            # Its group moved to a new chat id while it was being sent: keep it there.
+            entry = replace(
+                entry,
+                space=stored.space,
+                to_chat=stored.to_chat,
+                fallback_chat=stored.fallback_chat,
+            )
         self._results.append(entry)
         if len(self._results) >= MARK_BATCH:
             self._write_results()
@@ -417,6 +479,9 @@ class Delivery:
             self._forget(entry.id)
             return
         entry = current
+        if self._parked(entry):  # the bot is out of the group: it waits (see flush)
+            self._forget(entry.id)
+            return
         if entry.to_chat is not None:
             self._record(await self._send_to_chat(entry, entry.to_chat, None))
             return
@@ -431,6 +496,9 @@ class Delivery:
                 blocked = "blocked" in (exc.message or "").lower()
                 person = replace(person, blocked=blocked, started=person.started and blocked)
                 self._db.put_person(person)
+        if entry.fallback_chat is not None and self._routes.parked(entry.fallback_chat):
+            self._forget(entry.id)  # unreachable privately, and the bot is out of the group
+            return
         if entry.fallback_chat is not None:
             self._record(
                 await self._send_to_chat(entry, entry.fallback_chat, person, with_mention=True)
@@ -483,9 +551,19 @@ class Delivery:
             text = rendered.text
             if with_mention and entry.to_user is not None:
                 text = f"{mention(person, entry.to_user)}\n{text}"
+                rendered = self._with_start_link(rendered, entry)
             return text, keyboard(rendered, ctx.lang)
         except Exception as exc:
             raise _RenderError(f"{type(exc).__name__}: {exc}") from exc
+
+    def _with_start_link(self, rendered: Rendered, entry: OutboxEntry) -> Rendered:
+        """A mention in a group for someone the bot cannot write to: a button that opens the
+        bot's private chat (Start shows them the task at once)."""
+        if rendered.force_reply or not self.bot_username:
+            return rendered
+        link = start_link(self.bot_username, task_payload(entry.task_number))
+        row = (Button("groups.btn_open_bot", "", url=link),)
+        return replace(rendered, buttons=(*rendered.buttons, row))
 
     async def _send_to_chat(
         self,
@@ -525,24 +603,39 @@ class Delivery:
             else None
         )
         target = chat_id
-        for _ in range(2):  # a second time only to follow a group that became a supergroup
+        thread = self._routes.topic(entry, chat_id)
+        # Again only to follow a group that became a supergroup, or to the General topic when
+        # the entry's topic is closed or gone (each at most once).
+        for _ in range(3):
             try:
                 msg: Message = await self._bot.send_message(
-                    target, text, reply_markup=markup, reply_parameters=reply
+                    target,
+                    text,
+                    reply_markup=markup,
+                    reply_parameters=reply,
+                    message_thread_id=thread,
                 )
                 return self._sent(entry, msg)
             except ChatMigrated as exc:
                 log.info(
                     "chat %s is now %s; outbox entry %s follows", target, exc.new_chat_id, entry.id
                 )
+                self._routes.migrated(target, exc.new_chat_id)
+                entry = self._db.get_outbox(entry.id) or entry  # moved with its group
                 target = exc.new_chat_id
-                reply = None
             except Forbidden:
                 if private:
                     raise
-                log.warning("chat %s refused outbox entry %s", chat_id, entry.id)
-                return replace(entry, failed="forbidden", attempts=entry.attempts + 1)
+                log.warning("chat %s refused outbox entry %s: it waits", chat_id, entry.id)
+                self._routes.park(target)
+                return entry  # still pending: sent once the bot is back in the group
             except BadRequest as exc:
+                if thread is not None and topic_gone(exc.message):
+                    log.info(
+                        "topic %s of %s is gone; entry %s goes to General", thread, target, entry.id
+                    )
+                    thread, reply = None, None
+                    continue
                 # Telegram refuses this message as it is: sending it again cannot help.
                 return self._give_up(
                     entry, f"refused by Telegram: {exc.message}", entry.attempts + 1
@@ -557,4 +650,4 @@ class Delivery:
                 if is_network_error(exc) and may_have_been_delivered(exc):
                     return self._uncertain(entry, describe(exc))
                 return self._retry_later(entry, describe(exc))
-        return self._retry_later(entry, "chat migrated twice")
+        return self._retry_later(entry, "chat migrated twice, or its topic is gone")
