@@ -65,6 +65,23 @@ CHANNEL_BOT = FakeUser(
 )
 
 
+#: What an administrator's ChatMember carries besides its status (Telegram requires these).
+_ADMIN_RIGHTS: JSONDict = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+}
+
+
 def call_sent(call: Call) -> Callable[[bool], None]:
     """Hook for the HTTP layer: flag ``call`` as undelivered when the reply could not be sent."""
 
@@ -429,8 +446,18 @@ class FakeBotAPI(BotApiMethods):
             self._enqueue({"message": copy.deepcopy(into.data)})
             return new
 
-    def add_member(self, chat: FakeChat | int, user: FakeUser, *, admin: bool = False) -> None:
-        """Add ``user`` to a group (no update is generated)."""
+    def add_member(
+        self,
+        chat: FakeChat | int,
+        user: FakeUser,
+        *,
+        admin: bool = False,
+        notify: bool = False,
+        by: FakeUser | None = None,
+    ) -> None:
+        """Add ``user`` to a group. ``notify``: the service message with ``new_chat_members``
+        (from ``by``, else the user joining) and, when the bot asked for them, a
+        ``chat_member`` update — as Telegram sends both; otherwise no update."""
         with self._cond:
             group = self._groups[self._chat_id(chat)]
             self._users.setdefault(user.id, user)
@@ -438,6 +465,28 @@ class FakeBotAPI(BotApiMethods):
                 group.members.append(user.id)
             if admin and user.id not in group.admins:
                 group.admins.append(user.id)
+            if not notify:
+                return
+            actor = by or user
+            fields: JSONDict = {"new_chat_members": [user.to_dict()]}
+            msg = self._new_message(group, actor.to_dict(), fields, from_bot=False)
+            self._action_seq = self._seq
+            self._enqueue({"message": copy.deepcopy(msg.data)})
+            self._enqueue(
+                {
+                    "chat_member": {
+                        "chat": group.to_dict(),
+                        "from": actor.to_dict(),
+                        "date": self._now(),
+                        "old_chat_member": {"status": "left", "user": user.to_dict()},
+                        "new_chat_member": {
+                            "status": "administrator" if admin else "member",
+                            "user": user.to_dict(),
+                        }
+                        | (_ADMIN_RIGHTS if admin else {}),
+                    }
+                }
+            )
 
     def remove_member(
         self,
@@ -500,16 +549,18 @@ class FakeBotAPI(BotApiMethods):
                 return
             actor = by or self._users.get((group.admins or group.members or [0])[0])
             bot = dict(self.bot_user)
+            old_member: JSONDict = {"status": old, "user": bot}
             new_member: JSONDict = {"status": status, "user": bot}
-            if status == "kicked":
-                new_member["until_date"] = 0
+            for member in (old_member, new_member):
+                if member["status"] == "kicked":  # Telegram's ChatMemberBanned has one
+                    member["until_date"] = 0
             self._enqueue(
                 {
                     "my_chat_member": {
                         "chat": group.to_dict(),
                         "from": actor.to_dict() if actor else bot,
                         "date": self._now(),
-                        "old_chat_member": {"status": old, "user": bot},
+                        "old_chat_member": old_member,
                         "new_chat_member": new_member,
                     }
                 }
