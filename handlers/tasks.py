@@ -33,6 +33,7 @@ from bot.core.delivery import keyboard
 from bot.core.feature import Feature
 from bot.core.i18n import t
 from bot.core.models import Button
+from bot.core.paging import split_message
 from bot.core.render import RenderContext, Rendered
 from bot.groups.rules import topic_of
 from bot.parsing import ParseError
@@ -175,11 +176,14 @@ async def _send_own_list(update: Update, context: Ctx, rendered: Rendered) -> No
     msg = update.effective_message
     assert msg is not None
     markup = keyboard(rendered, context.user_lang)
+    *first, last = split_message(rendered.text)  # a long list: several messages, buttons last
     if update.effective_chat is not None and update.effective_chat.type != Chat.PRIVATE:
         # A group never sees anyone's private list.
         await _private_or_hint(update, context, rendered.text, markup)
         return
-    await msg.reply_text(rendered.text, reply_markup=markup)
+    for part in first:
+        await msg.reply_text(part)
+    await msg.reply_text(last, reply_markup=markup)
 
 
 async def _private_or_hint(
@@ -191,7 +195,10 @@ async def _private_or_hint(
     person = context.person
     if person is not None and person.reachable_privately:
         try:
-            await context.bot.send_message(user.id, text, reply_markup=markup)
+            *first, last = split_message(text)
+            for part in first:
+                await context.bot.send_message(user.id, part)
+            await context.bot.send_message(user.id, last, reply_markup=markup)
             await msg.reply_text(t(context.lang, "tasks.sent_privately"))
             return
         except TelegramError:
@@ -242,7 +249,8 @@ async def cmd_tasks(update: Update, context: Ctx) -> None:
     data = context.bot_data
     total, by_person = context.services.tasks.chat_board(chat.id)
     ctx = RenderContext(lang, data.settings.tz, data.clock.now())  # the group's zone
-    await msg.reply_text(views.chat_board(total, by_person, ctx))
+    for part in split_message(views.chat_board(total, by_person, ctx)):  # 300 tasks: several
+        await msg.reply_text(part)
 
 
 # ----- commands that act on #n ---------------------------------------------------------------

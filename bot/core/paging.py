@@ -37,6 +37,11 @@ def _cut(line: str, room: int) -> str:
     return html.escape("".join(out), quote=False) + "…"
 
 
+def shorten(text: str, limit: int) -> str:
+    """Plain text (a title) cut to `limit` characters with "…" (list lines stay short)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def pack_lines(lines: Sequence[str], *, header: str = "", limit: int = PACK_LIMIT) -> list[str]:
     """Join `lines` with newlines into messages of at most `limit` visible characters each.
 
@@ -92,3 +97,12 @@ def fit_lines(
         out.append(line)
         used += width
     return "\n".join(out)
+
+
+def split_message(text_html: str, *, limit: int = PACK_LIMIT) -> list[str]:
+    """A message made of whole lines (each line valid HTML on its own), as one message if it
+    fits, else as several: its first line heads each (`pack_lines`)."""
+    if visible_length(text_html) <= limit:
+        return [text_html]
+    head, _, rest = text_html.partition("\n")
+    return pack_lines(rest.split("\n"), header=head, limit=limit)

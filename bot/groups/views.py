@@ -47,7 +47,7 @@ def member_left(p: MemberLeft, ctx: RenderContext) -> Rendered:
     lang = ctx.lang
     head = t(lang, "groups.member_left", name=p.name, group=p.group, count=len(p.tasks))
     lines = [t(lang, "groups.member_left_line", number=n, title=title) for n, title in p.tasks]
-    body = fit_lines(lines, header=head, more=lambda n: t(lang, "groups.more", count=n))
+    body = fit_lines(lines, header=head, more=lambda n: t(lang, "fmt.more_lines", count=n))
     buttons = [
         Button("groups.btn_reassign", callbacks.build(Verb.REASSIGN, int(n)), {"number": n})
         for n, _ in p.tasks[:MAX_BUTTONS]

@@ -19,6 +19,7 @@ from bot.core.config import LANGS, Lang
 from bot.core.fmt import format_when, priority_label
 from bot.core.i18n import t, t_plain
 from bot.core.models import Button
+from bot.core.paging import shorten
 from bot.core.render import MessageKind, MessageParams, RenderContext, Rendered
 from bot.tasks import callbacks
 from bot.tasks.callbacks import PagePress, TaskPress, Verb
@@ -26,6 +27,7 @@ from bot.tasks.models import Kind, Priority, Status
 from bot.tasks.rules import Page, Prompt, SnoozeOption, TaskRefused, number_in
 
 PICKER_MAX = 12  # people offered in a menu
+LIST_TITLE = 200  # characters of a title shown in a list line (/my, /assigned, /tasks)
 Colleague = tuple[int, str]  # (user id, name): someone a task can go to
 
 _SNOOZE_LABELS = {
@@ -493,8 +495,10 @@ def reassign_menu(number: int, colleagues: Sequence[Colleague]) -> tuple[tuple[B
 
 # ----- lists --------------------------------------------------------------------------------
 def queue_line(card: Card, ctx: RenderContext) -> str:
-    """One line of a list: `#n title · overdue · priority · due · from X`."""
-    parts = [t(ctx.lang, "tasks.line_head", number=card.number, title=card.title)]
+    """One line of a list: `#n title · overdue · priority · due · from X` (a long title cut:
+    ten lines always fit in a message)."""
+    title = shorten(card.title, LIST_TITLE)
+    parts = [t(ctx.lang, "tasks.line_head", number=card.number, title=title)]
     if card.overdue:
         parts.append(t(ctx.lang, "tasks.line_overdue"))
     prio = Priority(card.priority)

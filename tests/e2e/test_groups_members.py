@@ -109,7 +109,9 @@ async def test_chat_migrated_on_a_send_moves_everything_and_retries_the_send(env
     entry = next(e for e in env.db.pending_outbox() if e.to_chat == BASIC)
     await env.advance(entry.not_before - env.clock.now())
     await settle(env)
-    refused = [c for c in fake.calls_to("sendMessage") if str(c.params.get("chat_id")) == str(BASIC)]
+    refused = [
+        c for c in fake.calls_to("sendMessage") if str(c.params.get("chat_id")) == str(BASIC)
+    ]
     assert refused[-1].status == 400
     assert len(sent(fake, SUPER, mark, "#3")) == 1
     assert not env.db.pending_outbox()
@@ -191,7 +193,9 @@ async def test_the_bot_removed_parks_its_group_messages_and_sends_them_when_back
     await settle(env)
     for _ in range(3):
         await env.tick()
-    tried = [c for c in fake.calls_to("sendMessage")[calls:] if str(c.params["chat_id"]) == str(BASIC)]
+    tried = [
+        c for c in fake.calls_to("sendMessage")[calls:] if str(c.params["chat_id"]) == str(BASIC)
+    ]
     assert not tried  # parked: not even tried
     parked = [e for e in env.db.pending_outbox() if e.fallback_chat == BASIC]
     assert parked and all(e.attempts == 0 for e in parked)

@@ -23,7 +23,9 @@ async def _forum(env: BotRunner) -> tuple[FakeChat, FakeUser, FakeUser, FakeUser
     leader = fake.add_user(10, "李主任", username="lizhuren")
     zhang = fake.add_user(11, "张三", username="zhangsan")
     wang = fake.add_user(12, "王五", username="wangwu")
-    forum = fake.add_group(FORUM, "办公室", members=[leader, zhang, wang], admins=[leader], forum=True)
+    forum = fake.add_group(
+        FORUM, "办公室", members=[leader, zhang, wang], admins=[leader], forum=True
+    )
     await start_bot(fake, leader, wang)
     for u in (leader, zhang, wang):
         fake.send_message(u, forum, "大家好")
@@ -127,7 +129,9 @@ async def test_editing_the_message_that_made_a_task_updates_it_and_tells_everyon
     await settle(env)
     mark = fake.mark()
     env.clock.advance(timedelta(minutes=10))
-    fake.edit_user_message(leader, forum, own["message_id"], "/task @wangwu 明天上午十点前交季度总结，急")
+    fake.edit_user_message(
+        leader, forum, own["message_id"], "/task @wangwu 明天上午十点前交季度总结，急"
+    )
     await settle(env)
     task = env.db.get_task(1)
     assert [a.user_id for a in task.assignees] == [wang.id]

@@ -102,7 +102,10 @@ async def test_members_added_and_the_bot_added_back_come_as_updates_ptb_reads(fa
     joined = next(u for u in updates if u.message and u.message.new_chat_members)
     assert [m.id for m in joined.message.new_chat_members] == [user.id]
     member = next(u for u in updates if u.chat_member)
-    assert (member.chat_member.old_chat_member.status, member.chat_member.new_chat_member.status) == (
+    assert (
+        member.chat_member.old_chat_member.status,
+        member.chat_member.new_chat_member.status,
+    ) == (
         "left",
         "member",
     )
