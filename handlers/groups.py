@@ -148,9 +148,9 @@ async def msg_joined(update: Update, context: Ctx) -> None:
     people = [u.id for u in users if not u.is_bot]
     if people:
         groups.members_back(chat.id, people, update_id=update.update_id)
-    if any(u.id == context.bot.id for u in users):
-        if groups.bot_back(chat.id, chat.title or ""):
-            await context.bot_data.delivery.flush()
+    back = any(u.id == context.bot.id for u in users)
+    if back and groups.bot_back(chat.id, chat.title or ""):
+        await context.bot_data.delivery.flush()
 
 
 def _still_in(changed: ChatMemberUpdated) -> bool:

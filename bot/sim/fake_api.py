@@ -572,6 +572,14 @@ class FakeBotAPI(BotApiMethods):
             self._users.setdefault(user.id, user)
             return self._private_chat(user)
 
+    def mark_started(self, user: FakeUser) -> None:
+        """``user`` pressed Start in the bot's private chat long ago (no update now): the bot
+        may write to them."""
+        with self._cond:
+            self._users.setdefault(user.id, user)
+            self._private_chat(user)
+            self._started.add(user.id)
+
     def block(self, user_id: int, *, notify: bool = True) -> None:
         """The user blocks the bot (sends then 403); ``notify`` queues a my_chat_member update."""
         self._set_blocked(user_id, True, notify)

@@ -10,11 +10,11 @@ from bot.sim.fake_api import BotMessage, FakeBotAPI, FakeUser
 from bot.sim.runner import BotRunner
 
 
-async def settle(env: BotRunner, quiet: float = 0.15, timeout: float = 10.0) -> None:
+async def settle(env: BotRunner, quiet: float = 0.15, within: float = 10.0) -> None:
     """Until every update is fetched and handled, the outbox is drained, and nothing new was
-    sent for `quiet` seconds."""
+    sent for `quiet` seconds (at most `within` seconds)."""
     fake = env.fake
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     last, since = fake.mark(), time.monotonic()
     while time.monotonic() < deadline:
         feed, app = env.feed, env.app

@@ -59,7 +59,7 @@ async def _check_everything_moved(env: BotRunner, leader: FakeUser, wang: FakeUs
     assert "张三" in sent(fake, SUPER, mark)[-1].text
     card = next(m for m in reversed(fake.bot_messages(wang.id)) if "9点开会" in m.text)
     qid = fake.press_button(wang, wang.id, card.message_id, "收到")
-    text, alert = await answer_of(fake, qid)
+    _, alert = await answer_of(fake, qid)
     assert not alert
     notice = env.app.bot_data.services.notices.get(1)
     assert notice.chat_id == SUPER and notice.space == "g-1004001"

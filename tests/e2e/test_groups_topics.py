@@ -35,7 +35,7 @@ async def _forum(env: BotRunner) -> tuple[FakeChat, FakeUser, FakeUser, FakeUser
 
 async def test_a_task_raised_in_a_topic_is_answered_there_and_so_is_everything_after(env):
     fake = env.fake
-    forum, leader, zhang, _ = await _forum(env)
+    forum, leader, _, _ = await _forum(env)
     topic = fake.add_topic(forum, "季度总结")
     mark = fake.mark()
     fake.send_message(leader, forum, "/task @zhangsan 今天下午三点前交季度总结", thread=topic)

@@ -43,8 +43,7 @@ async def crowd(env: BotRunner) -> list[FakeUser]:
     for i, u in enumerate(users):
         started = i < 40
         if started:
-            fake.private_chat(u)
-            fake._started.add(u.id)  # noqa: SLF001 - they pressed Start before this test
+            fake.mark_started(u)
         db.put_person(
             Person(u.id, u.username, u.first_name, started=started, chats=(GROUP,), updated_at=now)
         )
