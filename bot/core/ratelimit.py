@@ -34,9 +34,11 @@ OVERALL_RATE = 29.0  # per second, evenly spaced: a margin under 30 for network 
 GROUP_LIMIT = 20  # per GROUP_PERIOD seconds
 GROUP_PERIOD = 60.0
 CHAT_PERIOD = 1.0  # one message per second in any one chat
-# How far (s) the overall schedule may fall behind a busy event loop and then catch up: a few
-# requests in one loop turn rather than one per turn, still never more than the limit a second.
-OVERALL_SLACK = 0.25
+# How far (s) the overall schedule may fall behind a late event loop and catch up: one request,
+# so a slot lost to a turn that ran long is not lost for good. More would let bunches out after
+# a stall, on top of requests the stall held back on their way out: Telegram would see more than
+# 30 in a second (tests/e2e/test_notices_flow.py, the 200-recipient notice, measures that).
+OVERALL_SLACK = 0.04
 
 # Methods that post a message into a chat (what Telegram's per-chat and per-group limits count).
 _NOT_MESSAGES = frozenset({"sendchataction"})

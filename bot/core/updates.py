@@ -65,6 +65,10 @@ POLL_TIMEOUT = 25  # seconds Telegram holds a getUpdates open when there is noth
 POLL_READ_MARGIN = 10.0
 # Updates handled at once (different chats); a chat's own updates are always one by one.
 MAX_CONCURRENT = 32
+# Updates started per turn of the event loop. Handling one is mostly synchronous (parse,
+# commit), so a backlog started all at once would hold the loop for long stretches and starve
+# the sends (the rate limiter grants at most one per turn); a few per turn keeps them flowing.
+STARTS_PER_TURN = 4
 # Updates fetched but not yet handled before polling waits (they are stored; the rest stays
 # with Telegram until there is room).
 MAX_IN_HAND = 1000
@@ -124,11 +128,27 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     takes its chat's lock (FIFO) before a slot, so one chat's updates run in that order.
     """
 
-    __slots__ = ("_chains", "_limit", "_refs", "_running", "_slots", "_taking", "on_done")
+    __slots__ = (
+        "_chains",
+        "_limit",
+        "_per_turn",
+        "_refs",
+        "_running",
+        "_slots",
+        "_started",
+        "_taking",
+        "_turn_reset",
+        "on_done",
+    )
 
-    def __init__(self, max_concurrent: int = MAX_CONCURRENT) -> None:
+    def __init__(
+        self, max_concurrent: int = MAX_CONCURRENT, *, starts_per_turn: int = STARTS_PER_TURN
+    ) -> None:
         super().__init__(_UNBOUNDED)
         self._limit = max_concurrent
+        self._per_turn = max(1, starts_per_turn)
+        self._started = 0  # updates started in this turn of the event loop
+        self._turn_reset = False
         self._slots = asyncio.Semaphore(max_concurrent)
         self._chains: dict[Hashable, asyncio.Lock] = {}
         self._refs: Counter[Hashable] = Counter()
@@ -170,6 +190,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             _discard(coroutine)
             return
         async with self._slots:
+            await self._turn()
             if not self._taking:  # stopped while waiting: it stays in the inbox
                 _discard(coroutine)
                 return
@@ -187,6 +208,19 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 if task is not None:
                     self._running.discard(task)
         self._done(update)
+
+    async def _turn(self) -> None:
+        """Wait for a turn of the event loop with room for one more start."""
+        while self._started >= self._per_turn:  # noqa: ASYNC110 - waiting for the next turn
+            await asyncio.sleep(0)
+        self._started += 1
+        if not self._turn_reset:
+            self._turn_reset = True
+            asyncio.get_running_loop().call_soon(self._next_turn)
+
+    def _next_turn(self) -> None:
+        self._started = 0
+        self._turn_reset = False
 
     def _done(self, update: object) -> None:
         if self.on_done is not None:
