@@ -7,6 +7,7 @@ storage/<f>.py), its service in `build_services`, and one line in `FEATURES`.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections import defaultdict
@@ -35,8 +36,9 @@ from bot.groups.service import GroupService
 from bot.notices.service import NoticeService
 from bot.people.service import PeopleService
 from bot.reminders.service import Scheduler
+from bot.reports.service import ReportService
 from bot.tasks.service import TaskService
-from handlers import directory, groups, notices, people, reminders, start, tasks
+from handlers import directory, groups, notices, people, reminders, reports, start, tasks
 from storage import Database
 from storage.reminders import ReminderTables
 
@@ -66,6 +68,7 @@ FEATURES: tuple[Callable[[Services], Feature], ...] = (
     people.feature,  # /settings: language, time zone, digest time
     directory.feature,  # /contact, /roster, /docs, /template, files and contact cards
     notices.feature,  # /notify, /notices, confirmations
+    reports.feature,  # /collect, /calendar, /export tasks|collect, 加到日历
 )
 
 
@@ -122,6 +125,9 @@ def build_services(
         reminders=scheduler,
         directory=directory_service,
         notices=notice_service,
+        reports=ReportService(
+            db, clock, settings, calendar, directory=directory_service, notices=notice_service
+        ),
         groups=group_service,
     )
 
@@ -209,6 +215,8 @@ async def _post_init(app: OfficeApp) -> None:
     """Open the database, publish the command menu, start the background loop."""
     data: BotData = app.bot_data
     data.db.open()
+    # What was loaded at start lives as long as the process: keep it out of full collections.
+    gc.freeze()
     langs: tuple[tuple[str | None, Lang], ...] = (
         (None, data.settings.lang),
         ("zh", "zh"),

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bot.people.models import Person
     from bot.people.service import PeopleService
     from bot.reminders.service import Scheduler
+    from bot.reports.service import ReportService
     from bot.tasks.service import TaskService
     from storage import Database
 
@@ -49,6 +50,7 @@ class Services:
     reminders: Scheduler
     directory: DirectoryService
     notices: NoticeService
+    reports: ReportService
     groups: GroupService
 
 

@@ -414,8 +414,8 @@ async def cmd_export(update: Update, context: Ctx) -> None:
     if msg is None or update.effective_user is None:
         return
     ask = export_ask(command_args(msg))
-    if ask is ExportAsk.NOTICE:
-        return  # `/export notice <n>` belongs to the notices feature (handlers/notices.py)
+    if ask in (ExportAsk.NOTICE, ExportAsk.REPORTS):
+        return  # answered in later handler groups: notices (1), reports (2)
     if ask is ExportAsk.UNKNOWN:
         await _say(update, context, "directory.export.usage")
         return

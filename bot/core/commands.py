@@ -17,6 +17,8 @@ MENU: tuple[str, ...] = (
     "tasks",
     "digest",
     "week",
+    "collect",
+    "calendar",
     "contact",
     "roster",
     "docs",

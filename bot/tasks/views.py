@@ -21,6 +21,8 @@ from bot.core.i18n import t, t_plain
 from bot.core.models import Button
 from bot.core.paging import shorten
 from bot.core.render import MessageKind, MessageParams, RenderContext, Rendered
+from bot.reports.callbacks import CalendarOf, CalendarPress
+from bot.reports.callbacks import build as build_calendar
 from bot.tasks import callbacks
 from bot.tasks.callbacks import PagePress, TaskPress, Verb
 from bot.tasks.models import Kind, Priority, Status
@@ -163,9 +165,8 @@ def card_with_state(card: Card, ctx: RenderContext, *, buttons: bool) -> Rendere
         lines.append(state)
     if not buttons or card.status in _CLOSED:
         return Rendered("\n".join(lines))
-    return Rendered(
-        "\n".join(lines), work_buttons(card.number, acked=card.status == Status.ACKNOWLEDGED)
-    )
+    rows = work_buttons(card.number, acked=card.status == Status.ACKNOWLEDGED)
+    return Rendered("\n".join(lines), rows + _calendar_row(card))
 
 
 def _link(ctx: RenderContext) -> str:
@@ -218,7 +219,20 @@ def task_assigned(p: TaskAssigned, ctx: RenderContext) -> Rendered:
         lines.append(t(ctx.lang, "tasks.card_from", name=p.from_name))
     if p.note:
         lines.append(t(ctx.lang, "tasks.card_note", note=p.note))
-    return Rendered("\n".join(lines), work_buttons(p.card.number))
+    return Rendered("\n".join(lines), work_buttons(p.card.number) + _calendar_row(p.card))
+
+
+def _calendar_row(card: Card) -> tuple[tuple[Button, ...], ...]:
+    """加到日历 under a card that has a due time (the reports feature makes the .ics)."""
+    if not card.due:
+        return ()
+    return (
+        (
+            Button(
+                "reports.btn_calendar", build_calendar(CalendarPress(CalendarOf.TASK, card.number))
+            ),
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
