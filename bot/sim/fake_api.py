@@ -406,6 +406,14 @@ class FakeBotAPI(BotApiMethods):
             group.topics[tid] = {"name": name, "closed": False, "deleted": False}
             return tid
 
+    def enable_topics(self, chat: FakeChat | int) -> None:
+        """An admin turns topics on: the supergroup becomes a forum."""
+        with self._cond:
+            group = self._groups[self._chat_id(chat)]
+            if group.type != "supergroup":
+                raise ValueError("only supergroups can have topics")
+            group.is_forum = True
+
     def close_topic(self, chat: FakeChat | int, thread: int, *, closed: bool = True) -> None:
         with self._cond:
             self._groups[self._chat_id(chat)].topics[thread]["closed"] = closed
