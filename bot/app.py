@@ -41,6 +41,7 @@ from bot.tasks.service import TaskService
 from handlers import directory, groups, notices, people, reminders, reports, start, tasks
 from storage import Database
 from storage.reminders import ReminderTables
+from storage.reports import CollectionStore
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +103,18 @@ def build_services(
         calendar=calendar,
         directory=directory_service,
     )
+    collections = CollectionStore(db)
     group_service = GroupService(
         db,
         clock,
         settings,
         task_service,
-        space_moved=(notice_service.store.space_moved, directory_service.space_moved),
+        # What keeps records by space in memory, told when a group moves to its new chat id.
+        space_moved=(
+            notice_service.store.space_moved,
+            directory_service.space_moved,
+            collections.space_moved,
+        ),
     )
     return Services(
         settings=settings,
@@ -126,7 +133,13 @@ def build_services(
         directory=directory_service,
         notices=notice_service,
         reports=ReportService(
-            db, clock, settings, calendar, directory=directory_service, notices=notice_service
+            db,
+            clock,
+            settings,
+            calendar,
+            directory=directory_service,
+            notices=notice_service,
+            store=collections,
         ),
         groups=group_service,
     )

@@ -220,3 +220,17 @@ async def test_a_send_refused_because_the_bot_was_removed_waits_for_it(env):
     fake.add_bot_back(group, by=leader)
     await settle(env)
     assert len(sent(fake, BASIC, mark, "已记下 #1")) == 1
+
+
+async def test_someone_leaving_by_themselves_is_out_of_the_group_for_the_bot(env):
+    fake = env.fake
+    group, leader, _, wang = await _basic_group(env)
+    fake.send_message(leader, group, "/task @wangwu 周五前交季度总结")
+    await settle(env)
+    mark = fake.mark()
+    fake.remove_member(group, wang, notify=True)  # he leaves: he sends the service message
+    await settle(env)
+    ws = env.db.get_workspace(BASIC)
+    assert wang.id in ws.left and wang.id not in ws.members
+    assert BASIC not in env.db.get_person(wang.id).chats
+    assert len(sent(fake, leader.id, mark, "王五 已离开")) == 1
