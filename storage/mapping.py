@@ -318,6 +318,7 @@ def workspace_to_dict(workspace: Workspace) -> Doc:
         "updated_at": _opt_dt_to_str(workspace.updated_at),
         "left": list(workspace.left),
         "bot_removed": workspace.bot_removed,
+        "migrated_from": workspace.migrated_from,
     }
 
 
@@ -331,6 +332,7 @@ def workspace_from_dict(doc: Mapping[str, Any]) -> Workspace:
         updated_at=_opt_dt(doc, "updated_at"),
         left=_ints(doc, "left"),  # absent in files written before members who left were kept
         bot_removed=_bool(doc, "bot_removed", False),
+        migrated_from=_opt_int(doc, "migrated_from"),
     )
 
 

@@ -172,7 +172,7 @@ def _merge_workspaces(spaces: dict[str, Any], old: int, new: int, moved: Moved) 
     if before is None:
         return
     moved.workspace = True
-    mine = mapping.workspace_from_dict({**before, "chat_id": new})
+    mine = mapping.workspace_from_dict({**before, "chat_id": new, "migrated_from": old})
     there = spaces.get(str(new))
     if there is not None:
         theirs = mapping.workspace_from_dict(there)
@@ -187,6 +187,7 @@ def _merge_workspaces(spaces: dict[str, Any], old: int, new: int, moved: Moved) 
             ),
             left=tuple(u for u in _dedupe([*mine.left, *theirs.left]) if u not in theirs.members),
             bot_removed=theirs.bot_removed,  # the bot is in the new chat as it says there
+            migrated_from=old,
         )
     spaces[str(new)] = mapping.workspace_to_dict(mine)
 

@@ -107,6 +107,15 @@ class GroupService:
             log.warning("the bot is not in group %s: its messages wait until it is added", chat_id)
             self.bot_removed(chat_id)
 
+    def allowed_now(self, allowed: frozenset[int] | set[int]) -> set[int]:
+        """OFFICEBOT_ALLOWED_CHATS as it stands after upgrades: a group that became a
+        supergroup is allowed under its new id too."""
+        out = set(allowed)
+        for ws in self.db.workspaces():
+            if ws.migrated_from is not None and ws.migrated_from in allowed:
+                out.add(ws.chat_id)
+        return out
+
     def migrated(self, old: int, new: int) -> None:
         """Telegram said the group is now a supergroup (ChatMigrated on a send)."""
         self.migrate(old, new)

@@ -44,3 +44,4 @@ class Workspace:
     updated_at: datetime | None = None
     left: tuple[int, ...] = ()  # members who left or were removed (refused on its tasks)
     bot_removed: bool = False  # the bot was removed: its messages for the group wait (parked)
+    migrated_from: int | None = None  # the basic group it was before it became a supergroup

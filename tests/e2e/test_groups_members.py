@@ -234,3 +234,24 @@ async def test_someone_leaving_by_themselves_is_out_of_the_group_for_the_bot(env
     assert wang.id in ws.left and wang.id not in ws.members
     assert BASIC not in env.db.get_person(wang.id).chats
     assert len(sent(fake, leader.id, mark, "王五 已离开")) == 1
+
+
+async def test_an_allowed_group_stays_allowed_under_its_new_id(env):
+    fake = env.fake
+    group, leader, zhang, _ = await _basic_group(env)
+    env.configure(allowed_chats=frozenset({BASIC}))
+    await env.restart()
+    fake.send_message(leader, group, "/task @zhangsan 周五前交季度总结")
+    await settle(env)
+    fake.migrate_to_supergroup(group)
+    await settle(env)
+    mark = fake.mark()
+    fake.send_message(leader, SUPER, "/tasks")
+    fake.send_message(zhang, fake.private_chat(zhang), "/my")
+    await settle(env)
+    assert sent(fake, SUPER, mark, "本群未完成任务")
+    assert sent(fake, zhang.id, mark, "交季度总结")
+    elsewhere = fake.add_group(-100999, "别的群", members=[leader])
+    fake.send_message(leader, elsewhere, "/tasks")
+    await settle(env)
+    assert not sent(fake, elsewhere.id, mark)

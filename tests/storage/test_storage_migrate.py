@@ -52,6 +52,7 @@ def _check_moved(db):
     assert {e.id for e in db.pending_outbox()} == {"created", "private"}
     ws = db.get_workspace(NEW)
     assert (ws.title, ws.members, ws.language) == ("办公室", (1, 2, 3), "en")
+    assert ws.migrated_from == OLD
     assert db.get_workspace(OLD) is None
     assert db.get_person(2).chats == (NEW, -77)
     assert db.shard_table("g-1004001", "rosters").get(doc_id=1)["members"] == [2, 3]
