@@ -27,7 +27,14 @@ from bot.notices.callbacks import Press, Verb
 from bot.notices.rules import Confirm, Manage, ManageCommand, Notice, NoticeRefused
 from bot.notices.service import AdminCheck
 from bot.people.rules import tz_of
-from handlers.common import command_args, is_admin, py_span, refuse, toast_text
+from handlers.common import (
+    command_args,
+    is_admin,
+    py_span,
+    refuse,
+    toast_text,
+    topic_of_update,
+)
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +191,7 @@ async def _press_change(update: Update, context: Ctx, press: Press) -> None:
         chat_id,
         views.change_prompt(press.number, context.user_lang),
         reply_markup=ForceReply(selective=True),
+        message_thread_id=topic_of_update(update),
     )
 
 

@@ -43,7 +43,14 @@ from bot.tasks.callbacks import PagePress, TaskPress, Verb
 from bot.tasks.models import Task
 from bot.tasks.rules import Action, Prompt, TaskRefused
 from bot.tasks.service import Actor, Outcome, TaskService
-from handlers.common import command_args, is_admin, py_span, refuse, toast_text
+from handlers.common import (
+    command_args,
+    is_admin,
+    py_span,
+    refuse,
+    toast_text,
+    topic_of_update,
+)
 
 log = logging.getLogger(__name__)
 
@@ -524,7 +531,12 @@ def _asking(prompt: Prompt) -> ButtonHandler:
         text = html.escape(views.prompt_text(p.lang, prompt, p.number), quote=False)
         if chat_id < 0:  # in a group, ask the person by name so ForceReply(selective) reaches them
             text = mention(p.context.person, p.user.id) + " " + text
-        await p.context.bot.send_message(chat_id, text, reply_markup=ForceReply(selective=True))
+        await p.context.bot.send_message(
+            chat_id,
+            text,
+            reply_markup=ForceReply(selective=True),
+            message_thread_id=topic_of_update(p.update),
+        )
 
     return ask
 

@@ -171,3 +171,17 @@ async def test_an_edit_in_private_updates_the_note_and_an_edit_by_someone_else_n
     assert "已按修改更新" in fake.last_bot_message(wang.id).text
     assert len(env.db.live_tasks()) == 1
     del leader
+
+
+async def test_a_question_asked_from_a_button_in_a_topic_is_asked_there(env):
+    fake = env.fake
+    forum, leader, _, _ = await _forum(env)
+    topic = fake.add_topic(forum, "季度总结")
+    fake.send_message(leader, forum, "/task @wangwu 周五前交季度总结", thread=topic)
+    await settle(env)
+    confirm = sent(fake, forum.id, 0, "已记下")[0]
+    mark = fake.mark()
+    fake.press_button(leader, forum.id, confirm.message_id, "改截止时间")
+    await settle(env)
+    (prompt,) = sent(fake, forum.id, mark)
+    assert thread_of(prompt) == topic and (prompt.reply_markup or {}).get("force_reply")
