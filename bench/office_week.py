@@ -673,7 +673,7 @@ class Week:
             rows = (msg.reply_markup or {}).get("inline_keyboard", [])
             for b in (b for row in rows for b in row):
                 data = str(b.get("callback_data") or "")
-                if data.startswith(f"n:ok:{number}:"):
+                if data.startswith((f"n:confirm:{number}:", f"n:ok:{number}:")):
                     await self.act(who, partial(self.fake.press, user, msg, data))
                     self.done_counts["收到 (notice)"] += 1
                     return
@@ -815,6 +815,8 @@ def exempt_off_hours(said: Said) -> str | None:
         return "reminder"
     if text.startswith(("⏰ 即将开始", "⏰ 会议即将开始")) or re.match(r"⏰ 提醒：[^#]", text):
         return "reminder"
+    if text.startswith("📊 本周任务图"):
+        return "the weekly summary's chart, sent right after it (the person chose that time)"
     return None
 
 

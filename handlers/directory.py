@@ -77,6 +77,7 @@ from bot.directory.views import (
 from bot.parsing import ParseError, parse_when
 from bot.people.rules import tz_of
 from handlers.common import (
+    ReplyToPrompt,
     command_args,
     is_admin,
     py_span,
@@ -322,16 +323,6 @@ def _about(data: object, space: str, contact_id: int) -> bool:
     """Is this button about that contact?"""
     press = callbacks.parse(data) if isinstance(data, str) else None
     return press is not None and press.verb.about_contact and press.names(space, contact_id)
-
-
-class _EditReplyFilter(filters.MessageFilter):
-    """A reply to the bot's "edit this contact" prompt."""
-
-    def filter(self, message: Message) -> bool:
-        replied = message.reply_to_message
-        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
-            return False
-        return callbacks.parse_edit_ref(replied.text or "") is not None
 
 
 async def msg_edit_reply(update: Update, context: Ctx) -> None:
@@ -772,7 +763,12 @@ def feature(_services: Services) -> Feature:
                 msg_save_document,
             ),
             MessageHandler(filters.CONTACT, msg_contact_card),
-            MessageHandler(filters.TEXT & ~filters.COMMAND & _EditReplyFilter(), msg_edit_reply),
+            MessageHandler(
+                filters.TEXT
+                & ~filters.COMMAND
+                & ReplyToPrompt(callbacks.parse_edit_ref, "directory.edit_reply"),
+                msg_edit_reply,
+            ),
             CallbackQueryHandler(cb_directory, pattern=f"^{callbacks.PREFIX}:"),
         ),
         tick_steps=(job_flush_uses,),

@@ -28,6 +28,7 @@ from bot.notices.rules import Confirm, Manage, ManageCommand, Notice, NoticeRefu
 from bot.notices.service import AdminCheck
 from bot.people.rules import tz_of
 from handlers.common import (
+    ReplyToPrompt,
     command_args,
     is_admin,
     py_span,
@@ -270,16 +271,6 @@ async def _change_and_answer(
     await context.services.notices.refresh_tracking(number)
 
 
-class _ChangePromptReply(filters.MessageFilter):
-    """A reply to the bot's "write the new text of notice N" question."""
-
-    def filter(self, message: Message) -> bool:
-        replied = message.reply_to_message
-        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
-            return False
-        return views.prompt_number(replied.text or "") is not None
-
-
 async def msg_change_reply(update: Update, context: Ctx) -> None:
     """The new text of a notice, as a reply to the change prompt."""
     msg, user = update.effective_message, update.effective_user
@@ -410,7 +401,10 @@ def feature(services: Services) -> Feature:
             CommandHandler("notice", cmd_notice),
             CallbackQueryHandler(cb_notice, pattern=callbacks.PATTERN),
             MessageHandler(
-                filters.TEXT & ~filters.COMMAND & _ChangePromptReply(), msg_change_reply
+                filters.TEXT
+                & ~filters.COMMAND
+                & ReplyToPrompt(views.prompt_number, "notices.change_reply"),
+                msg_change_reply,
             ),
         ),
         # /export belongs to the directory (contacts), tried before us in group 0, where the

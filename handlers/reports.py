@@ -30,7 +30,7 @@ from bot.reports.files import File
 from bot.reports.models import Item, ItemKind, OwedChart
 from bot.reports.rules import ReportRefused
 from bot.reports.service import FileToPass, Outcome, ReportService
-from handlers.common import command_args, is_admin, py_span, refuse, toast_text
+from handlers.common import ReplyToPrompt, command_args, is_admin, py_span, refuse, toast_text
 
 log = logging.getLogger(__name__)
 
@@ -200,16 +200,6 @@ async def msg_hand_in(update: Update, context: Ctx) -> None:
     rendered = views.received(handed.collection.number, len(handed.member.items), context.lang)
     await msg.reply_text(rendered.text, reply_markup=keyboard(rendered, context.lang))
     await _refresh(context, handed.collection.number)
-
-
-class _DeclineReply(filters.MessageFilter):
-    """A reply to the bot's "why can't you do report N" question."""
-
-    def filter(self, message: Message) -> bool:
-        replied = message.reply_to_message
-        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
-            return False
-        return views.which_prompt(replied.text or "") is not None
 
 
 async def msg_decline_reply(update: Update, context: Ctx) -> None:
@@ -511,7 +501,11 @@ def feature(services: Services) -> Feature:
                 msg_hand_in,
             ),
             MessageHandler(
-                filters.TEXT & ~filters.COMMAND & filters.REPLY & _DeclineReply(), msg_decline_reply
+                filters.TEXT
+                & ~filters.COMMAND
+                & filters.REPLY
+                & ReplyToPrompt(views.which_prompt, "reports.decline_reply"),
+                msg_decline_reply,
             ),
         ),
         # /export belongs to the directory (contacts), tried first in group 0, where the first
