@@ -31,7 +31,7 @@ from bot.groups import rules
 from bot.groups.rules import Edit, Reading
 from bot.groups.views import MemberLeft, TaskEdited
 from bot.parsing import ParseError
-from bot.people.models import Person, Workspace
+from bot.people.models import Workspace
 from bot.tasks import rules as task_rules
 from bot.tasks.models import Task, TaskEvent
 from bot.tasks.rules import Action, TaskRefused
@@ -155,7 +155,6 @@ class GroupService:
         and each assigner of their open tasks there is told once (one message each)."""
         db = self.db
         ws = db.get_workspace(chat_id) or Workspace(chat_id=chat_id, title=title)
-        person = db.get_person(user_id)
         told = user_id in ws.left  # Telegram sends a service message and a chat_member update
         now = self.clock.now()
         ws = replace(
@@ -168,7 +167,10 @@ class GroupService:
         if told:
             # Told already; an update since may have counted them in again (the one who left
             # is the sender of its service message): they are out.
-            self._out_of(chat_id, ws, person, update_id, now)
+            stored = db.get_workspace(chat_id)
+            if stored is None or stored.members != ws.members:
+                with db.transaction(space_of_chat(chat_id, 0), update_id=update_id) as tx:
+                    tx.put_workspace(ws)
             return []
         held = rules.left_tasks(db.tasks_in_chat(chat_id), user_id)
         tasks = [_left_event(t, user_id, now) for ts in held.values() for t in ts]
@@ -186,34 +188,15 @@ class GroupService:
             )
             for assigner, ts in sorted(held.items())
         ]
+        # Their Person.chats stays (where they were seen); what they may still see of the group's
+        # records is Telegram's to say (the membership check).
         with db.transaction(space_of_chat(chat_id, 0), update_id=update_id) as tx:
             tx.put_workspace(ws)
-            if person is not None and chat_id in person.chats:
-                chats = tuple(c for c in person.chats if c != chat_id)
-                tx.put_person(replace(person, chats=chats, updated_at=now))
             for task in tasks:
                 tx.put_task(task)
             for entry in entries:
                 tx.put_outbox(entry)
         return entries
-
-    def _out_of(
-        self,
-        chat_id: int,
-        ws: Workspace,
-        person: Person | None,
-        update_id: int | None,
-        now: datetime,
-    ) -> None:
-        stored = self.db.get_workspace(chat_id)
-        in_chats = person is not None and chat_id in person.chats
-        if stored is not None and stored.members == ws.members and not in_chats:
-            return  # nothing to change
-        with self.db.transaction(space_of_chat(chat_id, 0), update_id=update_id) as tx:
-            tx.put_workspace(ws)
-            if person is not None and in_chats:
-                chats = tuple(c for c in person.chats if c != chat_id)
-                tx.put_person(replace(person, chats=chats, updated_at=now))
 
     def members_back(
         self, chat_id: int, user_ids: Collection[int], *, update_id: int | None = None

@@ -79,7 +79,6 @@ def test_someone_leaving_is_refused_and_each_assigner_told_once_in_one_message(w
     assert {e.id for e in entries} <= {e.id for e in world.db.pending_outbox()}  # in the write
     ws = world.db.get_workspace(GROUP)
     assert ZHANG in ws.left and ZHANG not in ws.members
-    assert GROUP not in world.db.get_person(ZHANG).chats
     with pytest.raises(TaskRefused) as refused:
         world.groups.check_present(world.db.get_task(one.number), ZHANG)
     assert (refused.value.key, refused.value.values["group"]) == ("left_group", "办公室")
@@ -88,10 +87,8 @@ def test_someone_leaving_is_refused_and_each_assigner_told_once_in_one_message(w
     # when he left by himself, was counted in the group again by the tracking step.)
     ws = world.db.get_workspace(GROUP)
     world.db.put_workspace(replace(ws, members=(*ws.members, ZHANG)))
-    world.db.put_person(replace(world.db.get_person(ZHANG), chats=(GROUP,)))
     assert world.groups.member_left(GROUP, "办公室", ZHANG) == []
     assert ZHANG not in world.db.get_workspace(GROUP).members
-    assert GROUP not in world.db.get_person(ZHANG).chats
     # Back in the group: he may act again.
     world.groups.members_back(GROUP, [ZHANG])
     world.groups.check_present(world.db.get_task(one.number), ZHANG)
