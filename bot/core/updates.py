@@ -67,8 +67,9 @@ POLL_READ_MARGIN = 10.0
 MAX_CONCURRENT = 32
 # Updates started per turn of the event loop. Handling one is mostly synchronous (parse,
 # commit), so a backlog started all at once would hold the loop for long stretches and starve
-# the sends (the rate limiter grants at most one per turn); a few per turn keeps them flowing.
-STARTS_PER_TURN = 4
+# the sends (the rate limiter grants at most one per turn). One per turn interleaves them; an
+# idle loop turns in microseconds, so it costs nothing without a backlog.
+STARTS_PER_TURN = 1
 # Updates fetched but not yet handled before polling waits (they are stored; the rest stays
 # with Telegram until there is room).
 MAX_IN_HAND = 1000
@@ -276,7 +277,7 @@ class _StoringQueue(asyncio.Queue[object]):
 
     def put_nowait(self, item: object) -> None:
         if isinstance(item, Update):
-            self._feed.accept([item.to_dict()])
+            self._feed.accept([item.to_dict()], [item])
         else:
             super().put_nowait(item)
 
@@ -383,12 +384,16 @@ class UpdateFeed:
         if updater is not None and updater.running:
             await updater.stop()
 
-    def accept(self, updates: Sequence[Mapping[str, Any]]) -> int:
+    def accept(
+        self, updates: Sequence[Mapping[str, Any]], parsed: Sequence[Update] | None = None
+    ) -> int:
         """Store these updates (one durable write), then hand each to the application; an
         update taken already is skipped. Returns how many were new. Raises if they could not
         be stored (then nothing was handed on, and nothing may be confirmed to Telegram).
 
-        This is the step a webhook takes before answering 200 (see `_StoringQueue`)."""
+        This is the step a webhook takes before answering 200 (see `_StoringQueue`).
+        `parsed`: the same updates as PTB objects already (polling), not parsed again."""
+        objects = {u.update_id: u for u in parsed or ()}
         fresh: list[dict[str, Any]] = []
         seen: set[int] = set()
         for u in sorted(updates, key=lambda u: int(u["update_id"])):
@@ -405,8 +410,9 @@ class UpdateFeed:
         top = int(fresh[-1]["update_id"])
         self._last = top if self._last is None else max(self._last, top)
         for raw in fresh:
-            self._remember(int(raw["update_id"]))
-            self._submit(raw)
+            uid = int(raw["update_id"])
+            self._remember(uid)
+            self._submit(raw, objects.get(uid))
         return len(fresh)
 
     def _remember(self, uid: int) -> None:
@@ -415,13 +421,14 @@ class UpdateFeed:
         while len(self._recent_order) > RECENT_IDS:
             self._recent.discard(self._recent_order.popleft())
 
-    def _submit(self, raw: Mapping[str, Any]) -> None:
+    def _submit(self, raw: Mapping[str, Any], update: Update | None = None) -> None:
         uid = int(raw["update_id"])
         bot = self._app.bot
         try:
-            update = Update.de_json(dict(raw), bot)
-            if isinstance(bot, ExtBot):
-                bot.insert_callback_data(update)
+            if update is None:
+                update = Update.de_json(dict(raw), bot)
+                if isinstance(bot, ExtBot):
+                    bot.insert_callback_data(update)
         except Exception:
             log.exception("stored update %s cannot be read; skipped", uid)
             self._inbox.mark_done([uid])
@@ -493,7 +500,7 @@ class UpdateFeed:
                 failures = 0
             self.stats.fetched += len(batch)
             try:
-                self.accept([u.to_dict() for u in batch])
+                self.accept([u.to_dict() for u in batch], batch)
             except Exception:  # not stored, so not confirmed: Telegram gives them again
                 log.exception("could not store %d updates; they are fetched again", len(batch))
                 await asyncio.sleep(1.0)
