@@ -77,7 +77,9 @@ MAX_ATTEMPTS = 12
 # A render error is a bug or bad data; retried a few times in case the data changes.
 RENDER_ATTEMPTS = 3
 # Results that finish within this many seconds are written together (0: the same loop turn).
-MARK_WINDOW = 0.0
+# Results are written at most every MARK_WINDOW seconds (or MARK_BATCH at once): a notice to 200
+# is a dozen durable writes, not 200; a crash re-sends at most what one window sent.
+MARK_WINDOW = 0.5
 MARK_BATCH = 64
 # Admins hear of at most this many given-up entries per window (each entry at most once).
 ADMIN_NOTICES = 5
@@ -346,7 +348,10 @@ class Delivery:
                 fallback_chat=stored.fallback_chat,
             )
         self._results.append(entry)
-        if len(self._results) >= MARK_BATCH:
+        # More sends under way than results waiting (a big notice): gather them for up to
+        # MARK_WINDOW; the last one of a burst, or a lone send, is written at once.
+        more_coming = len(self._inflight) > len(self._results)
+        if len(self._results) >= MARK_BATCH or not more_coming:
             self._write_results()
         elif self._mark_timer is None:
             self._mark_timer = asyncio.get_running_loop().call_later(
