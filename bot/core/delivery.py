@@ -338,15 +338,6 @@ class Delivery:
 
     def _record(self, entry: OutboxEntry) -> None:
         """Keep a result; written with the others of its window (one write per shard)."""
-        stored = self._db.get_outbox(entry.id)
-        if stored is not None and stored.space != entry.space:
-            # Its group moved to a new chat id while it was being sent: keep it there.
-            entry = replace(
-                entry,
-                space=stored.space,
-                to_chat=stored.to_chat,
-                fallback_chat=stored.fallback_chat,
-            )
         self._results.append(entry)
         # More sends under way than results waiting (a big notice): gather them for up to
         # MARK_WINDOW; the last one of a burst, or a lone send, is written at once.
@@ -382,7 +373,22 @@ class Delivery:
     def _mark_many(self, entries: list[OutboxEntry]) -> None:
         self.stats.marks += 1
         self.stats.marked += len(entries)
+        entries = [self._where_stored(e) for e in entries]
         self._db.mark_outbox_many(entries)  # one append + fsync for the whole batch
+
+    def _where_stored(self, entry: OutboxEntry) -> OutboxEntry:
+        """A result for an entry whose group moved to a new chat id meanwhile (an upgrade):
+        recorded where the entry is now, naming the new chat."""
+        stored = self._db.get_outbox(entry.id)
+        if stored is None or stored.space == entry.space:
+            return entry
+        return replace(
+            entry,
+            space=stored.space,
+            to_chat=stored.to_chat,
+            fallback_chat=stored.fallback_chat,
+            sent_chat_id=stored.sent_chat_id if entry.sent_chat_id is None else entry.sent_chat_id,
+        )
 
     # ----- outcomes --------------------------------------------------------------------------
 
