@@ -7,11 +7,10 @@ reader, sends it, and records the result.
   the tick never waits for Telegram. One worker per recipient sends that recipient's entries
   in order (the rate limiter paces each chat to Telegram's limits); recipients are served
   concurrently. `wait=True` (or `drain()`) waits for the outcome, for callers that read it.
-* **Recorded in batches.** Results are written with one durable write for all the sends that
-  finished in the same turn of the event loop (`Database.mark_outbox_many`): a busy bot
-  batches many, an idle one records each at once, so the window between a send and its
-  record stays short. An entry stays "in flight" until its result is written, so nothing
-  picks it up twice.
+* **Recorded in batches.** Results are written with one durable write per batch
+  (`Database.mark_outbox_many`): while more sends are under way, results are gathered for up
+  to `MARK_WINDOW`; the last of a burst, or a lone send, is written at once. An entry stays
+  "in flight" until its result is written, so nothing picks it up twice.
 * **At least once, never twice on purpose.** Entries not yet sent when the process stops or
   dies are sent at the next start (a duplicate only if it dies between a send reaching
   Telegram and its record). A failed send is retried only when it cannot have been delivered
@@ -76,7 +75,6 @@ BACKOFF = (5, 30, 120, 600)
 MAX_ATTEMPTS = 12
 # A render error is a bug or bad data; retried a few times in case the data changes.
 RENDER_ATTEMPTS = 3
-# Results that finish within this many seconds are written together (0: the same loop turn).
 # Results are written at most every MARK_WINDOW seconds (or MARK_BATCH at once): a notice to 200
 # is a dozen durable writes, not 200; a crash re-sends at most what one window sent.
 MARK_WINDOW = 0.5
