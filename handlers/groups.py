@@ -31,6 +31,7 @@ from bot.groups.service import Edited
 from bot.parsing import ParseError
 from bot.people.rules import counts_as_member, tz_of
 from bot.tasks import rules as task_rules
+from bot.tasks import screens
 from bot.tasks import views as task_views
 from bot.tasks.rules import Action
 from handlers import start
@@ -102,7 +103,7 @@ async def _answer_edit(msg: Message, context: Ctx, edited: Edited) -> None:
         error = edited.error.message(lang)
         await msg.reply_text(t(lang, "groups.edit_unreadable", number=number, error=error))
     elif edited.error is not None:
-        await msg.reply_text(task_views.refusal(lang, edited.error))
+        await msg.reply_text(screens.refusal(lang, edited.error))
     else:
         await context.bot_data.delivery.send(edited.entries)
 
@@ -208,7 +209,7 @@ async def cb_groups(update: Update, context: Ctx) -> None:
     try:
         offer = groups.reassign_offer(press.number, user.id, is_admin=admin)
     except task_rules.TaskRefused as exc:
-        await query.answer(toast_text(task_views.refusal(lang, exc)), show_alert=True)
+        await query.answer(toast_text(screens.refusal(lang, exc)), show_alert=True)
         return
     if offer is None:
         await query.answer(t(lang, "groups.reassign_settled", number=press.number))
@@ -217,7 +218,7 @@ async def cb_groups(update: Update, context: Ctx) -> None:
     ctx = _ctx(context, lang)
     lines = task_views.card_lines(context.services.tasks.card(offer.task), ctx)
     lines.append(t(lang, "groups.reassign_offer", name=offer.leaver, number=press.number))
-    rows = task_views.reassign_menu(press.number, offer.colleagues)
+    rows = screens.reassign_menu(press.number, offer.colleagues, rev=offer.task.revision)
     rendered = Rendered("\n".join(lines), rows)
     message = query.message
     if isinstance(message, Message):
@@ -238,7 +239,7 @@ async def cmd_start_link(update: Update, context: Ctx) -> None:
     if task is None:
         return
     lang = context.user_lang
-    card = context.services.tasks.card(task)
+    card = context.services.tasks.card(task, user.id)
     rendered = task_views.card_with_state(
         card, _ctx(context, lang), buttons=task_rules.open_for(task, user.id)
     )

@@ -8,7 +8,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.people.models import Workspace
 from bot.tasks.models import Assignee, Priority, Task, TaskEvent
+from bot.tasks.rules import TaskRefused
 
 # ----- topics ------------------------------------------------------------------------------------
 #: What Telegram answers a send to a forum topic that was closed or deleted (then the message
@@ -63,6 +65,13 @@ def left_tasks(tasks: Iterable[Task], user_id: int) -> dict[int, list[Task]]:
             continue
         out.setdefault(task.assigner, []).append(task)
     return out
+
+
+def left_refusal(task: Task, user_id: int, group: Workspace | None) -> TaskRefused | None:
+    """Someone who left the group a task belongs to may not act on it any more: why not."""
+    if task.chat_id >= 0 or group is None or user_id not in group.left:
+        return None
+    return TaskRefused("left_group", number=task.number, group=group.title)
 
 
 # ----- edits -------------------------------------------------------------------------------------

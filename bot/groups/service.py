@@ -211,11 +211,10 @@ class GroupService:
 
     def check_present(self, task: Task, user_id: int) -> None:
         """Refuse (TaskRefused) someone who left the group a task belongs to."""
-        if task.chat_id >= 0:
-            return
-        ws = self.db.get_workspace(task.chat_id)
-        if ws is not None and user_id in ws.left:
-            raise TaskRefused("left_group", number=task.number, group=ws.title)
+        ws = self.db.get_workspace(task.chat_id) if task.chat_id < 0 else None
+        refused = rules.left_refusal(task, user_id, ws)
+        if refused is not None:
+            raise refused
 
     def reassign_offer(self, number: int, user_id: int, *, is_admin: bool = False) -> Offer | None:
         """重新安排 #number (a button of the message about someone who left): the colleagues
