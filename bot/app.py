@@ -32,14 +32,16 @@ from bot.core.feature import Feature, SentHook
 from bot.core.render import Renderer
 from bot.core.workdays import WorkCalendar
 from bot.directory.service import DirectoryService
+from bot.groups.service import GroupService
 from bot.notices.service import NoticeService
 from bot.people.service import PeopleService
 from bot.reminders.service import Scheduler
 from bot.reports.service import ReportService
 from bot.tasks.service import TaskService
-from handlers import directory, notices, people, reminders, reports, start, tasks
+from handlers import directory, groups, notices, people, reminders, reports, start, tasks
 from storage import Database
 from storage.reminders import ReminderTables
+from storage.reports import CollectionStore
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ TICK = timedelta(seconds=2)
 
 #: Every feature, in the order its handlers are tried (the first match in a group wins).
 FEATURES: tuple[Callable[[Services], Feature], ...] = (
+    groups.feature,  # edits (no further), upgrades, joins and leaves, /start t<n>, 重新安排
     start.feature,  # /start, /help
     tasks.feature,  # /task, /my, /next, /done, /snooze, /report, /assigned, /tasks, buttons
     reminders.feature,  # /digest, /week; reminders, nags, digests on the tick
@@ -100,6 +103,19 @@ def build_services(
         calendar=calendar,
         directory=directory_service,
     )
+    collections = CollectionStore(db)
+    group_service = GroupService(
+        db,
+        clock,
+        settings,
+        task_service,
+        # What keeps records by space in memory, told when a group moves to its new chat id.
+        space_moved=(
+            notice_service.store.space_moved,
+            directory_service.space_moved,
+            collections.space_moved,
+        ),
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -117,8 +133,15 @@ def build_services(
         directory=directory_service,
         notices=notice_service,
         reports=ReportService(
-            db, clock, settings, calendar, directory=directory_service, notices=notice_service
+            db,
+            clock,
+            settings,
+            calendar,
+            directory=directory_service,
+            notices=notice_service,
+            store=collections,
         ),
+        groups=group_service,
     )
 
 
@@ -181,6 +204,7 @@ def build_application(
         settings=settings,
         renderer=Renderer(kind for f in declared for kind in f.messages),
         sent_hooks=hooks,
+        routes=services.groups,  # topics, upgrades, groups the bot is out of
     )
 
     data: BotData = app.bot_data

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.core.feature import TickStep
     from bot.core.workdays import WorkCalendar
     from bot.directory.service import DirectoryService
+    from bot.groups.service import GroupService
     from bot.notices.service import NoticeService
     from bot.people.models import Person
     from bot.people.service import PeopleService
@@ -50,6 +51,7 @@ class Services:
     directory: DirectoryService
     notices: NoticeService
     reports: ReportService
+    groups: GroupService
 
 
 class BotData:

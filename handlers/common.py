@@ -57,6 +57,16 @@ def task_number(text: str) -> int | None:
     return number_in(text)
 
 
+def topic_of_update(update: Update) -> int | None:
+    """The forum topic of the message an update is about (a button's message, or the message
+    itself): a bot message sent in answer goes there (None: the General topic, or no topics)."""
+    query = update.callback_query
+    msg = query.message if query is not None else update.effective_message
+    if not isinstance(msg, Message) or not msg.is_topic_message:
+        return None
+    return msg.message_thread_id
+
+
 def command_args(message: Message) -> str:
     """The text after the command (`/task@bot text` → `text`)."""
     text = message.text or message.caption or ""

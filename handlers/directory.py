@@ -76,7 +76,15 @@ from bot.directory.views import (
 )
 from bot.parsing import ParseError, parse_when
 from bot.people.rules import tz_of
-from handlers.common import ReplyToPrompt, command_args, is_admin, py_span, refuse, toast_text
+from handlers.common import (
+    ReplyToPrompt,
+    command_args,
+    is_admin,
+    py_span,
+    refuse,
+    toast_text,
+    topic_of_update,
+)
 from handlers.people import member_check
 
 log = logging.getLogger(__name__)
@@ -266,7 +274,12 @@ async def _ask_contact_edit(update: Update, context: Ctx, press: Press, lang: La
     if chat.type != Chat.PRIVATE:
         mention = f'<a href="tg://user?id={user.id}">{html.escape(user.full_name)}</a>'
     text = edit_prompt(press.space, contact, lang, mention=mention)
-    await context.bot.send_message(chat.id, text, reply_markup=ForceReply(selective=True))
+    await context.bot.send_message(
+        chat.id,
+        text,
+        reply_markup=ForceReply(selective=True),
+        message_thread_id=topic_of_update(update),
+    )
 
 
 async def _delete_contact(update: Update, context: Ctx, press: Press, lang: Lang) -> None:
@@ -566,10 +579,13 @@ async def _send_document(update: Update, context: Ctx, press: Press, lang: Lang)
         await query.answer(t(lang, "directory.docs.gone"), show_alert=True)
         return
     await query.answer(t(lang, "directory.docs.sent"))
+    topic = topic_of_update(update)
     if doc.kind is DocKind.PHOTO:
-        await context.bot.send_photo(chat.id, doc.file_id, caption=doc.name[:1000])
+        await context.bot.send_photo(
+            chat.id, doc.file_id, caption=doc.name[:1000], message_thread_id=topic
+        )
     else:
-        await context.bot.send_document(chat.id, doc.file_id)
+        await context.bot.send_document(chat.id, doc.file_id, message_thread_id=topic)
 
 
 async def _change_document(update: Update, context: Ctx, press: Press, lang: Lang) -> None:

@@ -21,12 +21,21 @@ from bot.core.delivery import keyboard
 from bot.core.feature import Feature
 from bot.core.i18n import t
 from bot.core.render import RenderContext
+from bot.groups.rules import topic_of
 from bot.notices import callbacks, rules, views
 from bot.notices.callbacks import Press, Verb
 from bot.notices.rules import Confirm, Manage, ManageCommand, Notice, NoticeRefused
 from bot.notices.service import AdminCheck
 from bot.people.rules import tz_of
-from handlers.common import ReplyToPrompt, command_args, is_admin, py_span, refuse, toast_text
+from handlers.common import (
+    ReplyToPrompt,
+    command_args,
+    is_admin,
+    py_span,
+    refuse,
+    toast_text,
+    topic_of_update,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +129,7 @@ async def cmd_notify(update: Update, context: Ctx) -> None:
             mentions=_mentions(msg, args),
             replied_text=(replied.text or replied.caption) if replied is not None else None,
             update_id=update.update_id,
+            thread_id=topic_of(msg.message_thread_id, msg.is_topic_message),
         )
     except NoticeRefused as exc:
         await _refuse(update, context, exc)
@@ -182,6 +192,7 @@ async def _press_change(update: Update, context: Ctx, press: Press) -> None:
         chat_id,
         views.change_prompt(press.number, context.user_lang),
         reply_markup=ForceReply(selective=True),
+        message_thread_id=topic_of_update(update),
     )
 
 

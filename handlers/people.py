@@ -62,7 +62,9 @@ async def pre_allowlist(update: Update, context: Ctx) -> None:
     chat = update.effective_chat
     if allowed is None or chat is None:
         return
-    if chat.id in allowed:
+    allowed = frozenset(context.services.groups.allowed_now(allowed))  # upgraded groups too
+    msg = update.effective_message
+    if chat.id in allowed or (msg is not None and msg.migrate_from_chat_id in allowed):
         return
     user = update.effective_user
     if chat.type == Chat.PRIVATE and user is not None:

@@ -192,6 +192,19 @@ class CollectionStore:
                     self._owed[owed.key] = owed
         self._loaded = True
 
+    def space_moved(self, _old: str, _new: str) -> None:
+        """A group's records moved to its new chat id (bot/groups/): what is kept in memory is
+        read again from storage at the next use."""
+        with self._lock:
+            self._space.clear()
+            self._active.clear()
+            self._by_sender.clear()
+            self._by_member.clear()
+            self._by_request.clear()
+            self._owed.clear()
+            self._top = 0
+            self._loaded = False
+
     def _index(self, c: Collection) -> None:
         self._space[c.number] = c.space
         self._top = max(self._top, c.number)

@@ -217,6 +217,7 @@ class NoticeService:
         mentions: Mapping[int, int] | None = None,
         replied_text: str | None = None,
         update_id: int | None = None,
+        thread_id: int | None = None,
     ) -> Created:
         """Record a notice from `/notify <who> <text>`, with every message it sends (raises
         NoticeRefused)."""
@@ -246,6 +247,7 @@ class NoticeService:
             urgent=urgent,
             interval=command.interval,
             updated_at=now,
+            thread_id=thread_id,  # the forum topic it was sent from: its group posts go there
         )
         notice = rules.initial(notice, now, self.calendar)
         reach = self.who.reaches(notice)

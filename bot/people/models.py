@@ -42,3 +42,6 @@ class Workspace:
     admins: tuple[int, ...] = ()  # Telegram admins as last fetched
     language: str | None = None  # group /settings, else OFFICEBOT_LANG
     updated_at: datetime | None = None
+    left: tuple[int, ...] = ()  # members who left or were removed (refused on its tasks)
+    bot_removed: bool = False  # the bot was removed: its messages for the group wait (parked)
+    migrated_from: int | None = None  # the basic group it was before it became a supergroup

@@ -18,6 +18,7 @@ from bot.core.models import OutboxEntry
 from bot.core.outbox import new_entry
 from bot.core.render import MessageParams
 from bot.core.workdays import WorkCalendar
+from bot.groups.rules import left_refusal
 from bot.people.rules import name_of
 from bot.tasks import changes, rules
 from bot.tasks.models import Task, TaskEvent
@@ -201,6 +202,9 @@ class TaskCore:
         toast: str = "",
         taker: str = "",
     ) -> Outcome:
+        left = left_refusal(task, by.user_id, self.db.get_workspace(task.chat_id))
+        if left is not None:  # they left the task's group (bot/groups/): they act no more
+            raise left
         extra = self._commit(task, entries, by.update_id)
         return Outcome(task, (*entries, *extra), toast, taker)
 

@@ -90,6 +90,9 @@ class Task:
     # Reminder/escalation bookkeeping (owned by bot/reminders.py), free-form but JSON-able.
     reminder_state: dict[str, Any] = field(default_factory=dict)
     updated_at: datetime | None = None
+    # The forum topic it was raised in (None: the General topic, or a group without topics):
+    # everything the bot posts to the group about it goes there (bot/groups/).
+    thread_id: int | None = None
 
     @property
     def finished(self) -> bool:

@@ -319,7 +319,7 @@ def waiting_decision(task: Task) -> int | None:
 
 def last_asker(task: Task) -> int | None:
     for event in reversed(task.events):
-        if event.action in ("cannot", "asked_reassign"):
+        if event.action in ("cannot", "asked_reassign", "left_group"):
             return event.actor
         if event.action in ("reassigned", "kept", "handed_over"):
             return None

@@ -15,6 +15,7 @@ from bot.core.config import LANGS, Lang
 from bot.core.fmt import format_when, priority_label
 from bot.core.i18n import t, t_plain
 from bot.core.models import Button
+from bot.core.paging import shorten
 from bot.core.render import RenderContext, Rendered
 from bot.parsing import ParseError
 from bot.tasks import callbacks
@@ -30,6 +31,7 @@ _SNOOZE_LABELS = {
     SnoozeOption.MONDAY: "tasks.snz_mon",
 }
 Rows = tuple[tuple[Button, ...], ...]
+LIST_TITLE = 200  # characters of a title shown in a list line (/my, /assigned, /tasks)
 
 
 # ----- menus --------------------------------------------------------------------------------
@@ -189,9 +191,11 @@ def past_time(lang: Lang, exc: ParseError | None = None) -> str:
 
 # ----- lists --------------------------------------------------------------------------------
 def queue_line(card: Card, ctx: RenderContext) -> str:
-    """One line of a list: `#n title · overdue · priority · due · ⏰ snoozed · from X`."""
+    """One line of a list: `#n title · overdue · priority · due · ⏰ snoozed · from X` (a long
+    title cut: ten lines always fit in a message)."""
     lang = ctx.lang
-    parts = [t(lang, "tasks.line_head", number=card.number, title=card.title)]
+    title = shorten(card.title, LIST_TITLE)
+    parts = [t(lang, "tasks.line_head", number=card.number, title=title)]
     if card.overdue:
         parts.append(t(lang, "tasks.line_overdue"))
     prio = Priority(card.priority)

@@ -85,6 +85,7 @@ class TaskService(Reading, Work, Steering):
         message_id: int | None = None,
         update_id: int | None = None,
         source: str | None = None,
+        thread_id: int | None = None,
     ) -> Outcome:
         """Record a task from a plain-language message (raises ParseError / TaskRefused);
         `source`: where a forwarded message came from (shown as 来源).
@@ -124,10 +125,31 @@ class TaskService(Reading, Work, Steering):
                 ),
             ),
             updated_at=now,
+            thread_id=thread_id,  # the forum topic it was raised in (its group posts go there)
         )
         entries = self._created_entries(task, now, message_id)
         self._commit(task, entries, update_id)
         return Outcome(task, tuple(entries))
+
+    def read_assignment(
+        self,
+        text: str,
+        *,
+        actor: int,
+        chat_id: int,
+        mentions: Sequence[tuple[int, int, str]] = (),
+        ignore_usernames: Collection[str] = (),
+    ) -> tuple[ParsedMessage, tuple[Assignee, ...]]:
+        """What a message asks and of whom, read as `create` reads it (raises ParseError /
+        TaskRefused); nothing is stored. An edited message is read again with it."""
+        text, roster_members = self._take_rosters(text, space_of_chat(chat_id, actor), actor)
+        parsed = self.parse(text, mentions=mentions, ignore_usernames=ignore_usernames)
+        if len(parsed.title) > rules.MAX_TITLE:
+            raise TaskRefused("title_too_long", limit=rules.MAX_TITLE)
+        people = self._resolve_assignees(
+            parsed.assignees, roster_members, actor, chat_id, chat_id < 0
+        )
+        return parsed, people
 
     def _take_rosters(self, text: str, space: str, actor: int) -> tuple[str, list[int | str]]:
         if self.roster_resolver is None or "#" not in text:

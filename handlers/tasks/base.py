@@ -180,9 +180,19 @@ async def say(update: Update, text_html: str) -> None:
 
 
 async def ask_prompt(
-    context: Ctx, chat_id: int, user_id: int, prompt: Prompt, number: int, lang: Lang
+    context: Ctx,
+    chat_id: int,
+    user_id: int,
+    prompt: Prompt,
+    number: int,
+    lang: Lang,
+    *,
+    topic: int | None = None,
 ) -> None:
+    """Ask (ForceReply); `topic`: the forum topic it was asked from."""
     text = html.escape(screens.prompt_text(lang, prompt, number), quote=False)
     if chat_id < 0:  # in a group, ask the person by name so ForceReply(selective) reaches them
         text = mention(context.person, user_id) + " " + text
-    await context.bot.send_message(chat_id, text, reply_markup=ForceReply(selective=True))
+    await context.bot.send_message(
+        chat_id, text, reply_markup=ForceReply(selective=True), message_thread_id=topic
+    )

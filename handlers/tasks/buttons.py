@@ -32,7 +32,7 @@ from bot.tasks.models import Task
 from bot.tasks.rules import Action, Prompt, TaskRefused
 from bot.tasks.service import Actor, Outcome, SnoozeLate, TaskService
 from bot.tasks.words import Change
-from handlers.common import command_args, toast_text
+from handlers.common import command_args, toast_text, topic_of_update
 from handlers.tasks.base import (
     Use,
     actor_for,
@@ -416,6 +416,7 @@ async def _send(p: Pressed, rendered: Rendered) -> None:
         rendered.text,
         reply_markup=keyboard(rendered, p.lang),
         reply_to_message_id=p.message.message_id if p.message is not None else None,
+        message_thread_id=topic_of_update(p.update),
     )
 
 
@@ -501,7 +502,15 @@ def _asking(prompt: Prompt) -> ButtonHandler:
         await p.query.answer()
         chat = p.update.effective_chat
         chat_id = chat.id if chat is not None else p.user.id
-        await ask_prompt(p.context, chat_id, p.user.id, prompt, p.number, p.lang)
+        await ask_prompt(
+            p.context,
+            chat_id,
+            p.user.id,
+            prompt,
+            p.number,
+            p.lang,
+            topic=topic_of_update(p.update),
+        )
 
     return ask
 

@@ -17,6 +17,7 @@ from telegram import (
 from bot.context import Ctx
 from bot.directory.rules import private_space
 from bot.directory.views import render_found, space_labels
+from bot.groups.rules import topic_of
 from bot.parsing import ParseError
 from bot.tasks import rules, screens, words
 from bot.tasks.rules import TaskRefused
@@ -54,6 +55,7 @@ async def create(
             message_id=msg.message_id if message_id is None else message_id,
             update_id=update.update_id,
             source=source,
+            thread_id=topic_of(msg.message_thread_id, msg.is_topic_message),
         )
     except (ParseError, TaskRefused) as exc:
         await answer_refusal(update, context, exc)

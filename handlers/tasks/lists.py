@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from bot.context import Ctx
 from bot.core.delivery import keyboard
 from bot.core.i18n import t
+from bot.core.paging import split_message
 from bot.core.render import RenderContext, Rendered
 from bot.tasks import screens
 from handlers.tasks.base import render_ctx
@@ -31,7 +32,10 @@ async def _send_own_list(update: Update, context: Ctx, rendered: Rendered) -> No
         # A group never sees anyone's private list.
         await _private_or_hint(update, context, rendered.text, markup)
         return
-    await msg.reply_text(rendered.text, reply_markup=markup)
+    *first, last = split_message(rendered.text)  # a long list: several messages, buttons last
+    for part in first:
+        await msg.reply_text(part)
+    await msg.reply_text(last, reply_markup=markup)
 
 
 async def _private_or_hint(
@@ -43,7 +47,10 @@ async def _private_or_hint(
     person = context.person
     if person is not None and person.reachable_privately:
         try:
-            await context.bot.send_message(user.id, text, reply_markup=markup)
+            *first, last = split_message(text)
+            for part in first:
+                await context.bot.send_message(user.id, part)
+            await context.bot.send_message(user.id, last, reply_markup=markup)
             await msg.reply_text(t(context.lang, "tasks.sent_privately"))
             return
         except TelegramError:
@@ -94,4 +101,5 @@ async def cmd_tasks(update: Update, context: Ctx) -> None:
     data = context.bot_data
     total, by_person = context.services.tasks.chat_board(chat.id)
     ctx = RenderContext(lang, data.settings.tz, data.clock.now())  # the group's zone
-    await msg.reply_text(screens.chat_board(total, by_person, ctx))
+    for part in split_message(screens.chat_board(total, by_person, ctx)):  # 300 tasks: several
+        await msg.reply_text(part)

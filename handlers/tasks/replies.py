@@ -12,6 +12,7 @@ from bot.core.i18n import t
 from bot.tasks import rules, screens, words
 from bot.tasks.rules import Action, Prompt, TaskRefused
 from bot.tasks.words import ReplyKind
+from handlers.common import topic_of_update
 from handlers.tasks.base import (
     NumberAct,
     Use,
@@ -121,7 +122,15 @@ async def _replied_cannot(update: Update, context: Ctx, number: int, report: str
     if not report:
         chat, user = update.effective_chat, update.effective_user
         assert chat is not None and user is not None
-        await ask_prompt(context, chat.id, user.id, Prompt.CANNOT, number, context.lang)
+        await ask_prompt(
+            context,
+            chat.id,
+            user.id,
+            Prompt.CANNOT,
+            number,
+            context.lang,
+            topic=topic_of_update(update),
+        )
         return
     tasks = context.services.tasks
     outcome = await act(
