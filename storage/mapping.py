@@ -283,7 +283,9 @@ def person_to_dict(person: Person) -> Doc:
         "blocked": person.blocked,
         "chats": list(person.chats),
         "digest_time": person.digest_time,
-        "digest_quiet": person.digest_quiet,
+        # "digest_loud", not the old "digest_quiet": every person stored before had
+        # digest_quiet false (the old default), so only an explicit /digest loud counts now.
+        "digest_loud": not person.digest_quiet,
         "updated_at": _opt_dt_to_str(person.updated_at),
     }
 
@@ -301,7 +303,7 @@ def person_from_dict(doc: Mapping[str, Any]) -> Person:
         blocked=_bool(doc, "blocked", False),
         chats=_ints(doc, "chats"),
         digest_time=_opt_str(doc, "digest_time"),
-        digest_quiet=_bool(doc, "digest_quiet", False),
+        digest_quiet=not _bool(doc, "digest_loud", False),
         updated_at=_opt_dt(doc, "updated_at"),
     )
 

@@ -10,12 +10,13 @@ is there when the outbox entry is made, not when it is sent.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Self, TypeVar
 from zoneinfo import ZoneInfo
 
+from bot.core.bundling import Item, merge
 from bot.core.config import Lang
 from bot.core.i18n import t
 from bot.core.models import Button
@@ -60,10 +61,15 @@ P = TypeVar("P", bound=MessageParams)
 
 @dataclass(frozen=True, slots=True)
 class MessageKind(Generic[P]):
-    """One kind of message: its parameter record and the function that renders it."""
+    """One kind of message: its parameter record and the function that renders it.
+
+    `item`, when given, makes the kind bundleable (bot/core/bundling.py): the entry as one line
+    of a message that lists several (None for a record that must go on its own).
+    """
 
     params: type[P]
     render: Callable[[P, RenderContext], Rendered]
+    item: Callable[[P, RenderContext], Item | None] | None = None
 
     @property
     def name(self) -> str:
@@ -71,6 +77,11 @@ class MessageKind(Generic[P]):
 
     def render_stored(self, data: Mapping[str, Any], ctx: RenderContext) -> Rendered:
         return self.render(self.params.from_json(data), ctx)
+
+    def item_stored(self, data: Mapping[str, Any], ctx: RenderContext) -> Item | None:
+        if self.item is None:
+            return None
+        return self.item(self.params.from_json(data), ctx)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +140,20 @@ class Renderer:
     def render(self, name: str, params: Mapping[str, Any], ctx: RenderContext) -> Rendered:
         """Render a stored entry; an unknown kind or bad params raise (delivery parks it)."""
         return self._kinds[name].render_stored(params, ctx)
+
+    def bundleable(self, name: str) -> bool:
+        """The kind declares an item: it may go out in one message with others."""
+        kind = self._kinds.get(name)
+        return kind is not None and kind.item is not None
+
+    def item(self, name: str, params: Mapping[str, Any], ctx: RenderContext) -> Item | None:
+        """A stored entry as a line of a bundled message (None: it goes on its own)."""
+        return self._kinds[name].item_stored(params, ctx)
+
+    def render_bundle(self, items: Sequence[Item], ctx: RenderContext) -> Rendered:
+        """Several entries' items as one message (bot/core/bundling.py)."""
+        text, rows = merge(items, ctx.lang)
+        return Rendered(text, rows)
 
 
 def button_label(button: Button, lang: Lang) -> str:

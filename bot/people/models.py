@@ -19,7 +19,7 @@ class Person:
     blocked: bool = False  # a 403 told us they blocked the bot
     chats: tuple[int, ...] = ()  # group chats they were seen in
     digest_time: str | None = None  # "HH:MM", "off", or None (= OFFICEBOT_DIGEST_TIME)
-    digest_quiet: bool = False  # nothing to report → send nothing
+    digest_quiet: bool = True  # nothing to report → send nothing (/digest loud: one line)
     updated_at: datetime | None = None
 
     @property

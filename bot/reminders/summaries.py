@@ -100,6 +100,14 @@ class Summaries:
     def next_moment(self, person: Person, now: datetime) -> datetime | None:
         return min((m for m in self.moments(person, now) if m is not None), default=None)
 
+    def digest_clock_for(self, user_id: int) -> time | None:
+        """When this person's morning digest goes (None: they get none: it is off, or the bot
+        cannot write to them privately) — `rules.DigestFor` for the reminder steps."""
+        person = self._records.get_person(user_id)
+        if person is None or not person.reachable_privately:
+            return None
+        return rules.digest_clock(person.digest_time, self._default_time)
+
     # ----- the scheduled ones -----------------------------------------------------------------
     def due(self, person: Person, now: datetime) -> tuple[DigestMarks, list[OutboxEntry]]:
         """What is due for this person by `now`, and the marks that record it was sent."""
@@ -201,15 +209,18 @@ class Summaries:
     def week_entry(
         self, person: Person, now: datetime, *, key: str, force: bool = False
     ) -> OutboxEntry | None:
-        """The weekly summary as an outbox entry (None: nothing to say and the person is quiet)."""
+        """The weekly summary as an outbox entry (None: it has nothing in it and was not asked
+        for with /week — a person with nothing this week is skipped, quiet or loud)."""
         message = self.week(person, now)
-        return self._entry(person, now, message, key=key, send=force or not message.empty)
+        if message.empty and not force:
+            return None
+        return self._entry(person, now, message, key=key, send=True)
 
     def _entry(
         self, person: Person, now: datetime, message: MessageParams, *, key: str, send: bool
     ) -> OutboxEntry | None:
         if not send and person.digest_quiet:
-            return None
+            return None  # nothing to report (spec: not sent unless asked for: /digest loud)
         return new_entry(
             space=self._store.personal_space(person.user_id),
             now=now,

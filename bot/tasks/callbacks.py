@@ -43,6 +43,7 @@ class Verb(StrEnum):
     DUE = "due"  # 改截止时间: ask for the new due time
     NUDGE = "nudge"  # 催办
     BACK = "back"  # « 返回: the card as it stands
+    VIEW = "view"  # 看看 (on a message listing several tasks): the card, as a new message
 
 
 # Verbs that may carry a person (a user id) or a snooze option; every other verb takes nothing.

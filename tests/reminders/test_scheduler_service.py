@@ -209,9 +209,9 @@ def test_a_digest_asked_for_in_a_group_by_someone_unreachable_is_refused(world: 
 def test_a_tick_stopped_early_puts_back_what_it_took(world: World):
     first = put(world, due=sh(30, 15))
     second = put(world, due=sh(30, 15), space="g-200", chat_id=-200)
-    world.clock.set(sh(30, 20))
-    world.scheduler.run()  # first sight of the people
-    world.clock.set(sh(1, 9))  # both tasks and both digests are due
+    world.clock.set(sh(30, 14, 30))
+    world.scheduler.run()  # first sight of the people (and the reminders before the due)
+    world.clock.set(sh(1, 9))  # both tasks' due-now (missed) and both digests are due
     batches = world.scheduler.batches()
     one = next(batches)
     batches.close()

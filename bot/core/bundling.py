@@ -1,0 +1,87 @@
+"""Say one thing once (spec/conversations.md "How much the bot says"): messages for one person
+that would go out at the same moment become one message listing them. Pure.
+
+A message kind declares itself bundleable with an `item` function (bot/core/render.py): one
+line about its matter (a task), the buttons that act on it, and the section it belongs to (a
+catalog key with `{count}`, e.g. "📭 还没确认收到（{count}）"). Delivery asks `take()` which of
+the entries queued for a recipient go with the one it is about to send; when that is more than
+one, `merge()` makes the single message from their items. A lone entry is sent as it always
+was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.config import Lang
+from bot.core.i18n import t
+from bot.core.models import Button, OutboxEntry
+
+#: At most this many entries in one message (Telegram: 4096 characters, 100 button rows).
+MAX_ITEMS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One entry as a line of a bundled message."""
+
+    section: str  # catalog key of the section's heading, with {count}
+    text: str  # Telegram HTML, one line (or a few)
+    buttons: tuple[Button, ...] = ()
+
+
+def _route(entry: OutboxEntry) -> tuple[int | None, int | None, int | None]:
+    return (entry.to_user, entry.to_chat, entry.fallback_chat)
+
+
+def can_join(entry: OutboxEntry, now: datetime, bundleable: Callable[[OutboxEntry], bool]) -> bool:
+    """An entry that may go in a bundle now: a bundleable kind, due, not a reply."""
+    return (
+        entry.pending
+        and entry.reply_to_message_id is None
+        and (entry.not_before is None or entry.not_before <= now)
+        and bundleable(entry)
+    )
+
+
+def take(
+    head: OutboxEntry,
+    queued: Sequence[OutboxEntry],
+    *,
+    now: datetime,
+    bundleable: Callable[[OutboxEntry], bool],
+    most: int = MAX_ITEMS,
+) -> list[OutboxEntry]:
+    """The queued entries that go out with `head` (in queue order; none when `head` itself is
+    not bundleable): the same recipient and routing, each bundleable and due now."""
+    if not can_join(head, now, bundleable):
+        return []
+    route = _route(head)
+    out: list[OutboxEntry] = []
+    for entry in queued:
+        if len(out) + 1 >= most:
+            break
+        if entry.id != head.id and _route(entry) == route and can_join(entry, now, bundleable):
+            out.append(entry)
+    return out
+
+
+def merge(items: Sequence[Item], lang: Lang) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+    """The text and buttons of one message holding `items`: a section per kind of news, in
+    the order they first come, each item a line with its buttons as one row."""
+    sections: dict[str, list[Item]] = {}
+    for item in items:
+        sections.setdefault(item.section, []).append(item)
+    lines: list[str] = []
+    for key, members in sections.items():
+        if lines:
+            lines.append("")
+        lines.append(t(lang, key, count=len(members)))
+        lines.extend(f"· {item.text}" for item in members)
+    rows = tuple(item.buttons for items_ in sections.values() for item in items_ if item.buttons)
+    return "\n".join(lines), rows
+
+
+__all__ = ["MAX_ITEMS", "Item", "can_join", "merge", "take"]
