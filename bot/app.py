@@ -154,7 +154,9 @@ def build_application(
     if settings.proxy:
         # Every request, long polling included (mainland China reaches Telegram through one).
         builder = builder.proxy(settings.proxy).get_updates_proxy(settings.proxy)
-    app = builder.build()
+    from bot.core.updates import configure
+
+    app = configure(builder).build()  # request timeouts; per-chat order, chats in parallel
 
     clock = clock or SystemClock(settings.tz)
     db = Database(settings.data_dir, clock=clock)
@@ -215,9 +217,9 @@ async def _post_init(app: OfficeApp) -> None:
 
 
 async def _post_stop(app: OfficeApp) -> None:
-    """Let in-flight deliveries finish before the process exits."""
+    """Stop sending: sends under way may finish; what waits stays in the outbox for the next start."""
     data: BotData = app.bot_data
-    await data.delivery.drain()
+    await data.delivery.close()
 
 
 async def _post_shutdown(app: OfficeApp) -> None:

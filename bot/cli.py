@@ -50,19 +50,21 @@ def cmd_run(argv: Sequence[str]) -> int:
     configure_logging()
     try:
         app = build_application(settings)
+        from bot.core.updates import Webhook, run
+
+        webhook = None
         if settings.webhook_url:
             # Behind a reverse proxy (README: deployment): Telegram → nginx → listen:port.
-            app.run_webhook(
+            webhook = Webhook(
                 listen=settings.webhook_listen,
                 port=settings.webhook_port,
                 url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
+                url=settings.webhook_url,
                 secret_token=settings.webhook_secret,
-                allowed_updates=list(ALLOWED_UPDATES),
-                close_loop=True,
             )
-        else:
-            app.run_polling(allowed_updates=list(ALLOWED_UPDATES), close_loop=True)
+        # Updates are stored in the durable inbox before they are confirmed (polling) or
+        # answered (webhook); SIGTERM: a prompt, clean stop.
+        run(app, allowed_updates=ALLOWED_UPDATES, webhook=webhook)
     except DataDirLocked as exc:
         return _fail("cli.data_locked", path=str(exc.path))
     except CorruptDataFile as exc:

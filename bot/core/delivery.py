@@ -1,19 +1,35 @@
 """Sends outbox entries through the Bot API: routing (spec/conversations.md), pacing, failures.
 
 A service never sends; it stores entries with its change. Delivery renders each entry for its
-reader, sends it, and records the result. Entries not yet sent when the process died are sent
-at the next start (at least once; twice only if the process dies between send and record).
+reader, sends it, and records the result.
+
+* **In the background.** `send()` and `flush()` only queue entries and return: a handler or
+  the tick never waits for Telegram. One worker per recipient sends that recipient's entries
+  in order (the rate limiter paces each chat to Telegram's limits); recipients are served
+  concurrently. `wait=True` (or `drain()`) waits for the outcome, for callers that read it.
+* **Recorded in batches.** Results are written with one durable write for all the sends that
+  finished in the same turn of the event loop (`Database.mark_outbox_many`): a busy bot
+  batches many, an idle one records each at once, so the window between a send and its
+  record stays short. An entry stays "in flight" until its result is written, so nothing
+  picks it up twice.
+* **At least once, never twice on purpose.** Entries not yet sent when the process stops or
+  dies are sent at the next start (a duplicate only if it dies between a send reaching
+  Telegram and its record). A failed send is retried only when it cannot have been delivered
+  (bot/core/neterrors.py): a timeout after the request was written marks it `uncertain`.
+* **Failures.** Temporary ones (network before delivery, 429, 5xx) back off and retry, up to
+  `MAX_ATTEMPTS`. A permanent refusal (BadRequest: can't parse entities, chat not found,
+  message is too long, …) fails the entry at once; a render error after `RENDER_ATTEMPTS`.
+  Either is logged once, and the admins (OFFICEBOT_ADMINS) are told once per entry.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import Coroutine, Iterable, Mapping, Sequence
-from dataclasses import replace
-from datetime import timedelta
-from typing import Any
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from telegram import (
     Bot,
@@ -23,22 +39,44 @@ from telegram import (
     Message,
     ReplyParameters,
 )
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.core.clock import Clock
 from bot.core.config import Lang, Settings
 from bot.core.feature import SentHook
 from bot.core.models import OutboxEntry
-from bot.core.render import RenderContext, Rendered, Renderer, button_label
+from bot.core.neterrors import ON_WIRE, describe, is_network_error, may_have_been_delivered
+from bot.core.render import RenderContext, Rendered, Renderer, Text, button_label
 from bot.people.models import Person
 from bot.people.rules import group_lang, lang_of, mention, tz_of
 from storage import Database
 
 log = logging.getLogger(__name__)
 
-# Back-off for transient failures (network, 5xx, 429 after the limiter's own retries).
-_BACKOFF = (5, 30, 120, 600)
-_MAX_ATTEMPTS = 12
+Recipient = tuple[str, int]
+
+# Back-off for temporary failures (network before delivery, 5xx, 429 after the limiter's own
+# retries), in seconds by attempt.
+BACKOFF = (5, 30, 120, 600)
+MAX_ATTEMPTS = 12
+# A render error is a bug or bad data; retried a few times in case the data changes.
+RENDER_ATTEMPTS = 3
+# Results that finish within this many seconds are written together (0: the same loop turn).
+MARK_WINDOW = 0.0
+MARK_BATCH = 64
+# Admins hear of at most this many given-up entries per window (each entry at most once).
+ADMIN_NOTICES = 5
+ADMIN_WINDOW = timedelta(minutes=10)
+ADMIN_KEY = "poison"
+
+UNCERTAIN = "uncertain"
 
 
 def keyboard(rendered: Rendered, lang: Lang) -> InlineKeyboardMarkup | ForceReply | None:
@@ -59,6 +97,26 @@ def keyboard(rendered: Rendered, lang: Lang) -> InlineKeyboardMarkup | ForceRepl
     )
 
 
+class _RenderError(Exception):
+    """Rendering an entry failed (a bug in a template or data it cannot use)."""
+
+
+@dataclass
+class DeliveryStats:
+    """Counters since start (for benchmarks and logs)."""
+
+    sent: int = 0
+    retried: int = 0
+    uncertain: int = 0
+    failed: int = 0
+    marks: int = 0  # durable writes of results (one per batch)
+    marked: int = 0  # results written
+
+
+def _recipient(entry: OutboxEntry) -> Recipient:
+    return ("u", entry.to_user) if entry.to_user is not None else ("c", entry.to_chat or 0)
+
+
 class Delivery:
     """The one place that turns outbox entries into Telegram messages."""
 
@@ -77,12 +135,20 @@ class Delivery:
         self._clock = clock
         self._settings = settings
         self._renderer = renderer
+        self.stats = DeliveryStats()
+        # Queued, being sent, or sent and waiting for its result to be written.
         self._inflight: set[str] = set()
-        self._running: set[asyncio.Future[Any]] = set()
+        self._queues: dict[Recipient, deque[OutboxEntry]] = {}
+        self._workers: dict[Recipient, asyncio.Task[None]] = {}
+        self._results: list[OutboxEntry] = []
+        self._mark_timer: asyncio.TimerHandle | None = None
+        self._waiters: dict[str, list[asyncio.Future[None]]] = defaultdict(list)
+        self._idle_waiters: list[asyncio.Future[None]] = []
         self._hooks: dict[str, tuple[SentHook, ...]] = {
             kind: tuple(hooks) for kind, hooks in (sent_hooks or {}).items()
         }
-        self._concurrency = asyncio.Semaphore(32)
+        self._closing = False
+        self._admin_told: deque[datetime] = deque()
 
     @property
     def bot_username(self) -> str:
@@ -92,85 +158,290 @@ class Delivery:
         except RuntimeError:  # not initialised yet
             return ""
 
-    async def send(self, entries: Iterable[OutboxEntry]) -> None:
-        """Deliver these entries now (the ones that are due); used right after a commit."""
+    # ----- queueing --------------------------------------------------------------------------
+
+    async def send(self, entries: Iterable[OutboxEntry], *, wait: bool = False) -> None:
+        """Queue the entries that are due (used right after a commit) and return at once.
+
+        With `wait=True`, return once they were sent or given up (their result is stored).
+        """
         now = self._clock.now()
         due = [e for e in entries if e.pending and (e.not_before is None or e.not_before <= now)]
-        await self._deliver_all(due)
+        self._enqueue(due)
+        if wait:
+            await self._wait_for([e.id for e in due])
 
     async def flush(self) -> int:
-        """Deliver every pending entry that is due; returns how many were attempted."""
+        """Queue every pending entry that is due; returns how many were queued. Never waits
+        for Telegram (the tick calls it)."""
         now = self._clock.now()
         due = [
             e
             for e in self._db.pending_outbox()
             if e.id not in self._inflight and (e.not_before is None or e.not_before <= now)
         ]
-        await self._deliver_all(due)
-        return len(due)
+        return self._enqueue(due)
 
-    async def drain(self) -> None:
-        if self._running:
-            await asyncio.gather(*self._running, return_exceptions=True)
-
-    async def _deliver_all(self, entries: Sequence[OutboxEntry]) -> None:
-        if not entries:
-            return
-        # Messages to one recipient go in order; recipients are served concurrently and the
-        # rate limiter paces the whole.
-        by_recipient: dict[tuple[str, int], list[OutboxEntry]] = defaultdict(list)
+    def _enqueue(self, entries: Sequence[OutboxEntry]) -> int:
+        if self._closing:
+            return 0
+        queued = 0
         for e in entries:
             if e.id in self._inflight:
                 continue
             self._inflight.add(e.id)
-            key = ("u", e.to_user) if e.to_user is not None else ("c", e.to_chat or 0)
-            by_recipient[key].append(e)
+            key = _recipient(e)
+            self._queues.setdefault(key, deque()).append(e)
+            queued += 1
+            if key not in self._workers:
+                self._workers[key] = asyncio.get_running_loop().create_task(
+                    self._work(key), name=f"delivery:{key[0]}{key[1]}"
+                )
+        return queued
 
-        async def serve(queue: list[OutboxEntry]) -> None:
-            async with self._concurrency:
-                for e in queue:
-                    try:
-                        await self._deliver(e)
-                    except Exception:  # one bad entry must not stop the others
-                        log.exception("delivery of outbox entry %s failed", e.id)
-                    finally:
-                        self._inflight.discard(e.id)
+    @property
+    def busy(self) -> bool:
+        """Something is queued, being sent, or waiting for its result to be written."""
+        return bool(self._inflight or self._workers or self._results)
 
-        batch = asyncio.gather(*(serve(q) for q in by_recipient.values()))
-        self._running.add(batch)
+    async def drain(self) -> None:
+        """Wait until everything queued so far was sent or given up and recorded."""
+        while self.busy and not self._closing:
+            fut = asyncio.get_running_loop().create_future()
+            self._idle_waiters.append(fut)
+            await fut
+
+    async def _wait_for(self, ids: Sequence[str]) -> None:
+        loop = asyncio.get_running_loop()
+        futures = []
+        for entry_id in ids:
+            if entry_id in self._inflight:
+                fut = loop.create_future()
+                self._waiters[entry_id].append(fut)
+                futures.append(fut)
+        if futures:
+            await asyncio.gather(*futures)
+
+    async def close(self, timeout: float = 2.0) -> None:  # noqa: ASYNC109 - a shutdown budget
+        """Stop: queued entries stay in the outbox for the next start; sends under way get
+        `timeout` seconds, then are cancelled (one cancelled on the wire counts as uncertain)."""
+        self._closing = True
+        workers = list(self._workers.values())
+        if workers:
+            _, late = await asyncio.wait(workers, timeout=timeout)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=1.0)
+        self._write_results()
+        for entry_id in list(self._inflight):
+            self._forget(entry_id)
+        self._wake_idle()
+
+    # ----- the worker of one recipient -------------------------------------------------------
+
+    async def _work(self, key: Recipient) -> None:
+        queue = self._queues[key]
         try:
-            await batch
+            while queue and not self._closing:
+                entry = queue.popleft()
+                ON_WIRE.set(None)
+                try:
+                    await self._deliver(entry)
+                except asyncio.CancelledError:
+                    if ON_WIRE.get():  # it may have reached Telegram: never send it again
+                        self._record(self._uncertain(entry, "cancelled while sending"))
+                    else:
+                        self._forget(entry.id)
+                    raise
+                except Exception:  # a bug here must not stop the others
+                    log.exception("delivery of outbox entry %s failed", entry.id)
+                    self._record(self._retry_later(entry, "internal error"))
         finally:
-            self._running.discard(batch)
+            for left in queue:  # closing: they stay pending in the outbox
+                self._forget(left.id)
+            queue.clear()
+            self._queues.pop(key, None)
+            self._workers.pop(key, None)
+            self._wake_idle()
+
+    def _forget(self, entry_id: str) -> None:
+        self._inflight.discard(entry_id)
+        for fut in self._waiters.pop(entry_id, ()):
+            if not fut.done():
+                fut.set_result(None)
+
+    def _wake_idle(self) -> None:
+        if self.busy and not self._closing:
+            return
+        waiters, self._idle_waiters = self._idle_waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
+
+    # ----- recording results -----------------------------------------------------------------
+
+    def _record(self, entry: OutboxEntry) -> None:
+        """Keep a result; written with the others of its window (one write per shard)."""
+        self._results.append(entry)
+        if len(self._results) >= MARK_BATCH:
+            self._write_results()
+        elif self._mark_timer is None:
+            self._mark_timer = asyncio.get_running_loop().call_later(
+                MARK_WINDOW, self._write_results
+            )
+
+    def _write_results(self) -> None:
+        if self._mark_timer is not None:
+            self._mark_timer.cancel()
+            self._mark_timer = None
+        results, self._results = self._results, []
+        if not results:
+            return
+        try:
+            self._mark_many(results)
+        except Exception:  # disk trouble: the entries stay pending and are tried again
+            log.exception("could not record %d delivery results", len(results))
+        for entry in results:
+            self._forget(entry.id)
+            if entry.sent_at is not None:
+                for hook in self._hooks.get(entry.template, ()):
+                    try:
+                        hook(entry)
+                    except Exception:
+                        log.exception("after-send hook of %s failed", entry.template)
+        self._wake_idle()
+
+    def _mark_many(self, entries: list[OutboxEntry]) -> None:
+        self.stats.marks += 1
+        self.stats.marked += len(entries)
+        self._db.mark_outbox_many(entries)  # one append + fsync for the whole batch
+
+    # ----- outcomes --------------------------------------------------------------------------
+
+    def _sent(self, entry: OutboxEntry, msg: Message) -> OutboxEntry:
+        self.stats.sent += 1
+        return replace(
+            entry,
+            sent_at=self._clock.now(),
+            sent_chat_id=msg.chat_id,
+            sent_message_id=msg.message_id,
+            attempts=entry.attempts + 1,
+        )
+
+    def _uncertain(self, entry: OutboxEntry, why: str) -> OutboxEntry:
+        self.stats.uncertain += 1
+        log.warning(
+            "outbox entry %s (%s) may have been delivered (%s): not sent again",
+            entry.id,
+            entry.template,
+            why,
+        )
+        return replace(entry, failed=f"{UNCERTAIN}: {why}", attempts=entry.attempts + 1)
+
+    def _retry_later(
+        self, entry: OutboxEntry, why: str, *, at_least: float = 0.0, method: str = "sendMessage"
+    ) -> OutboxEntry:
+        attempts = entry.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            return self._give_up(entry, f"gave up after {attempts} attempts: {why}", attempts)
+        wait = max(BACKOFF[min(attempts - 1, len(BACKOFF) - 1)], at_least)
+        self.stats.retried += 1
+        log.warning(
+            "%s for outbox entry %s failed (%s): retry in %d s (attempt %d of %d)",
+            method,
+            entry.id,
+            why,
+            wait,
+            attempts + 1,
+            MAX_ATTEMPTS,
+        )
+        return replace(
+            entry, attempts=attempts, not_before=self._clock.now() + timedelta(seconds=wait)
+        )
+
+    def _give_up(
+        self, entry: OutboxEntry, reason: str, attempts: int, *, exc: BaseException | None = None
+    ) -> OutboxEntry:
+        self.stats.failed += 1
+        log.error(
+            "outbox entry %s (%s) failed for good: %s",
+            entry.id,
+            entry.template,
+            reason,
+            exc_info=exc,
+        )
+        self._tell_admins(entry, reason)
+        return replace(entry, failed=reason[:300], attempts=attempts)
+
+    def _tell_admins(self, entry: OutboxEntry, reason: str) -> None:
+        """Each given-up entry once (a deterministic key), and a few per window at most."""
+        admins = self._settings.admins
+        if not admins or entry.id.startswith(f"{ADMIN_KEY}:"):
+            return
+        now = self._clock.now()
+        while self._admin_told and now - self._admin_told[0] >= ADMIN_WINDOW:
+            self._admin_told.popleft()
+        if len(self._admin_told) >= ADMIN_NOTICES:
+            log.info("admins not told about outbox entry %s (enough notices lately)", entry.id)
+            return
+        self._admin_told.append(now)
+        from bot.core.outbox import new_entry
+
+        message = Text(
+            key="delivery.failed_admin",
+            values={"what": reason[:300], "template": entry.template, "entry": entry.id},
+        )
+        notices = []
+        for admin in sorted(admins):
+            notice = new_entry(
+                space=f"p{admin}",
+                now=now,
+                message=message,
+                to_user=admin,
+                key=f"{ADMIN_KEY}:{entry.id}:{admin}",
+            )
+            if self._db.get_outbox(notice.id) is not None:
+                continue
+            with self._db.transaction(notice.space) as tx:
+                tx.put_outbox(notice)
+            notices.append(notice)
+        self._enqueue(notices)
+
+    # ----- routing ---------------------------------------------------------------------------
 
     async def _deliver(self, entry: OutboxEntry) -> None:
         # Re-read: another path may have sent or changed it meanwhile.
         current = self._db.get_outbox(entry.id)
         if current is None or not current.pending:
+            self._forget(entry.id)
             return
         entry = current
         if entry.to_chat is not None:
-            await self._send_to_chat(entry, entry.to_chat, None)
+            self._record(await self._send_to_chat(entry, entry.to_chat, None))
             return
         assert entry.to_user is not None
         person = self._db.get_person(entry.to_user)
         if person is not None and person.reachable_privately:
             try:
-                await self._send_to_chat(entry, entry.to_user, person, raise_forbidden=True)
+                result = await self._send_to_chat(entry, entry.to_user, person, private=True)
+                self._record(result)
                 return
             except Forbidden as exc:
                 blocked = "blocked" in (exc.message or "").lower()
                 person = replace(person, blocked=blocked, started=person.started and blocked)
                 self._db.put_person(person)
         if entry.fallback_chat is not None:
-            await self._send_to_chat(entry, entry.fallback_chat, person, with_mention=True)
+            self._record(
+                await self._send_to_chat(entry, entry.fallback_chat, person, with_mention=True)
+            )
             return
         self._hold(entry, person)
 
     def _hold(self, entry: OutboxEntry, person: Person | None) -> None:
         """Nobody can carry it now: keep it for when they start the bot, tell the sender once."""
         now = self._clock.now()
-        self._db.mark_outbox(replace(entry, failed="unreachable", attempts=entry.attempts + 1))
+        self._record(replace(entry, failed="unreachable", attempts=entry.attempts + 1))
         origin = entry.origin_user
         if origin is None or origin == entry.to_user or entry.template == "unreachable":
             return
@@ -192,12 +463,7 @@ class Delivery:
         if self._db.get_outbox(notice.id) is None:
             with self._db.transaction(entry.space) as tx:
                 tx.put_outbox(notice)
-            self._spawn(self.send([notice]))
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
+            self._enqueue([notice])
 
     def _context_for(self, chat_id: int, person: Person | None) -> RenderContext:
         now, settings, bot = self._clock.now(), self._settings, self.bot_username
@@ -208,6 +474,19 @@ class Delivery:
         ws = self._db.get_workspace(chat_id)
         return RenderContext(group_lang(ws, settings), settings.tz, now, bot)
 
+    def _render(
+        self, entry: OutboxEntry, chat_id: int, person: Person | None, with_mention: bool
+    ) -> tuple[str, InlineKeyboardMarkup | ForceReply | None]:
+        try:
+            ctx = self._context_for(chat_id, person)
+            rendered = self._renderer.render(entry.template, entry.params, ctx)
+            text = rendered.text
+            if with_mention and entry.to_user is not None:
+                text = f"{mention(person, entry.to_user)}\n{text}"
+            return text, keyboard(rendered, ctx.lang)
+        except Exception as exc:
+            raise _RenderError(f"{type(exc).__name__}: {exc}") from exc
+
     async def _send_to_chat(
         self,
         entry: OutboxEntry,
@@ -215,62 +494,67 @@ class Delivery:
         person: Person | None,
         *,
         with_mention: bool = False,
-        raise_forbidden: bool = False,
-    ) -> None:
-        ctx = self._context_for(chat_id, person)
-        rendered = self._renderer.render(entry.template, entry.params, ctx)
-        text = rendered.text
-        if with_mention and entry.to_user is not None:
-            text = f"{mention(person, entry.to_user)}\n{text}"
+        private: bool = False,
+    ) -> OutboxEntry:
+        """Send one entry to one chat; the entry as it should be recorded. A private chat's
+        Forbidden is raised (the caller falls back to the group)."""
+        try:
+            text, markup = self._render(entry, chat_id, person, with_mention)
+        except _RenderError as exc:
+            attempts = entry.attempts + 1
+            if attempts >= RENDER_ATTEMPTS:
+                return self._give_up(
+                    entry, f"render error: {exc}", attempts, exc=exc.__cause__ or exc
+                )
+            wait = BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
+            log.warning(
+                "outbox entry %s (%s) could not be rendered (%s): retry in %d s (attempt %d of %d)",
+                entry.id,
+                entry.template,
+                exc,
+                wait,
+                attempts + 1,
+                RENDER_ATTEMPTS,
+            )
+            return replace(
+                entry, attempts=attempts, not_before=self._clock.now() + timedelta(seconds=wait)
+            )
         reply = (
             ReplyParameters(message_id=entry.reply_to_message_id, allow_sending_without_reply=True)
             if entry.reply_to_message_id and chat_id == (entry.to_chat or entry.fallback_chat)
             else None
         )
-        try:
-            msg: Message = await self._bot.send_message(
-                chat_id,
-                text,
-                reply_markup=keyboard(rendered, ctx.lang),
-                reply_parameters=reply,
-            )
-        except Forbidden:
-            if raise_forbidden:
-                raise
-            log.warning("chat %s refused outbox entry %s", chat_id, entry.id)
-            self._db.mark_outbox(replace(entry, failed="forbidden", attempts=entry.attempts + 1))
-            return
-        except BadRequest as exc:
-            log.warning("outbox entry %s rejected: %s", entry.id, exc.message)
-            self._db.mark_outbox(replace(entry, failed=exc.message, attempts=entry.attempts + 1))
-            return
-        except (RetryAfter, NetworkError, TelegramError) as exc:
-            attempts = entry.attempts + 1
-            if attempts >= _MAX_ATTEMPTS:
-                self._db.mark_outbox(replace(entry, failed=str(exc), attempts=attempts))
-                return
-            wait = _BACKOFF[min(attempts - 1, len(_BACKOFF) - 1)]
-            if isinstance(exc, RetryAfter):
-                wait = max(wait, int(exc.retry_after.total_seconds()))  # type: ignore[union-attr]
-            log.info("outbox entry %s will be retried in %ss (%s)", entry.id, wait, exc)
-            self._db.mark_outbox(
-                replace(
-                    entry,
-                    attempts=attempts,
-                    not_before=self._clock.now() + timedelta(seconds=wait),
-                )
-            )
-            return
-        sent = replace(
-            entry,
-            sent_at=self._clock.now(),
-            sent_chat_id=msg.chat_id,
-            sent_message_id=msg.message_id,
-            attempts=entry.attempts + 1,
-        )
-        self._db.mark_outbox(sent)
-        for hook in self._hooks.get(entry.template, ()):
+        target = chat_id
+        for _ in range(2):  # a second time only to follow a group that became a supergroup
             try:
-                hook(sent)
-            except Exception:
-                log.exception("after-send hook of %s failed", entry.template)
+                msg: Message = await self._bot.send_message(
+                    target, text, reply_markup=markup, reply_parameters=reply
+                )
+                return self._sent(entry, msg)
+            except ChatMigrated as exc:
+                log.info(
+                    "chat %s is now %s; outbox entry %s follows", target, exc.new_chat_id, entry.id
+                )
+                target = exc.new_chat_id
+                reply = None
+            except Forbidden:
+                if private:
+                    raise
+                log.warning("chat %s refused outbox entry %s", chat_id, entry.id)
+                return replace(entry, failed="forbidden", attempts=entry.attempts + 1)
+            except BadRequest as exc:
+                # Telegram refuses this message as it is: sending it again cannot help.
+                return self._give_up(
+                    entry, f"refused by Telegram: {exc.message}", entry.attempts + 1
+                )
+            except RetryAfter as exc:
+                delay = exc.retry_after
+                seconds = delay if isinstance(delay, int | float) else delay.total_seconds()
+                return self._retry_later(entry, describe(exc), at_least=float(seconds))
+            except InvalidToken as exc:
+                return self._retry_later(entry, describe(exc))
+            except TelegramError as exc:
+                if is_network_error(exc) and may_have_been_delivered(exc):
+                    return self._uncertain(entry, describe(exc))
+                return self._retry_later(entry, describe(exc))
+        return self._retry_later(entry, "chat migrated twice")

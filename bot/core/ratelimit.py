@@ -1,6 +1,12 @@
 """Telegram's send limits, paced strictly: 30 messages/s overall, 1/s per chat, 20/min per group,
 and a 429 honoured (everything waits retry_after, then the request is retried).
 
+Only requests that post a message count (Telegram's limits are on messages: sendMessage,
+sendDocument, copyMessage, forwardMessage, …; not sendChatAction). Edits count against the
+overall pace only; look-ups and answers (getChatMember, getMe, answerCallbackQuery,
+deleteMessage, …) are not paced at all, so checking who an outsider is never spends a
+group's 20 messages a minute.
+
 PTB's AIORateLimiter uses leaky buckets, which let a full bucket's burst through on top of the
 steady rate (up to ~60 sends in one second, 40 in a group's first minute). These limiters are
 sliding windows with an even spacing, so no window of the period ever holds more than the limit.
@@ -15,8 +21,10 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
+
+from bot.core.neterrors import ON_WIRE, tag_method
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +34,22 @@ OVERALL_RATE = 29.0  # per second, evenly spaced: a margin under 30 for network 
 GROUP_LIMIT = 20  # per GROUP_PERIOD seconds
 GROUP_PERIOD = 60.0
 CHAT_PERIOD = 1.0  # one message per second in any one chat
+# How far (s) the overall schedule may fall behind a busy event loop and then catch up: a few
+# requests in one loop turn rather than one per turn, still never more than the limit a second.
+OVERALL_SLACK = 0.25
+
+# Methods that post a message into a chat (what Telegram's per-chat and per-group limits count).
+_NOT_MESSAGES = frozenset({"sendchataction"})
+
+
+def posts_message(endpoint: str) -> bool:
+    """Does this Bot API method put a message into a chat?"""
+    name = endpoint.lower()
+    return name.startswith(("send", "copy", "forward")) and name not in _NOT_MESSAGES
+
+
+def edits_message(endpoint: str) -> bool:
+    return endpoint.lower().startswith("editmessage")
 
 
 class Pace:
@@ -36,16 +60,27 @@ class Pace:
     `reserve()` waits until a grant is allowed and keeps the pace locked while the caller
     reserves its other paces; the grant is recorded when the context ends, just before the
     request goes out, so the recorded time is the real send time.
+
+    `take()` waits and is granted in one step (for the innermost pace). Its waiters are granted
+    by one dispatcher, as many in one turn of the event loop as the pace allows: with `slack`,
+    the even schedule may fall that many seconds behind a busy loop and catch up (never beyond
+    the hard window), instead of granting one request per loop turn.
     """
 
-    def __init__(self, limit: int, period: float, *, spaced: bool = True) -> None:
+    def __init__(
+        self, limit: int, period: float, *, spaced: bool = True, slack: float = 0.0
+    ) -> None:
         self.limit = limit
         self.period = period
         self.spacing = period / limit if spaced else 0.0
         self.tolerance = self.spacing / 8  # a sleep may wake this much early on the schedule
+        self.slack = slack
         self._tat = 0.0  # theoretical time of the next grant
         self._times: deque[float] = deque()
         self._lock = asyncio.Lock()
+        self._queue: deque[asyncio.Future[None]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+        self._granted = 0  # granted by the dispatcher, waiter not resumed yet
 
     def _wait_for(self, now: float) -> float:
         times = self._times
@@ -54,14 +89,58 @@ class Pace:
         wait = 0.0
         if len(times) >= self.limit:
             wait = self.period - (now - times[0])
+        elif len(times) + self._granted >= self.limit:
+            # Full with grants whose waiters have not resumed yet: they are recorded (at their
+            # real time) in a moment.
+            wait = max(self.spacing, 0.005)
         if self.spacing:
             wait = max(wait, self._tat - self.tolerance - now)
         return wait
 
+    def _advance(self, now: float) -> None:
+        if self.spacing:
+            self._tat = max(self._tat, now - self.slack) + self.spacing
+
     def _grant(self, now: float) -> None:
         self._times.append(now)
-        if self.spacing:
-            self._tat = max(self._tat, now) + self.spacing
+        self._advance(now)
+
+    async def take(self) -> None:
+        """Wait until a grant is allowed; it is recorded when this returns (FIFO)."""
+        loop = asyncio.get_running_loop()
+        if not self._queue and self._wait_for(loop.time()) <= 0:
+            self._grant(loop.time())
+            return
+        fut: asyncio.Future[None] = loop.create_future()
+        self._queue.append(fut)
+        if self._timer is None:
+            self._timer = loop.call_at(loop.time(), self._dispatch)
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():  # granted, then cancelled: slot unused
+                self._granted -= 1
+            raise
+        # Recorded now, when the request really goes out (a busy loop resumes us late).
+        self._granted -= 1
+        self._times.append(loop.time())
+
+    def _dispatch(self) -> None:
+        self._timer = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        queue = self._queue
+        while queue:
+            if queue[0].done():  # its waiter was cancelled
+                queue.popleft()
+                continue
+            wait = self._wait_for(now)
+            if wait > 0:
+                self._timer = loop.call_at(now + wait, self._dispatch)
+                return
+            self._advance(now)
+            self._granted += 1
+            queue.popleft().set_result(None)
 
     @contextlib.asynccontextmanager
     async def reserve(self) -> AsyncIterator[None]:
@@ -77,7 +156,13 @@ class Pace:
 
     def idle(self, now: float) -> bool:
         """Nothing waits and the window is empty: the pace can be forgotten."""
-        return not self._lock.locked() and self._wait_for(now) <= 0 and not self._times
+        return (
+            not self._lock.locked()
+            and not self._queue
+            and not self._granted
+            and self._wait_for(now) <= 0
+            and not self._times
+        )
 
 
 class OfficeRateLimiter(BaseRateLimiter[int]):
@@ -93,8 +178,13 @@ class OfficeRateLimiter(BaseRateLimiter[int]):
         chat_period: float = CHAT_PERIOD,
     ) -> None:
         self._max_retries = max_retries
-        # A window of one second holding `overall_rate` evenly spaced grants.
-        self._overall = Pace(max(int(overall_rate), 1), max(int(overall_rate), 1) / overall_rate)
+        # A window of one second holding `overall_rate` evenly spaced grants; the schedule may
+        # fall OVERALL_SLACK behind a busy event loop and catch up.
+        self._overall = Pace(
+            max(int(overall_rate), 1),
+            max(int(overall_rate), 1) / overall_rate,
+            slack=OVERALL_SLACK,
+        )
         self._group_limit = group_limit
         self._group_period = group_period
         self._chat_period = chat_period
@@ -128,25 +218,36 @@ class OfficeRateLimiter(BaseRateLimiter[int]):
         args: Any,
         kwargs: dict[str, Any],
         chat: int | str | None,
-        is_send: bool,
+        kind: str,
     ) -> JSONish:
         await self._retry_after.wait()
-        async with contextlib.AsyncExitStack() as stack:
-            if chat is not None:
-                if is_send:
+        if kind != "other":
+            async with contextlib.AsyncExitStack() as stack:
+                if chat is not None and kind == "message":
                     await stack.enter_async_context(
                         self._pace(self._chats, chat, 1, self._chat_period).reserve()
                     )
-                if isinstance(chat, str) or chat < 0:
-                    await stack.enter_async_context(
-                        self._pace(
-                            self._groups, chat, self._group_limit, self._group_period
-                        ).reserve()
-                    )
-                await stack.enter_async_context(self._overall.reserve())
-        # Every pace stamped "now" and released: the request goes out.
-        await self._retry_after.wait()
-        return await callback(*args, **kwargs)
+                    if isinstance(chat, str) or chat < 0:
+                        await stack.enter_async_context(
+                            self._pace(
+                                self._groups, chat, self._group_limit, self._group_period
+                            ).reserve()
+                        )
+                await self._overall.take()
+            # Every pace stamped "now" and released: the request goes out.
+            await self._retry_after.wait()
+        # While the request is out, the sending task knows it: cancelled now, it may have
+        # reached Telegram (ON_WIRE stays set for the canceller to see).
+        token = ON_WIRE.set(kind)
+        try:
+            result = await callback(*args, **kwargs)
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            ON_WIRE.reset(token)
+            raise
+        ON_WIRE.reset(token)
+        return result
 
     async def process_request(
         self,
@@ -165,11 +266,14 @@ class OfficeRateLimiter(BaseRateLimiter[int]):
                 chat = int(raw)
             except (TypeError, ValueError):
                 chat = str(raw)
-        is_send = endpoint.lower().startswith(("send", "copy", "forward"))
+        kind = (
+            "message" if posts_message(endpoint) else "edit" if edits_message(endpoint) else "other"
+        )
         for attempt in range(max_retries + 1):
             try:
-                return await self._once(callback, args, kwargs, chat, is_send)
+                return await self._once(callback, args, kwargs, chat, kind)
             except RetryAfter as exc:
+                tag_method(exc, endpoint)
                 if attempt >= max_retries:
                     raise
                 delay = exc.retry_after
@@ -180,4 +284,7 @@ class OfficeRateLimiter(BaseRateLimiter[int]):
                     await asyncio.sleep(seconds + 0.1)
                 finally:
                     self._retry_after.set()
+            except TelegramError as exc:
+                tag_method(exc, endpoint)
+                raise
         raise AssertionError("unreachable")  # pragma: no cover

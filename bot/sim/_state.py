@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 import itertools
+import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -89,6 +90,30 @@ class DelayRule:
     method: str
     seconds: float
     times: int | None
+
+
+@dataclass
+class LateRule:
+    """Answer a call late, after carrying it out (see FakeBotAPI.answer_late)."""
+
+    method: str
+    seconds: float
+    fraction: float
+    every: int | None
+    times: int | None
+    chat_id: int | str | None
+    seed: int = 0
+    seen: int = 0
+    rng: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def picks(self) -> bool:
+        """Is the call just counted in `seen` one to answer late?"""
+        if self.every is not None:
+            return self.seen % max(self.every, 1) == 0
+        return self.rng.random() < self.fraction
 
 
 def image_size(content: bytes) -> tuple[int, int]:
@@ -178,6 +203,8 @@ class FakeState:
         self._calls: list[Call] = []
         self._fail_rules: list[FailRule] = []
         self._delay_rules: list[DelayRule] = []
+        self._late_rules: list[LateRule] = []
+        self.late_answers = 0
         self._queries: dict[str, bool] = {}
         self._query_ids = itertools.count(4_200_000_001)
         self._callback_answers: list[CallbackAnswer] = []

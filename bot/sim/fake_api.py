@@ -34,7 +34,7 @@ from bot.sim._models import (
     StoredMessage,
     bad_request,
 )
-from bot.sim._state import DEFAULT_TOKEN, DelayRule, FailRule, inline_rows
+from bot.sim._state import DEFAULT_TOKEN, DelayRule, FailRule, LateRule, inline_rows
 from bot.sim._text import (
     derive_entities,
     entity_for_substring,
@@ -281,12 +281,30 @@ class FakeBotAPI(BotApiMethods):
             if impl is None:
                 raise ApiError(404, "Not Found")
             try:
-                return impl(params)
+                result = impl(params)
             finally:
                 self._cond.notify_all()
+            late = self._late_for(key, params)
+        if late > 0:  # performed already (visible in the fake), answered only now
+            self._stop_event.wait(late)
+        return result
+
+    def _late_for(self, key: str, params: JSONDict) -> float:
+        for rule in self._late_rules:
+            if rule.method != key:
+                continue
+            if rule.chat_id is not None and str(params.get("chat_id")) != str(rule.chat_id):
+                continue
+            rule.seen += 1
+            if not rule.picks():
+                continue
+            self.late_answers += 1
+            self._consume(self._late_rules, rule)
+            return rule.seconds
+        return 0.0
 
     @staticmethod
-    def _consume(rules: list[Any], rule: FailRule | DelayRule) -> None:
+    def _consume(rules: list[Any], rule: FailRule | DelayRule | LateRule) -> None:
         if rule.times is None:
             return
         rule.times -= 1
@@ -841,11 +859,47 @@ class FakeBotAPI(BotApiMethods):
         with self._cond:
             self._delay_rules.append(DelayRule(method.lower(), seconds, times))
 
+    def answer_late(
+        self,
+        method: str,
+        seconds: float,
+        *,
+        fraction: float = 1.0,
+        every: int | None = None,
+        times: int | None = None,
+        chat_id: int | str | None = None,
+        seed: int = 0,
+    ) -> None:
+        """Carry out calls of ``method`` at once but answer them ``seconds`` late (a slow
+        Telegram: a client that times out has in fact been served).
+
+        Which calls: every ``every``-th one if given, else a ``fraction`` of them picked by a
+        random generator seeded with ``seed`` (repeatable); ``times`` late answers at most
+        (None = no limit); only calls for ``chat_id`` if given. ``late_answers`` counts them.
+        """
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError("fraction is between 0 and 1")
+        with self._cond:
+            self._late_rules.append(
+                LateRule(method.lower(), seconds, fraction, every, times, chat_id, seed)
+            )
+
     def clear_faults(self) -> None:
-        """Drop all pending ``fail``/``delay`` rules."""
+        """Drop all pending ``fail``/``delay``/``answer_late`` rules."""
         with self._cond:
             self._fail_rules.clear()
             self._delay_rules.clear()
+            self._late_rules.clear()
+
+    def was_fetched(self, update_id: int) -> bool:
+        """Has a getUpdates answer carried this update (the bot may not have confirmed it)?"""
+        with self._cond:
+            calls = [c for c in self._calls if c.method.lower() == "getupdates" and c.ok]
+        return any(
+            isinstance(u, dict) and u.get("update_id") == update_id
+            for c in calls
+            for u in c.response.get("result") or []
+        )
 
     # ------------------------------------------------------------------ inspection
 

@@ -21,6 +21,7 @@ from bot.context import OfficeContext, Services
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from bot.core.feature import Feature
+from bot.core.updates import UpdateFeed, Webhook, stop_application
 from bot.sim.fake_api import FakeBotAPI
 from storage import Database
 
@@ -59,6 +60,7 @@ class BotRunner:
         self.webhook_secret = "officebot-test-secret"
         self._settings_overrides = settings
         self.app: OfficeApp | None = None
+        self.feed: UpdateFeed | None = None
         self.db: Database | None = None
 
     @property
@@ -93,21 +95,21 @@ class BotRunner:
         await app.initialize()
         if app.post_init is not None:
             await app.post_init(app)
-        assert app.updater is not None
+        await app.start()
+        # As in production (bot/core/updates.py): stored in the inbox, then processed.
+        self.feed = UpdateFeed(app, app.bot_data.db.inbox, allowed_updates=None, poll_timeout=1)
+        webhook = None
         if self.webhook:
             if not self.webhook_port:  # a restart keeps the port: the fake's URL stays valid
                 self.webhook_port = _free_port()
-            await app.updater.start_webhook(
+            webhook = Webhook(
                 listen="127.0.0.1",
                 port=self.webhook_port,
                 url_path="telegram",
-                webhook_url=self.webhook_url,
+                url=self.webhook_url,
                 secret_token=self.webhook_secret,
-                allowed_updates=list(ALLOWED_UPDATES),
             )
-        else:
-            await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=None)
-        await app.start()
+        await self.feed.start(webhook=webhook, allowed_updates=ALLOWED_UPDATES)
 
     @property
     def webhook_url(self) -> str:
@@ -116,16 +118,8 @@ class BotRunner:
     async def stop(self, *, stop_fake: bool = True) -> None:
         app = self.app
         if app is not None:
-            assert app.updater is not None
-            if app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            if app.post_stop is not None:
-                await app.post_stop(app)
-            await app.shutdown()
-            if app.post_shutdown is not None:
-                await app.post_shutdown(app)
+            await stop_application(app, self.feed)
+            self.feed = None
             self.app = None
             self.db = None
         if stop_fake and self._owns_fake:
@@ -145,6 +139,9 @@ class BotRunner:
         from handlers.jobs import job_tick
 
         await job_tick(self.context())
+        # Delivery runs in the background; a test looks at what the tick sent once it is sent.
+        assert self.app is not None
+        await self.app.bot_data.delivery.drain()
 
     async def advance(self, delta: timedelta) -> None:
         """Move the clock forward and let due work happen."""

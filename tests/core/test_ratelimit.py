@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 
 from telegram.error import RetryAfter
 
@@ -68,3 +69,59 @@ async def test_a_429_is_honoured_and_the_request_retried():
     result = await limiter.process_request(flaky, (), {}, "sendMessage", {"chat_id": 5}, None)
     assert result is True and len(calls) == 2
     assert calls[1] - calls[0] >= 1.0
+
+
+async def test_only_messages_spend_a_chats_and_a_groups_budget():
+    """getChatMember, answerCallbackQuery and the like are never paced per chat or group: an
+    outsider being checked does not delay the group's next message (bot/core/ratelimit.py)."""
+    limiter = OfficeRateLimiter(overall_rate=1000, chat_period=5.0, group_limit=1, group_period=60)
+    group = -100500
+    at: list[tuple[str, float]] = []
+
+    def call(name: str):
+        async def run() -> bool:
+            at.append((name, time.monotonic()))
+            return True
+
+        return run
+
+    start = time.monotonic()
+    await limiter.process_request(call("send1"), (), {}, "sendMessage", {"chat_id": group}, None)
+    for method in ("getChatMember", "getChat", "sendChatAction", "editMessageText"):
+        await limiter.process_request(call(method), (), {}, method, {"chat_id": group}, None)
+    await limiter.process_request(call("answer"), (), {}, "answerCallbackQuery", {}, None)
+    # Everything after the first send went straight through although the group's budget (one
+    # message a minute here) and the chat's (one per 5 s) were spent.
+    assert [n for n, _ in at][1:] == [
+        "getChatMember",
+        "getChat",
+        "sendChatAction",
+        "editMessageText",
+        "answer",
+    ]
+    assert at[-1][1] - start < 1.0
+
+
+async def test_a_busy_loop_gets_several_grants_per_turn_but_never_more_than_the_limit():
+    """`take()` after the event loop was blocked: the waiters are granted together as far as
+    the slack allows (not one per loop turn), and no window ever holds more than the limit."""
+    pace = Pace(10, 1.0, slack=0.35)
+    stamps: list[float] = []
+    turns: list[int] = []
+    turn = 0
+
+    async def one() -> None:
+        await pace.take()
+        stamps.append(time.monotonic())
+        turns.append(turn)
+
+    async def busy_loop() -> None:
+        nonlocal turn
+        for _ in range(20):
+            time.sleep(0.1)  # noqa: ASYNC251 - a handler holding the loop
+            turn += 1
+            await asyncio.sleep(0)
+
+    await asyncio.gather(busy_loop(), *(one() for _ in range(25)))
+    assert _most_in_window(stamps, 1.0 - 0.001) <= 10
+    assert max(Counter(turns).values()) >= 3  # granted in bunches while the loop was late
