@@ -31,13 +31,17 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-## bench: print the speed figures (parser, storage, outbox write path, scheduler, directory look-up)
+## bench: print the speed figures (parser, storage, outbox write path, scheduler, directory look-up),
+##        then resilience (#12: kill -9, burst, big notices, slow Telegram; ~4 min) and the office
+##        week (#14: how much the bot says; ~1 min)
 bench: $(STAMP)
 	$(BIN)/python bench/parse_bench.py
 	$(BIN)/python bench/storage_bench.py
 	$(BIN)/python bench/outbox_bench.py
 	$(BIN)/python bench/scheduler_bench.py
 	$(BIN)/python bench/contacts_bench.py
+	$(BIN)/python bench/resilience_bench.py
+	$(BIN)/python bench/office_week.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -90,6 +90,16 @@ class DelayRule:
     method: str
     seconds: float
     times: int | None
+    # Only this share of the matching calls is delayed (drawn from `rng`); 1.0 = every one.
+    share: float = 1.0
+    rng: random.Random | None = None
+
+    def applies(self) -> bool:
+        """Whether this matching call is one of the delayed share."""
+        if self.share >= 1.0:
+            return True
+        rng = self.rng or random
+        return rng.random() < self.share
 
 
 @dataclass
@@ -205,6 +215,7 @@ class FakeState:
         self._delay_rules: list[DelayRule] = []
         self._late_rules: list[LateRule] = []
         self.late_answers = 0
+        self._delayed: list[tuple[str, float]] = []  # (method, seconds) of every delayed call
         self._queries: dict[str, bool] = {}
         self._query_ids = itertools.count(4_200_000_001)
         self._callback_answers: list[CallbackAnswer] = []

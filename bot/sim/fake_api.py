@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import json
 import mimetypes
+import random
 import threading
 import time
 import traceback
@@ -263,9 +264,10 @@ class FakeBotAPI(BotApiMethods):
         delay = 0.0
         with self._cond:
             for rule in self._delay_rules:
-                if rule.method == key:
+                if rule.method == key and rule.applies():
                     delay = rule.seconds
                     self._consume(self._delay_rules, rule)
+                    self._delayed.append((key, delay))
                     break
         if delay > 0:
             self._stop_event.wait(delay)
@@ -854,10 +856,33 @@ class FakeBotAPI(BotApiMethods):
                 FailRule(method.lower(), status, description, parameters, times, chat_id)
             )
 
-    def delay(self, method: str, seconds: float, *, times: int | None = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` (None = forever) ``seconds`` late."""
+    def delay(
+        self,
+        method: str,
+        seconds: float,
+        *,
+        times: int | None = 1,
+        share: float = 1.0,
+        seed: int | None = None,
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` (None = forever) ``seconds`` late.
+
+        With ``share`` < 1 only that fraction of the matching calls is delayed, chosen at
+        random (``seed`` makes the choice repeatable); ``times`` then counts delayed calls.
+        The delay comes before the call is carried out, so a client that gives up waiting
+        still finds the message sent.
+        """
+        if not 0.0 < share <= 1.0:
+            raise ValueError("share must be in (0, 1]")
+        rng = random.Random(seed) if share < 1.0 else None
         with self._cond:
-            self._delay_rules.append(DelayRule(method.lower(), seconds, times))
+            self._delay_rules.append(DelayRule(method.lower(), seconds, times, share, rng))
+
+    @property
+    def delayed_calls(self) -> list[tuple[str, float]]:
+        """``(method, seconds)`` of every call a ``delay`` rule held back, in order."""
+        with self._cond:
+            return list(self._delayed)
 
     def answer_late(
         self,

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from telegram.ext import BaseRateLimiter
+
 from bot.app import ALLOWED_UPDATES, FEATURES, OfficeApp, build_application
 from bot.context import OfficeContext, Services
 from bot.core.clock import ManualClock
@@ -41,6 +43,7 @@ class BotRunner:
         paced: bool = True,
         webhook: bool = False,
         features: Sequence[Callable[[Services], Feature]] = FEATURES,
+        rate_limiter: BaseRateLimiter[Any] | None = None,
         **settings: Any,
     ) -> None:
         self.fake = fake or FakeBotAPI()
@@ -58,6 +61,8 @@ class BotRunner:
         self.webhook = webhook
         self.webhook_port = 0
         self.webhook_secret = "officebot-test-secret"
+        # When set, used instead of the limiter `paced` chooses (e.g. a bench's set-up phase).
+        self.rate_limiter = rate_limiter
         self._settings_overrides = settings
         self.app: OfficeApp | None = None
         self.feed: UpdateFeed | None = None
@@ -82,7 +87,9 @@ class BotRunner:
             self.fake.start()
         from bot.core.ratelimit import OfficeRateLimiter
 
-        limiter = None if self.paced else OfficeRateLimiter(chat_period=0.0, group_period=0.0)
+        limiter: BaseRateLimiter[Any] | None = self.rate_limiter
+        if limiter is None and not self.paced:
+            limiter = OfficeRateLimiter(chat_period=0.0, group_period=0.0)
         app = build_application(
             self.settings,
             clock=self.clock,
