@@ -12,7 +12,7 @@ was.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.core.config import Lang
@@ -68,6 +68,19 @@ def take(
     return out
 
 
+def same_outcome(result: OutboxEntry, other: OutboxEntry) -> OutboxEntry:
+    """`other`, which went in the same message as `result`, recorded the same way."""
+    return replace(
+        other,
+        sent_at=result.sent_at,
+        sent_chat_id=result.sent_chat_id,
+        sent_message_id=result.sent_message_id,
+        failed=result.failed,
+        not_before=result.not_before if result.pending else other.not_before,
+        attempts=other.attempts + 1,
+    )
+
+
 def merge(items: Sequence[Item], lang: Lang) -> tuple[str, tuple[tuple[Button, ...], ...]]:
     """The text and buttons of one message holding `items`: a section per kind of news, in
     the order they first come, each item a line with its buttons as one row."""
@@ -84,4 +97,4 @@ def merge(items: Sequence[Item], lang: Lang) -> tuple[str, tuple[tuple[Button, .
     return "\n".join(lines), rows
 
 
-__all__ = ["MAX_ITEMS", "Item", "can_join", "merge", "take"]
+__all__ = ["MAX_ITEMS", "Item", "can_join", "merge", "same_outcome", "take"]

@@ -48,6 +48,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.core import bundling
 from bot.core.clock import Clock
 from bot.core.config import Lang, Settings
 from bot.core.feature import SentHook
@@ -149,6 +150,8 @@ class Delivery:
         }
         self._closing = False
         self._admin_told: deque[datetime] = deque()
+        # Entries going out in one message with the entry of this id (bot/core/bundling.py).
+        self._bundles: dict[str, list[OutboxEntry]] = {}
 
     @property
     def bot_username(self) -> str:
@@ -245,6 +248,7 @@ class Delivery:
         try:
             while queue and not self._closing:
                 entry = queue.popleft()
+                self._bundle(entry, queue)
                 ON_WIRE.set(None)
                 try:
                     await self._deliver(entry)
@@ -270,6 +274,29 @@ class Delivery:
         for fut in self._waiters.pop(entry_id, ()):
             if not fut.done():
                 fut.set_result(None)
+        for other in self._bundles.pop(entry_id, ()):
+            self._forget(other.id)
+
+    def _bundle(self, head: OutboxEntry, queue: deque[OutboxEntry]) -> None:
+        """Take from the recipient's queue what goes out with `head` as one message: the
+        same person, bundleable kinds, due now (bot/core/bundling.py decides)."""
+        extra = bundling.take(
+            head,
+            queue,
+            now=self._clock.now(),
+            bundleable=lambda e: self._renderer.bundleable(e.template, e.params),
+        )
+        if not extra:
+            return
+        taken = {e.id for e in extra}
+        kept = [e for e in queue if e.id not in taken]
+        queue.clear()
+        queue.extend(kept)
+        fresh = [c for e in extra if (c := self._db.get_outbox(e.id)) is not None and c.pending]
+        for gone in taken - {c.id for c in fresh}:
+            self._forget(gone)
+        if fresh:
+            self._bundles[head.id] = fresh
 
     def _wake_idle(self) -> None:
         if self.busy and not self._closing:
@@ -282,8 +309,12 @@ class Delivery:
     # ----- recording results -----------------------------------------------------------------
 
     def _record(self, entry: OutboxEntry) -> None:
-        """Keep a result; written with the others of its window (one write per shard)."""
+        """Keep a result; written with the others of its window (one write per shard). The
+        entries bundled with it have the same result (they went in the same message)."""
         self._results.append(entry)
+        self._results.extend(
+            bundling.same_outcome(entry, e) for e in self._bundles.pop(entry.id, ())
+        )
         if len(self._results) >= MARK_BATCH:
             self._write_results()
         elif self._mark_timer is None:
@@ -479,13 +510,27 @@ class Delivery:
     ) -> tuple[str, InlineKeyboardMarkup | ForceReply | None]:
         try:
             ctx = self._context_for(chat_id, person)
-            rendered = self._renderer.render(entry.template, entry.params, ctx)
+            rendered = self._render_bundle(entry, ctx) or self._renderer.render(
+                entry.template, entry.params, ctx
+            )
             text = rendered.text
             if with_mention and entry.to_user is not None:
                 text = f"{mention(person, entry.to_user)}\n{text}"
             return text, keyboard(rendered, ctx.lang)
         except Exception as exc:
             raise _RenderError(f"{type(exc).__name__}: {exc}") from exc
+
+    def _render_bundle(self, head: OutboxEntry, ctx: RenderContext) -> Rendered | None:
+        """The head and what goes with it as one message (None: it goes alone)."""
+        extra = self._bundles.get(head.id)
+        if not extra:
+            return None
+        items = [self._renderer.item(e.template, e.params, ctx) for e in (head, *extra)]
+        if any(item is None for item in items):  # one of them must go alone: all go alone
+            for other in self._bundles.pop(head.id):
+                self._forget(other.id)
+            return None
+        return self._renderer.render_bundle([i for i in items if i is not None], ctx)
 
     async def _send_to_chat(
         self,

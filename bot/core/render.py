@@ -124,6 +124,10 @@ def untyped(
     return MessageKind(params, lambda p, ctx: render(p.data, ctx))
 
 
+# Only to ask whether a record has an item at all (bundleable); never shown to anyone.
+_NEUTRAL = RenderContext("zh", ZoneInfo("UTC"), datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC")))
+
+
 class Renderer:
     """Every message kind of the bot, by name; built once by the composition root."""
 
@@ -141,10 +145,16 @@ class Renderer:
         """Render a stored entry; an unknown kind or bad params raise (delivery parks it)."""
         return self._kinds[name].render_stored(params, ctx)
 
-    def bundleable(self, name: str) -> bool:
-        """The kind declares an item: it may go out in one message with others."""
+    def bundleable(self, name: str, params: Mapping[str, Any]) -> bool:
+        """This stored entry may go out in one message with others: its kind declares an
+        item, and the record is one that has one (the language does not decide that)."""
         kind = self._kinds.get(name)
-        return kind is not None and kind.item is not None
+        if kind is None or kind.item is None:
+            return False
+        try:
+            return kind.item_stored(params, _NEUTRAL) is not None
+        except Exception:  # a record it cannot read goes alone (and fails there, reported)
+            return False
 
     def item(self, name: str, params: Mapping[str, Any], ctx: RenderContext) -> Item | None:
         """A stored entry as a line of a bundled message (None: it goes on its own)."""

@@ -45,7 +45,9 @@ class CardReminder(MessageParams):
             card = {k: v for k, v in data.items() if k not in ("late", "acked", *own)}
             late, acked = bool(data.get("late")), bool(data.get("acked"))
             return cls(card=card, late=late, acked=acked, **extra)
-        return cls(card=dict(data["card"]), late=bool(data["late"]), acked=bool(data["acked"]), **extra)
+        return cls(
+            card=dict(data["card"]), late=bool(data["late"]), acked=bool(data["acked"]), **extra
+        )
 
     @property
     def number(self) -> int:
@@ -305,7 +307,9 @@ def before_item(p: BeforeDue, ctx: RenderContext) -> Item | None:
         return None  # the reminder someone set rings on its own
     left = duration(ctx.lang, datetime.fromisoformat(p.card["due"]) - ctx.now)
     due = t(ctx.lang, "reminders.item_left", due=_due(p.card.get("due"), ctx), left=left)
-    return Item("reminders.bundle_before", _late(p.late, ctx.lang) + _line(p.card, ctx, due), _work_row(p))
+    return Item(
+        "reminders.bundle_before", _late(p.late, ctx.lang) + _line(p.card, ctx, due), _work_row(p)
+    )
 
 
 def due_item(p: DueNow, ctx: RenderContext) -> Item | None:
@@ -330,7 +334,9 @@ def escalate_item(p: Escalation, ctx: RenderContext) -> Item:
     ago = duration(lang, ctx.now - datetime.fromisoformat(p.due))
     who = t(lang, "reminders.item_not_done", names="、".join(p.names), ago=ago)
     card = {"number": p.number, "title": p.title}
-    return Item("reminders.bundle_escalate", _line(card, ctx, who), (*_nudge(p.number)[0], _view(p.number)))
+    return Item(
+        "reminders.bundle_escalate", _line(card, ctx, who), (*_nudge(p.number)[0], _view(p.number))
+    )
 
 
 def ack_escalate_item(p: AckEscalation, ctx: RenderContext) -> Item:
@@ -339,7 +345,9 @@ def ack_escalate_item(p: AckEscalation, ctx: RenderContext) -> Item:
     who = t(lang, "reminders.item_not_acked", name=p.name, ago=ago)
     card = {"number": p.number, "title": p.title}
     return Item(
-        "reminders.bundle_ack_escalate", _line(card, ctx, who), (*_nudge(p.number)[0], _view(p.number))
+        "reminders.bundle_ack_escalate",
+        _line(card, ctx, who),
+        (*_nudge(p.number)[0], _view(p.number)),
     )
 
 

@@ -90,9 +90,7 @@ def timeline(
         nxt = rules.next_moment(task, calendar=CAL, calendar_for=cal_for, digest_for=digest_for)
         if nxt is None or nxt > until:
             return out
-        fired = rules.due_now(
-            task, nxt, calendar=CAL, calendar_for=cal_for, digest_for=digest_for
-        )
+        fired = rules.due_now(task, nxt, calendar=CAL, calendar_for=cal_for, digest_for=digest_for)
         out.extend((nxt, d.step, d.to) for d in fired if not d.silent and d.step != Step.SPAWN)
         state = rules.record(task, fired, nxt)
         if any(d.step == Step.SPAWN for d in fired):
