@@ -153,7 +153,7 @@ class Renderer:
             return False
         try:
             return kind.item_stored(params, _NEUTRAL) is not None
-        except Exception:  # a record it cannot read goes alone (and fails there, reported)
+        except Exception:  # noqa: BLE001 - a record it cannot read goes alone (and fails there)
             return False
 
     def item(self, name: str, params: Mapping[str, Any], ctx: RenderContext) -> Item | None:
