@@ -148,6 +148,7 @@ class Summaries:
             handed=self._records.tasks_by_assigner(uid),
             now=now,
             tz=self._zones.tz(person),
+            calendar=self._zones.of(person),
         )
         return MorningDigest(
             day=composed.day.isoformat(),
@@ -189,6 +190,7 @@ class Summaries:
             live=live.values(),
             now=now,
             tz=tz,
+            calendar=self._zones.of(person),
         )
         return WeekSummary(
             start=composed.start.isoformat(),

@@ -355,7 +355,7 @@ def ack_escalate_item(p: AckEscalation, ctx: RenderContext) -> Item:
 def _item_line(item: DigestItem, ctx: RenderContext) -> str:
     parts = [t(ctx.lang, "reminders.item", number=item["number"], title=item["title"])]
     prio = Priority(item.get("priority", "normal"))
-    if prio in (Priority.URGENT, Priority.HIGH):
+    if prio != Priority.NORMAL:
         parts.append(priority_label(prio, ctx.lang))
     if item.get("due"):
         parts.append(t(ctx.lang, "reminders.item_due", due=_due(item["due"], ctx)))

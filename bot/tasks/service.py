@@ -101,15 +101,16 @@ class TaskService:
         """The person's open tasks in 轻重缓急 order."""
         now = self.clock.now()
         mine = [t for t in self.db.tasks_for_assignee(user_id) if rules.open_for(t, user_id)]
-        return rules.order_queue(mine, now)
+        return rules.order_queue(mine, now, self.calendar)
 
     def assigned_by(self, user_id: int) -> list[Task]:
         """What the person handed out to others, in queue order."""
-        return rules.handed_out(self.db.tasks_by_assigner(user_id), user_id, self.clock.now())
+        tasks = self.db.tasks_by_assigner(user_id)
+        return rules.handed_out(tasks, user_id, self.clock.now(), self.calendar)
 
     def in_chat(self, chat_id: int) -> list[Task]:
         now = self.clock.now()
-        return rules.order_queue(self.db.tasks_in_chat(chat_id), now)
+        return rules.order_queue(self.db.tasks_in_chat(chat_id), now, self.calendar)
 
     def name(self, user_id: int | None, username: str | None = None) -> str:
         person = self.db.get_person(user_id) if user_id is not None else None
@@ -129,6 +130,7 @@ class TaskService:
             status=task.status.value,
             status_at=task.events[-1].at.isoformat() if task.events else None,
             overdue=rules.is_overdue(task, self.clock.now()),
+            urgency=rules.urgency(task, self.clock.now(), self.calendar).value,
         )
 
     def card_params(self, task: Task) -> dict[str, Any]:

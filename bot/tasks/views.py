@@ -23,7 +23,7 @@ from bot.core.render import MessageKind, MessageParams, RenderContext, Rendered
 from bot.tasks import callbacks
 from bot.tasks.callbacks import PagePress, TaskPress, Verb
 from bot.tasks.models import Kind, Priority, Status
-from bot.tasks.rules import Page, Prompt, SnoozeOption, TaskRefused, number_in
+from bot.tasks.rules import Page, Prompt, SnoozeOption, TaskRefused, Urgency, number_in
 
 PICKER_MAX = 12  # people offered in a menu
 Colleague = tuple[int, str]  # (user id, name): someone a task can go to
@@ -54,6 +54,7 @@ class Card:
     status: str = Status.OPEN.value
     status_at: str | None = None  # ISO time of the task's last event
     overdue: bool = False
+    urgency: str = ""  # rules.Urgency when the card was made: why a list puts it where it is
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -492,16 +493,29 @@ def reassign_menu(number: int, colleagues: Sequence[Colleague]) -> tuple[tuple[B
 
 
 # ----- lists --------------------------------------------------------------------------------
+_WHY = {
+    Urgency.OVERDUE.value: "tasks.why_overdue",
+    Urgency.SOON.value: "tasks.why_soon",
+    Urgency.TODAY.value: "tasks.why_today",
+}
+
+
 def queue_line(card: Card, ctx: RenderContext) -> str:
-    """One line of a list: `#n title · overdue · priority · due · from X`."""
+    """One line of a list: `#n title · why it is here · priority · due · from X`, where the
+    why is 🔴 逾期 (overdue), ⏳ <due> (within 2 work hours) or 📅 <due> (today)."""
     parts = [t(ctx.lang, "tasks.line_head", number=card.number, title=card.title)]
-    if card.overdue:
-        parts.append(t(ctx.lang, "tasks.line_overdue"))
+    why = _WHY.get(card.urgency) or ("tasks.why_overdue" if card.overdue else None)
+    due = _when(card.due, ctx) if card.due else ""
+    if why == "tasks.why_overdue":
+        parts.append(t(ctx.lang, why))
+    elif why is not None:
+        parts.append(t(ctx.lang, why, due=due))
+        due = ""  # said with the why
     prio = Priority(card.priority)
-    if prio in (Priority.URGENT, Priority.HIGH):
+    if prio != Priority.NORMAL:
         parts.append(priority_label(prio, ctx.lang))
-    if card.due:
-        parts.append(_when(card.due, ctx))
+    if due:
+        parts.append(due)
     if card.assigner_name:
         parts.append(t(ctx.lang, "tasks.line_from", name=card.assigner_name))
     return " · ".join(parts)

@@ -130,7 +130,7 @@ def test_a_record_without_a_required_value_cannot_be_made():
 def test_a_card_record_is_stored_flat():
     card = views.Card.from_json(CARD)
     record = views.TaskNudge(card, "李主任", acked=True)
-    assert record.to_json() == {**CARD, "who": "李主任", "acked": True}
+    assert record.to_json() == {**CARD, "urgency": "", "who": "李主任", "acked": True}
     assert views.TaskNudge.from_json(record.to_json()) == record
 
 
