@@ -1,9 +1,11 @@
 """Notices (会议通知 that require 收到): who gets one, who confirmed, when to send again, and
 how the sender's tracking reads. Pure: `now`, the calendar and who is reachable come in.
 
-A notice goes to its recipients once, then again to whoever has not confirmed every
-`interval` minutes (at most MAX_RESENDS times, only in work hours unless urgent); after that
-the sender is told who is still missing. A notice that names a meeting time reminds its
+A notice goes to its recipients once, then again to whoever has not confirmed: once by
+default (`interval` minutes on, or — for a meeting further off than the next work day — at the
+start of the work day before it), every `interval` minutes up to MAX_RESENDS times when the
+sender asked for an interval; only in work hours unless urgent. After that the sender is told
+who is still missing. A notice that names a meeting time reminds its
 confirmers MEETING_LEAD before it, and resending stops then (the sender gets the list of who
 is still missing, with time left to phone them).
 """
@@ -20,7 +22,8 @@ from typing import Any
 from bot.core.workdays import WorkCalendar
 from bot.parsing.numbers import to_int
 
-MAX_RESENDS = 3
+MAX_RESENDS = 3  # when the sender asked for resends (提醒间隔 15分钟)
+ONCE = 1  # otherwise: sent again once, when it matters (`first_resend_at`)
 DEFAULT_INTERVAL = 30  # minutes between sends to whoever has not confirmed
 MIN_INTERVAL = 5
 MAX_INTERVAL = 24 * 60
@@ -111,6 +114,8 @@ class Notice:
     meeting_at: datetime | None = None
     urgent: bool = False
     interval: int = DEFAULT_INTERVAL  # minutes
+    max_resends: int = MAX_RESENDS  # ONCE unless the sender asked for an interval
+    changes: tuple[str, ...] = ()  # what each change said; `text` stays the original
     version: int = 1  # +1 on every change; buttons carry it
     status: NoticeStatus = NoticeStatus.OPEN
     resends: int = 0
@@ -269,6 +274,7 @@ class NotifyCommand:
     targets: tuple[Target, ...]
     text: str
     interval: int  # minutes
+    resends: int = ONCE  # MAX_RESENDS when the interval was asked for
 
 
 def read_notify(
@@ -292,7 +298,7 @@ def read_notify(
         interval = interval or interval2
     check_text(body)
     minutes = check_interval(interval) if interval else DEFAULT_INTERVAL
-    return NotifyCommand(tuple(targets), body, minutes)
+    return NotifyCommand(tuple(targets), body, minutes, MAX_RESENDS if interval else ONCE)
 
 
 def take_interval(text: str) -> tuple[str, int | None]:
@@ -448,6 +454,24 @@ def _bump(notice: Notice, now: datetime, **changes: Any) -> Notice:
     return replace(notice, rev=notice.rev + 1, updated_at=now, **changes)
 
 
+def first_resend_at(notice: Notice, now: datetime, calendar: WorkCalendar) -> datetime:
+    """When to send again to whoever has not confirmed: `interval` minutes on; but a notice
+    sent again only once waits, for a meeting further off than the next work day, until the
+    start of the work day before it (say one thing once, when it matters)."""
+    at = quiet_until(
+        now + timedelta(minutes=notice.interval), urgent=notice.urgent, calendar=calendar
+    )
+    meeting = notice.meeting_at
+    if notice.max_resends > ONCE or meeting is None:
+        return at
+    day = at.astimezone(calendar.tz).date()
+    end = datetime.combine(calendar.next_workday(day), calendar.workday_end, tzinfo=calendar.tz)
+    if meeting <= end:
+        return at
+    eve = calendar.previous_workday(meeting.astimezone(calendar.tz).date())
+    return max(at, datetime.combine(eve, calendar.workday_start, tzinfo=calendar.tz))
+
+
 def initial(notice: Notice, now: datetime, calendar: WorkCalendar) -> Notice:
     """Queue the first send to everyone with a Telegram account; plan the first resend."""
     queue = tuple(
@@ -461,9 +485,7 @@ def initial(notice: Notice, now: datetime, calendar: WorkCalendar) -> Notice:
     return replace(
         notice,
         queue=queue,
-        next_at=quiet_until(
-            now + timedelta(minutes=notice.interval), urgent=notice.urgent, calendar=calendar
-        ),
+        next_at=first_resend_at(notice, now, calendar),
         meeting_reminded=meeting_done,
         updated_at=now,
     )
@@ -509,7 +531,7 @@ def due(notice: Notice, now: datetime) -> list[Due]:
         if near_after_send or started:
             out.append(Due.REPORT)
         elif notice.next_at is not None and now >= notice.next_at:
-            out.append(Due.RESEND if notice.resends < MAX_RESENDS else Due.REPORT)
+            out.append(Due.RESEND if notice.resends < notice.max_resends else Due.REPORT)
     if meeting_near and not notice.meeting_reminded:
         out.append(Due.MEETING)
     return out
@@ -598,17 +620,19 @@ def change(
     *,
     is_admin: bool,
 ) -> Notice:
-    """New text: everyone gets it and confirms again (a moved meeting needs a new 收到)."""
+    """A change (`text`: what changed, e.g. 改为明天下午3点，地点不变): the notice keeps its
+    original text and says what changed; everyone gets it and confirms again (a moved meeting
+    needs a new 收到). `meeting_at`: the meeting time the change names, else the one it had."""
     may_manage(notice, actor, is_admin=is_admin)
     check_text(text)
     version = notice.version + 1
     recipients = tuple(replace(r, confirmed_at=None) for r in notice.recipients)
     changed = replace(
         notice,
-        text=text,
+        changes=(*notice.changes, text),
         version=version,
         recipients=recipients,
-        meeting_at=meeting_at,
+        meeting_at=meeting_at or notice.meeting_at,
         resends=0,
         missing_reported=False,
         changed_at=now,

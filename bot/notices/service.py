@@ -245,6 +245,7 @@ class NoticeService:
             meeting_at=meeting,
             urgent=urgent,
             interval=command.interval,
+            max_resends=command.resends,
             updated_at=now,
         )
         notice = rules.initial(notice, now, self.calendar)
@@ -316,7 +317,8 @@ class NoticeService:
         *,
         update_id: int | None = None,
     ) -> Changed:
-        """New text: everyone gets it and confirms again."""
+        """A change (what changed, as the sender says it): the notice keeps its text and shows
+        the change; everyone gets it and confirms again."""
         is_admin = await self._is_admin(self.get(number), actor, admin)
         now = self.clock.now()
         before = self.get(number)
@@ -327,7 +329,8 @@ class NoticeService:
         base = replace(
             before,
             interval=rules.check_interval(interval) if interval else before.interval,
-            urgent=urgent,
+            max_resends=rules.MAX_RESENDS if interval else before.max_resends,
+            urgent=urgent or before.urgent,
         )
         notice = rules.change(base, actor, text, meeting, now, self.calendar, is_admin=is_admin)
         entries = []

@@ -52,6 +52,7 @@ class _NoticeHead(MessageParams):
     urgent: bool
     kind: Heading = "notice"
     round: int = 0  # which resend, for kind "resend"
+    changes: list[str] = field(default_factory=list)  # what each change said (text: original)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,6 +97,7 @@ class NoticeTracking(MessageParams):
     missing_reported: bool
     changed_at: str | None
     cancelled_at: str | None
+    change: str | None = None  # what the last change said
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,6 +126,7 @@ class MeetingSoon(MessageParams):
     text: str
     meeting_at: str | None
     mentions: list[Mention] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,6 +137,7 @@ class NoticeCancelled(MessageParams):
     number: int
     text: str
     who: str  # who cancelled it
+    changes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +224,7 @@ def notice_lines(p: _NoticeHead, ctx: RenderContext) -> list[str]:
         t(lang, _HEADINGS.get(p.kind, "notices.heading"), number=p.number, round=p.round),
         t(lang, "notices.body", text=p.text),
     ]
+    lines.extend(t(lang, "notices.change_line", text=change) for change in p.changes)
     if p.urgent:
         lines.append(t(lang, "notices.urgent"))
     if p.meeting_at:
@@ -315,7 +320,10 @@ def _tracking_state(p: NoticeTracking, ctx: RenderContext) -> list[str]:
     """The tracking's closing lines: changed when, and what happens next."""
     lang = ctx.lang
     lines = []
-    if p.version > 1:
+    if p.version > 1 and p.change:
+        at = clock_text(p.changed_at, ctx)
+        lines.append(t(lang, "notices.tracking_changed_to", at=at, change=p.change))
+    elif p.version > 1:
         lines.append(t(lang, "notices.tracking_changed", at=clock_text(p.changed_at, ctx)))
     if p.confirmed_count == p.total:
         lines.append(t(lang, "notices.tracking_all_done"))
@@ -420,6 +428,7 @@ def notice_meeting(p: MeetingSoon, ctx: RenderContext) -> Rendered:
     lines = [
         t(lang, "notices.meeting_soon", number=p.number, when=_when(p.meeting_at, ctx)),
         t(lang, "notices.body", text=p.text),
+        *(t(lang, "notices.change_line", text=change) for change in p.changes),
     ]
     mentions = _mentions(p.mentions)
     if mentions:
@@ -434,6 +443,7 @@ def notice_cancelled(p: NoticeCancelled, ctx: RenderContext) -> Rendered:
             [
                 t(lang, "notices.cancelled", number=p.number, who=p.who),
                 t(lang, "notices.cancelled_text", text=p.text),
+                *(t(lang, "notices.change_line", text=change) for change in p.changes),
             ]
         )
     )

@@ -270,7 +270,9 @@ def test_change_resets_confirmations_and_tells_everyone_again():
     notice, _, _ = rules.confirm(replace(_notice(), queue=()), 11, None, 1, MON_10)
     later = MON_10 + timedelta(minutes=40)
     changed = rules.change(notice, 10, "改到下午3点", None, later, CAL, is_admin=False)
-    assert changed.version == 2 and changed.text == "改到下午3点"
+    # Issue 14: the notice keeps its text; the change is said beside it.
+    assert changed.version == 2 and changed.text == "明天上午9点开会"
+    assert changed.changes == ("改到下午3点",)
     assert changed.confirmed() == [] and changed.resends == 0
     assert {o.kind for o in changed.queue} == {Kind.CHANGED}
     assert changed.next_at == later + timedelta(minutes=30)
