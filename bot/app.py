@@ -28,10 +28,12 @@ from bot.core.commands import menu
 from bot.core.config import Lang, Settings
 from bot.core.delivery import Delivery
 from bot.core.feature import Feature, SentHook
+from bot.core.models import OutboxEntry
 from bot.core.render import Renderer
 from bot.core.workdays import WorkCalendar
 from bot.directory.service import DirectoryService
 from bot.notices.service import NoticeService
+from bot.people.models import Person
 from bot.people.service import PeopleService
 from bot.reminders.service import Scheduler
 from bot.tasks.service import TaskService
@@ -89,6 +91,19 @@ def build_services(
         db, clock, settings, calendar, roster_resolver=directory_service.resolve_roster
     )
     scheduler = Scheduler(db, clock, settings, calendar, task_service, store=ReminderTables(db))
+    notice_service = NoticeService(
+        app.bot,
+        db=db,
+        clock=clock,
+        settings=settings,
+        calendar=calendar,
+        directory=directory_service,
+    )
+
+    def bind_person(person: Person) -> list[OutboxEntry]:
+        """Tasks and notices that waited for this person (by @username or name) become theirs."""
+        return [*task_service.bind_person(person), *notice_service.bind_person(person)]
+
     return Services(
         settings=settings,
         clock=clock,
@@ -98,20 +113,13 @@ def build_services(
             db,
             clock,
             settings,
-            bind_person=task_service.bind_person,
+            bind_person=bind_person,
             person_changed=scheduler.person_changed,
         ),
         tasks=task_service,
         reminders=scheduler,
         directory=directory_service,
-        notices=NoticeService(
-            app.bot,
-            db=db,
-            clock=clock,
-            settings=settings,
-            calendar=calendar,
-            directory=directory_service,
-        ),
+        notices=notice_service,
     )
 
 

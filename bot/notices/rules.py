@@ -12,6 +12,7 @@ is still missing, with time left to phone them).
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -277,22 +278,56 @@ class NotifyCommand:
     resends: int = ONCE  # MAX_RESENDS when the interval was asked for
 
 
+# A first word this long or shorter, with the notice after it, was meant as a roster's name.
+_ROSTER_NAME_MAX = 12
+
+
+def near_names(name: str, names: Sequence[str], most: int = 3) -> list[str]:
+    """The rosters whose names are nearest to `name` (sharing most of its characters)."""
+
+    def score(other: str) -> float:
+        if name in other or other in name:
+            return 1.0
+        return difflib.SequenceMatcher(None, name, other).ratio()
+
+    ranked = sorted(((score(n), n) for n in names), key=lambda p: (-p[0], p[1]))
+    return [n for s, n in ranked if s >= 0.3][:most]
+
+
+def _no_such_roster(text: str, rosters: Sequence[str]) -> NoticeRefused:
+    """Nobody to notify: a first word meant as a roster's name is said not to exist (with
+    the rosters nearest to it); otherwise the question is whom to notify."""
+    words = text.split(maxsplit=1)
+    first = words[0] if words else ""
+    meant = first[1:] if first.startswith("#") else first
+    looks_like_a_name = first.startswith("#") or (
+        len(words) > 1 and len(meant) <= _ROSTER_NAME_MAX and not meant.startswith("@")
+    )
+    if not meant or not looks_like_a_name:
+        return NoticeRefused("no_targets")
+    near = near_names(meant, rosters)
+    if near:
+        return NoticeRefused("unknown_roster_near", name=meant, near=" / ".join(near))
+    if rosters:
+        return NoticeRefused("unknown_roster_list", name=meant, names=" / ".join(rosters[:8]))
+    return NoticeRefused("unknown_roster", name=meant)
+
+
 def read_notify(
     text: str,
     *,
     is_roster: Callable[[str], bool],
     mentions: Mapping[int, int] | None = None,
     replied_text: str | None = None,
+    rosters: Sequence[str] = (),
 ) -> NotifyCommand:
     """Read /notify's arguments (raises NoticeRefused). Without a text after the recipients,
-    the text is that of the message replied to; `提醒间隔 15分钟` may stand in either."""
+    the text is that of the message replied to; `提醒间隔 15分钟` may stand in either.
+    `rosters`: the names of the rosters here (to say which are near a name that is none)."""
     text, interval = take_interval(text)
     targets, body = split_targets(text, is_roster=is_roster, mentions=mentions)
     if not targets:
-        first = text.split(maxsplit=1)[0] if text.strip() else ""
-        if first.startswith("#"):
-            raise NoticeRefused("unknown_roster", name=first[1:])
-        raise NoticeRefused("no_targets")
+        raise _no_such_roster(text, rosters)
     if not body.strip() and replied_text:
         body, interval2 = take_interval(replied_text)
         interval = interval or interval2
@@ -489,6 +524,28 @@ def initial(notice: Notice, now: datetime, calendar: WorkCalendar) -> Notice:
         meeting_reminded=meeting_done,
         updated_at=now,
     )
+
+
+def waits_for(notice: Notice, user_id: int, username: str | None, name: str) -> Recipient | None:
+    """The recipient of an open notice who had no Telegram account the bot knew and turns
+    out to be this person (by @username, or by the name a roster gave): None if none, or if
+    the notice already reaches them."""
+    if not notice.open or user_id == notice.sender or notice.find(user_id) is not None:
+        return None
+    uname = (username or "").lower() or None
+    for r in notice.recipients:
+        if r.user_id is None and ((uname and r.username == uname) or (name and r.name == name)):
+            return r
+    return None
+
+
+def bind(notice: Notice, recipient: Recipient, user_id: int, now: datetime) -> Notice:
+    """The person is known now: the notice (as it stands: its current version) goes to them."""
+    known = replace(recipient, user_id=user_id)
+    recipients = tuple(known if r is recipient else r for r in notice.recipients)
+    kind = Kind.CHANGED if notice.version > 1 else Kind.NOTICE
+    queue = (*notice.queue, Outgoing(user_id, kind, notice.version))
+    return _bump(notice, now, recipients=recipients, queue=queue)
 
 
 def confirm(

@@ -32,6 +32,7 @@ from bot.notices.rules import Confirm, Notice, NoticeRefused, Reach, Recipient
 from bot.notices.tracking import TrackingPacer
 from bot.notices.views import ListLine, NoticeCard, NoticeTracking
 from bot.parsing import ParseError, parse_assignment
+from bot.people.models import Person
 from bot.people.rules import lang_of, tz_of
 from bot.tasks.models import Priority
 from storage import Database, space_of_chat
@@ -227,7 +228,11 @@ class NoticeService:
             return self.who.roster(space, name, actor) is not None
 
         command = rules.read_notify(
-            text, is_roster=is_roster, mentions=mentions, replied_text=replied_text
+            text,
+            is_roster=is_roster,
+            mentions=mentions,
+            replied_text=replied_text,
+            rosters=self.who.roster_names(space, actor),
         )
         found = self.who.recipients(command.targets, space, actor, chat_id)
         recipients = rules.merge_recipients(found, sender=actor)
@@ -255,6 +260,24 @@ class NoticeService:
             entries.append(fanout.group_post(notice, self.who.name(actor), reach, now))
         notice, queued = self._commit(notice, entries, update_id)
         return Created(notice, queued, self.who.reach(actor) == Reach.PRIVATE)
+
+    # ----- people becoming known --------------------------------------------------------------
+    def bind_person(self, person: Person) -> list[OutboxEntry]:
+        """Someone a notice named but the bot did not know (an @username, a roster entry)
+        has been seen: each open notice waiting for them now goes to them, as it stands (held
+        by delivery until they start the bot, if they have not). One write per notice, no
+        update id (like TaskService.bind_person: this runs before the update's own change)."""
+        now = self.clock.now()
+        out: list[OutboxEntry] = []
+        in_group = set(person.chats)
+        for notice in self.store.all():
+            # A name alone binds only within the group the notice was sent in.
+            name = person.display_name if notice.chat_id in in_group else ""
+            found = rules.waits_for(notice, person.user_id, person.username, name)
+            if found is not None:
+                _, queued = self._commit(rules.bind(notice, found, person.user_id, now))
+                out.extend(queued)
+        return out
 
     # ----- confirming ------------------------------------------------------------------------
     def confirm(
