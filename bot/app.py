@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeAlias
 
@@ -182,6 +182,7 @@ def build_application(
         settings=settings,
         renderer=Renderer(kind for f in declared for kind in f.messages),
         sent_hooks=hooks,
+        chat_quiet=_chat_quiet(app),
     )
 
     data: BotData = app.bot_data
@@ -199,6 +200,14 @@ def build_application(
 
     register(app, declared)
     return app
+
+
+def _chat_quiet(app: OfficeApp) -> Callable[[int], Awaitable[None]] | None:
+    """What delivery waits for before it bundles a chat's replies: its burst handled."""
+    from bot.core.updates import ChatOrderedProcessor
+
+    processor = app.update_processor
+    return processor.chat_quiet if isinstance(processor, ChatOrderedProcessor) else None
 
 
 async def _post_init(app: OfficeApp) -> None:

@@ -37,10 +37,10 @@ def _route(entry: OutboxEntry) -> tuple[int | None, int | None, int | None]:
 
 
 def can_join(entry: OutboxEntry, now: datetime, bundleable: Callable[[OutboxEntry], bool]) -> bool:
-    """An entry that may go in a bundle now: a bundleable kind, due, not a reply."""
+    """An entry that may go in a bundle now: a bundleable kind, due. (A bundle of replies —
+    the confirmations of a burst of /task — answers the first of the messages.)"""
     return (
         entry.pending
-        and entry.reply_to_message_id is None
         and (entry.not_before is None or entry.not_before <= now)
         and bundleable(entry)
     )

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -130,8 +130,11 @@ class Delivery:
         settings: Settings,
         renderer: Renderer,
         sent_hooks: Mapping[str, Sequence[SentHook]] | None = None,
+        chat_quiet: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         self._bot = bot
+        # Until a burst of updates in a chat is handled (bot/core/updates.py), if known.
+        self._chat_quiet = chat_quiet
         self._db = db
         self._clock = clock
         self._settings = settings
@@ -248,6 +251,7 @@ class Delivery:
         try:
             while queue and not self._closing:
                 entry = queue.popleft()
+                await self._after_burst(entry)
                 self._bundle(entry, queue)
                 ON_WIRE.set(None)
                 try:
@@ -276,6 +280,15 @@ class Delivery:
                 fut.set_result(None)
         for other in self._bundles.pop(entry_id, ()):
             self._forget(other.id)
+
+    async def _after_burst(self, entry: OutboxEntry) -> None:
+        """A bundleable entry for a chat whose updates are still being handled waits for the
+        last of them: what that burst says there goes as one message."""
+        chat = entry.to_chat if entry.to_chat is not None else entry.to_user
+        if self._chat_quiet is None or chat is None:
+            return
+        if self._renderer.bundleable(entry.template, entry.params):
+            await self._chat_quiet(chat)
 
     def _bundle(self, head: OutboxEntry, queue: deque[OutboxEntry]) -> None:
         """Take from the recipient's queue what goes out with `head` as one message: the

@@ -124,7 +124,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     takes its chat's lock (FIFO) before a slot, so one chat's updates run in that order.
     """
 
-    __slots__ = ("_chains", "_limit", "_refs", "_running", "_slots", "_taking", "on_done")
+    __slots__ = ("_chains", "_limit", "_quiet", "_refs", "_running", "_slots", "_taking", "on_done")
 
     def __init__(self, max_concurrent: int = MAX_CONCURRENT) -> None:
         super().__init__(_UNBOUNDED)
@@ -133,6 +133,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._chains: dict[Hashable, asyncio.Lock] = {}
         self._refs: Counter[Hashable] = Counter()
         self._running: set[asyncio.Task[Any]] = set()
+        self._quiet: dict[Hashable, asyncio.Event] = {}
         self._taking = True
         #: Called with each update whose handlers finished (not when cancelled or skipped).
         self.on_done: Callable[[object], None] | None = None
@@ -164,6 +165,18 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             if self._refs[key] <= 0:
                 del self._refs[key]
                 self._chains.pop(key, None)
+                quiet = self._quiet.pop(key, None)
+                if quiet is not None:
+                    quiet.set()
+
+    async def chat_quiet(self, chat_id: int) -> None:
+        """Until no update of this chat waits or is being handled: a burst of them (ten
+        /task pasted at once) is over. Delivery waits for it before it sends what the burst
+        said in that chat, so it goes as one message (bot/core/bundling.py)."""
+        key = ("chat", chat_id)
+        while self._refs.get(key, 0) > 0:
+            quiet = self._quiet.setdefault(key, asyncio.Event())
+            await quiet.wait()
 
     async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
         if not self._taking:

@@ -539,9 +539,10 @@ def waits_for(notice: Notice, user_id: int, username: str | None, name: str) -> 
     return None
 
 
-def bind(notice: Notice, recipient: Recipient, user_id: int, now: datetime) -> Notice:
-    """The person is known now: the notice (as it stands: its current version) goes to them."""
-    known = replace(recipient, user_id=user_id)
+def bind(notice: Notice, recipient: Recipient, user_id: int, name: str, now: datetime) -> Notice:
+    """The person is known now (by this name): the notice, as it stands (its current
+    version), goes to them."""
+    known = replace(recipient, user_id=user_id, name=name or recipient.name)
     recipients = tuple(known if r is recipient else r for r in notice.recipients)
     kind = Kind.CHANGED if notice.version > 1 else Kind.NOTICE
     queue = (*notice.queue, Outgoing(user_id, kind, notice.version))

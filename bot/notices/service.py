@@ -275,7 +275,8 @@ class NoticeService:
             name = person.display_name if notice.chat_id in in_group else ""
             found = rules.waits_for(notice, person.user_id, person.username, name)
             if found is not None:
-                _, queued = self._commit(rules.bind(notice, found, person.user_id, now))
+                bound = rules.bind(notice, found, person.user_id, person.display_name, now)
+                _, queued = self._commit(bound)
                 out.extend(queued)
         return out
 
