@@ -371,3 +371,95 @@ def test_cancel_does_not_tell_those_it_has_not_reached_yet():
         (11, Kind.CANCELLED),
         (15, Kind.CANCELLED),
     ]
+
+
+# ----- issue 14: say one thing once ------------------------------------------------------------
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    month = 11 if day >= 20 else 12
+    return datetime(2026, month, day, hour, minute, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(
+    ("meeting", "resends", "expected"),
+    [
+        pytest.param(None, rules.ONCE, _at(30, 10, 30), id="no-meeting-once"),
+        pytest.param(_at(1, 9), rules.ONCE, _at(30, 10, 30), id="meeting-tomorrow"),
+        pytest.param(_at(2, 15), rules.ONCE, _at(1, 9), id="meeting-wednesday-resent-tuesday"),
+        pytest.param(_at(7, 10), rules.ONCE, _at(4, 9), id="meeting-monday-resent-friday"),
+        pytest.param(_at(2, 15), rules.MAX_RESENDS, _at(30, 10, 30), id="asked-interval"),
+    ],
+)
+def test_a_notice_is_sent_again_once_when_it_matters(meeting, resends, expected):
+    notice = _notice(meeting_at=meeting, max_resends=resends)
+    assert rules.first_resend_at(notice, MON_10, CAL) == expected
+
+
+def test_without_an_interval_asked_for_a_notice_is_sent_again_once_then_reported():
+    command = rules.read_notify("@zhangsan 明天开会", is_roster=ROSTERS.__contains__)
+    asked = rules.read_notify("@zhangsan 明天开会 提醒间隔 15分钟", is_roster=ROSTERS.__contains__)
+    assert (command.resends, asked.resends) == (rules.ONCE, rules.MAX_RESENDS)
+    notice = replace(_notice(max_resends=rules.ONCE), queue=())
+    assert rules.due(notice, notice.next_at) == [Due.RESEND]
+    again = rules.resend(notice, notice.next_at, CAL, {11, 12})
+    assert rules.due(again, again.next_at) == [Due.REPORT]
+
+
+def test_a_recipient_the_bot_did_not_know_is_bound_when_seen():
+    notice = replace(
+        _notice(
+            recipients=(Recipient("@zhaoliu", None, "zhaoliu"), Recipient("张三", 11, "zhangsan"))
+        ),
+        queue=(),
+    )
+    found = rules.waits_for(notice, 20, "ZhaoLiu", "")
+    assert found is not None and found.username == "zhaoliu"
+    bound = rules.bind(notice, found, 20, "赵六", MON_10)
+    assert [(r.name, r.user_id) for r in bound.recipients] == [("赵六", 20), ("张三", 11)]
+    assert bound.queue == (rules.Outgoing(20, Kind.NOTICE, 1),)
+    assert rules.waits_for(bound, 20, "zhaoliu", "") is None  # reached already
+    assert rules.waits_for(notice, 20, "someone", "") is None
+    by_name = replace(notice, recipients=(Recipient("赵六", None, None),))
+    assert rules.waits_for(by_name, 20, None, "赵六") is not None
+    changed = replace(notice, version=2)
+    assert rules.bind(changed, found, 20, "赵六", MON_10).queue[-1].kind == Kind.CHANGED
+
+
+@pytest.mark.parametrize(
+    ("text", "rosters", "key", "said"),
+    [
+        pytest.param(
+            "科室负责人 明天开会",
+            ("各科室负责人", "一科"),
+            "unknown_roster_near",
+            "各科室负责人",
+            id="near",
+        ),
+        pytest.param(
+            "不存在的名单 明天开会",
+            ("一科", "二科"),
+            "unknown_roster_list",
+            "一科 / 二科",
+            id="others",
+        ),
+        pytest.param("不存在的名单 明天开会", (), "unknown_roster", "", id="no-rosters"),
+        pytest.param("#财务 明天开会", ("财务科",), "unknown_roster_near", "财务科", id="hash"),
+        pytest.param("明天开会", ("一科",), "no_targets", "", id="one-word-is-no-name"),
+    ],
+)
+def test_notify_to_a_list_that_does_not_exist(text, rosters, key, said):
+    with pytest.raises(NoticeRefused) as refused:
+        rules.read_notify(text, is_roster=lambda _n: False, rosters=rosters)
+    assert refused.value.key == key
+    assert said in " ".join(str(v) for v in refused.value.values.values())
+
+
+def test_a_change_keeps_the_text_and_the_meeting_unless_it_names_one():
+    notice = replace(_notice(meeting_at=_at(1, 9)), queue=())
+    kept = rules.change(notice, 10, "地点改为二楼", None, MON_10, CAL, is_admin=False)
+    assert (kept.text, kept.changes, kept.meeting_at) == (
+        "明天上午9点开会",
+        ("地点改为二楼",),
+        _at(1, 9),
+    )
+    moved = rules.change(kept, 10, "改为下午3点", _at(1, 15), MON_10, CAL, is_admin=False)
+    assert moved.changes == ("地点改为二楼", "改为下午3点") and moved.meeting_at == _at(1, 15)
