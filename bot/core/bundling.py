@@ -32,8 +32,10 @@ class Item:
     buttons: tuple[Button, ...] = ()
 
 
-def _route(entry: OutboxEntry) -> tuple[int | None, int | None, int | None]:
-    return (entry.to_user, entry.to_chat, entry.fallback_chat)
+def _route(entry: OutboxEntry, private: bool) -> tuple[int | None, int | None, int | None]:
+    """Where an entry goes: to a chat, or to a person — in their private chat when the bot
+    can write to them (`private`), else to the entry's own fallback group."""
+    return (entry.to_user, entry.to_chat, None if private else entry.fallback_chat)
 
 
 def can_join(entry: OutboxEntry, now: datetime, bundleable: Callable[[OutboxEntry], bool]) -> bool:
@@ -52,18 +54,25 @@ def take(
     *,
     now: datetime,
     bundleable: Callable[[OutboxEntry], bool],
+    private: bool = False,
     most: int = MAX_ITEMS,
 ) -> list[OutboxEntry]:
     """The queued entries that go out with `head` (in queue order; none when `head` itself is
-    not bundleable): the same recipient and routing, each bundleable and due now."""
+    not bundleable): the same recipient and routing, each bundleable and due now.
+    `private`: the recipient can be written to privately (where each would fall back to
+    then does not matter)."""
     if not can_join(head, now, bundleable):
         return []
-    route = _route(head)
+    route = _route(head, private)
     out: list[OutboxEntry] = []
     for entry in queued:
         if len(out) + 1 >= most:
             break
-        if entry.id != head.id and _route(entry) == route and can_join(entry, now, bundleable):
+        if (
+            entry.id != head.id
+            and _route(entry, private) == route
+            and can_join(entry, now, bundleable)
+        ):
             out.append(entry)
     return out
 

@@ -293,11 +293,13 @@ class Delivery:
     def _bundle(self, head: OutboxEntry, queue: deque[OutboxEntry]) -> None:
         """Take from the recipient's queue what goes out with `head` as one message: the
         same person, bundleable kinds, due now (bot/core/bundling.py decides)."""
+        person = self._db.get_person(head.to_user) if head.to_user is not None else None
         extra = bundling.take(
             head,
             queue,
             now=self._clock.now(),
             bundleable=lambda e: self._renderer.bundleable(e.template, e.params),
+            private=person is not None and person.reachable_privately,
         )
         if not extra:
             return

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
+from bot.core.bundling import Item
 from bot.core.config import LANGS, Lang
 from bot.core.fmt import format_when
 from bot.core.i18n import Safe, t, t_plain
@@ -515,11 +516,30 @@ def export_csv(rows: Sequence[ExportRow], lang: Lang, tz: ZoneInfo) -> bytes:
 
 
 # The message kinds this feature sends (the composition root hands them to the Renderer).
+def missing_item(p: NoticeMissing, ctx: RenderContext) -> Item:
+    """The report of who is missing, as a line of a message that says several things
+    (bot/core/bundling.py): whom to phone, with their phones."""
+    lang = ctx.lang
+    people = "；".join(
+        t(lang, "notices.item_person", who=_person(row, lang), phone=_phone(row[2], lang))
+        for row in p.people
+    )
+    more = t(lang, "notices.item_more", count=p.more) if p.more else ""
+    text = t(
+        lang,
+        "notices.item_missing",
+        number=p.number,
+        text=snippet(p.text),
+        people=Safe(people + more),
+    )
+    return Item("notices.bundle_missing", text)
+
+
 MESSAGES: tuple[MessageKind[Any], ...] = (
     MessageKind(NoticeCard, notice),
     MessageKind(NoticeGroupPost, notice_group),
     MessageKind(NoticeTracking, notice_tracking),
-    MessageKind(NoticeMissing, notice_missing),
+    MessageKind(NoticeMissing, notice_missing, missing_item),
     MessageKind(MeetingSoon, notice_meeting),
     MessageKind(NoticeCancelled, notice_cancelled),
 )
