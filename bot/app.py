@@ -90,7 +90,6 @@ def build_services(
     task_service = TaskService(
         db, clock, settings, calendar, roster_resolver=directory_service.resolve_roster
     )
-    scheduler = Scheduler(db, clock, settings, calendar, task_service, store=ReminderTables(db))
     notice_service = NoticeService(
         app.bot,
         db=db,
@@ -98,6 +97,15 @@ def build_services(
         settings=settings,
         calendar=calendar,
         directory=directory_service,
+    )
+    scheduler = Scheduler(
+        db,
+        clock,
+        settings,
+        calendar,
+        task_service,
+        store=ReminderTables(db),
+        notices_for=notice_service.unconfirmed_for,
     )
 
     def bind_person(person: Person) -> list[OutboxEntry]:

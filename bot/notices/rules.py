@@ -1,11 +1,12 @@
 """Notices (会议通知 that require 收到): who gets one, who confirmed, when to send again, and
 how the sender's tracking reads. Pure: `now`, the calendar and who is reachable come in.
 
-A notice goes to its recipients once, then again to whoever has not confirmed: once by
-default (`interval` minutes on, or — for a meeting further off than the next work day — at the
-start of the work day before it), every `interval` minutes up to MAX_RESENDS times when the
-sender asked for an interval; only in work hours unless urgent. After that the sender is told
-who is still missing. A notice that names a meeting time reminds its
+A notice goes to its recipients once. Whoever has not confirmed finds it in their next morning
+digest (spec "How much the bot says": say one thing once); when the sender asks for an interval
+(提醒间隔 15分钟) it is sent again every `interval` minutes, up to MAX_RESENDS times, only in
+work hours unless urgent. The sender is then told who is still missing: after the resends, at
+the meeting's reminder time, or — a notice without a meeting, not sent again — at the next
+work-day start, once the digests have said it. A notice that names a meeting time reminds its
 confirmers MEETING_LEAD before it, and resending stops then (the sender gets the list of who
 is still missing, with time left to phone them).
 """
@@ -24,7 +25,7 @@ from bot.core.workdays import WorkCalendar
 from bot.parsing.numbers import to_int
 
 MAX_RESENDS = 3  # when the sender asked for resends (提醒间隔 15分钟)
-ONCE = 1  # otherwise: sent again once, when it matters (`first_resend_at`)
+NO_RESENDS = 0  # otherwise: not sent again; the morning digest lists it (say one thing once)
 DEFAULT_INTERVAL = 30  # minutes between sends to whoever has not confirmed
 MIN_INTERVAL = 5
 MAX_INTERVAL = 24 * 60
@@ -115,7 +116,7 @@ class Notice:
     meeting_at: datetime | None = None
     urgent: bool = False
     interval: int = DEFAULT_INTERVAL  # minutes
-    max_resends: int = MAX_RESENDS  # ONCE unless the sender asked for an interval
+    max_resends: int = MAX_RESENDS  # NO_RESENDS unless the sender asked for an interval
     changes: tuple[str, ...] = ()  # what each change said; `text` stays the original
     version: int = 1  # +1 on every change; buttons carry it
     status: NoticeStatus = NoticeStatus.OPEN
@@ -275,7 +276,7 @@ class NotifyCommand:
     targets: tuple[Target, ...]
     text: str
     interval: int  # minutes
-    resends: int = ONCE  # MAX_RESENDS when the interval was asked for
+    resends: int = NO_RESENDS  # MAX_RESENDS when the interval was asked for
 
 
 # A first word this long or shorter, with the notice after it, was meant as a roster's name.
@@ -333,7 +334,7 @@ def read_notify(
         interval = interval or interval2
     check_text(body)
     minutes = check_interval(interval) if interval else DEFAULT_INTERVAL
-    return NotifyCommand(tuple(targets), body, minutes, MAX_RESENDS if interval else ONCE)
+    return NotifyCommand(tuple(targets), body, minutes, MAX_RESENDS if interval else NO_RESENDS)
 
 
 def take_interval(text: str) -> tuple[str, int | None]:
@@ -489,22 +490,18 @@ def _bump(notice: Notice, now: datetime, **changes: Any) -> Notice:
     return replace(notice, rev=notice.rev + 1, updated_at=now, **changes)
 
 
-def first_resend_at(notice: Notice, now: datetime, calendar: WorkCalendar) -> datetime:
-    """When to send again to whoever has not confirmed: `interval` minutes on; but a notice
-    sent again only once waits, for a meeting further off than the next work day, until the
-    start of the work day before it (say one thing once, when it matters)."""
-    at = quiet_until(
-        now + timedelta(minutes=notice.interval), urgent=notice.urgent, calendar=calendar
-    )
-    meeting = notice.meeting_at
-    if notice.max_resends > ONCE or meeting is None:
-        return at
-    day = at.astimezone(calendar.tz).date()
-    end = datetime.combine(calendar.next_workday(day), calendar.workday_end, tzinfo=calendar.tz)
-    if meeting <= end:
-        return at
-    eve = calendar.previous_workday(meeting.astimezone(calendar.tz).date())
-    return max(at, datetime.combine(eve, calendar.workday_start, tzinfo=calendar.tz))
+def first_resend_at(notice: Notice, now: datetime, calendar: WorkCalendar) -> datetime | None:
+    """When to look again at who has not confirmed: `interval` minutes on, to send it again,
+    when the sender asked for resends. Otherwise nobody is sent it again (their morning digest
+    lists it) and this is when the sender hears who is missing: for a meeting at its reminder
+    time (None: `due` sees to it), else at the next work-day start, after the digests."""
+    if notice.max_resends > NO_RESENDS:
+        at = now + timedelta(minutes=notice.interval)
+        return quiet_until(at, urgent=notice.urgent, calendar=calendar)
+    if notice.meeting_at is not None:
+        return None
+    day = calendar.next_workday(now.astimezone(calendar.tz).date())
+    return datetime.combine(day, calendar.workday_start, tzinfo=calendar.tz)
 
 
 def initial(notice: Notice, now: datetime, calendar: WorkCalendar) -> Notice:

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
@@ -260,6 +261,27 @@ class NoticeService:
             entries.append(fanout.group_post(notice, self.who.name(actor), reach, now))
         notice, queued = self._commit(notice, entries, update_id)
         return Created(notice, queued, self.who.reach(actor) == Reach.PRIVATE)
+
+    def unconfirmed_for(self, user_id: int) -> list[dict[str, Any]]:
+        """The open notices this person has not confirmed (and whose meeting, if any, is still
+        to come), for their morning digest: number, text, meeting time (ISO), sender's name."""
+        now = self.clock.now()
+        out: list[dict[str, Any]] = []
+        for notice in self.store.all():
+            if not notice.open or (notice.meeting_at is not None and notice.meeting_at <= now):
+                continue
+            mine = next((r for r in notice.recipients if r.user_id == user_id), None)
+            if mine is None or mine.confirmed:
+                continue
+            out.append(
+                {
+                    "number": notice.number,
+                    "text": notice.text,
+                    "meeting_at": records.iso(notice.meeting_at),
+                    "sender": self.who.name(notice.sender),
+                }
+            )
+        return out
 
     # ----- people becoming known --------------------------------------------------------------
     def bind_person(self, person: Person) -> list[OutboxEntry]:

@@ -330,6 +330,9 @@ def _tracking_state(p: NoticeTracking, ctx: RenderContext) -> list[str]:
         lines.append(t(lang, "notices.tracking_all_done"))
     elif p.missing_reported:
         lines.append(t(lang, "notices.tracking_reported"))
+    elif p.max_resends == 0:
+        key = "notices.tracking_digest_meeting" if p.meeting_at else "notices.tracking_digest"
+        lines.append(t(lang, key, at=_when(p.next_at, ctx)))
     elif p.next_at:
         lines.append(
             t(
@@ -396,6 +399,8 @@ def notice_missing(p: NoticeMissing, ctx: RenderContext) -> Rendered:
     """To the sender: resends are spent (or the meeting is near) and these people are missing."""
     lang = ctx.lang
     key = "notices.missing_meeting" if p.meeting_near else "notices.missing_title"
+    if not p.meeting_near and p.resends == 0:
+        key = "notices.missing_after_digest"  # not sent again: the digests have said it
     lines = [
         t(
             lang,

@@ -30,7 +30,7 @@ from bot.reminders.index import DueIndex
 from bot.reminders.series import Series
 from bot.reminders.steps import TaskSteps, Worked
 from bot.reminders.store import Records, ReminderStateStore
-from bot.reminders.summaries import Summaries
+from bot.reminders.summaries import NoticesFor, Summaries, no_notices
 from bot.reminders.zones import Zones
 from bot.tasks.models import Task
 from bot.tasks.service import TaskService
@@ -69,6 +69,7 @@ class Scheduler:
         *,
         store: ReminderStateStore,
         policy: rules.Policy = rules.POLICY,
+        notices_for: NoticesFor = no_notices,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -76,7 +77,9 @@ class Scheduler:
         self.store = store
         self.zones = Zones(db, settings, calendar)
         self.series = Series(db, self.zones, tasks)
-        self.summaries = Summaries(db, store, self.zones, tasks, settings.digest_time)
+        self.summaries = Summaries(
+            db, store, self.zones, tasks, settings.digest_time, notices_for=notices_for
+        )
         self.steps = TaskSteps(
             db, self.zones, tasks, self.series, policy, digest_for=self.summaries.digest_clock_for
         )

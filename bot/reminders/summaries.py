@@ -6,7 +6,7 @@ them, the person's digest setting and zone, and the work calendar (bot/reminders
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
@@ -19,6 +19,7 @@ from bot.reminders import digest as rules
 from bot.reminders.store import DigestMarks, Records, ReminderStateStore
 from bot.reminders.views import (
     DigestGroup,
+    DigestNotice,
     DigestItem,
     DigestSection,
     HandedItem,
@@ -33,6 +34,14 @@ from bot.tasks.service import TaskService
 # A morning digest sent later than this after its time says so (补发).
 LATE = timedelta(minutes=10)
 
+#: The notices a person has not confirmed (the notices feature's, for their digest).
+NoticesFor = Callable[[int], Sequence[DigestNotice]]
+
+
+def no_notices(_user_id: int) -> Sequence[DigestNotice]:
+    """`NoticesFor` of a bot without notices."""
+    return ()
+
 
 class Summaries:
     """Each person's morning digest and weekly summary."""
@@ -44,7 +53,10 @@ class Summaries:
         zones: Zones,
         tasks: TaskService,
         default_time: time,
+        *,
+        notices_for: NoticesFor = no_notices,
     ) -> None:
+        self._notices_for = notices_for
         self._records = records
         self._store = store
         self._zones = zones
@@ -150,13 +162,15 @@ class Summaries:
             tz=self._zones.tz(person),
             calendar=self._zones.of(person),
         )
+        notices = list(self._notices_for(uid))
         return MorningDigest(
             day=composed.day.isoformat(),
             sections=[self._section(section, uid) for section in composed.sections],
             handed=[self._handed(task, uid, now) for task in composed.handed],
             undated=composed.undated,
-            empty=composed.empty,
+            empty=composed.empty and not notices,
             late=late,
+            notices=notices,
         )
 
     def _section(self, section: rules.Section, uid: int) -> DigestSection:

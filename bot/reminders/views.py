@@ -132,6 +132,15 @@ class DigestGroup(TypedDict):
     items: list[DigestItem]
 
 
+class DigestNotice(TypedDict):
+    """A notice the reader has not confirmed (the notices feature says which)."""
+
+    number: int
+    text: str
+    meeting_at: str | None  # ISO
+    sender: str
+
+
 class DigestSection(TypedDict):
     key: str  # one of bot.reminders.digest.SECTIONS
     count: int
@@ -149,6 +158,7 @@ class MorningDigest(MessageParams):
     undated: int
     empty: bool
     late: bool
+    notices: list[DigestNotice] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +400,22 @@ def _handed_lines(handed: list[HandedItem], ctx: RenderContext) -> list[str]:
     return lines
 
 
+def _notice_lines(notices: list[DigestNotice], ctx: RenderContext) -> list[str]:
+    """The notices not confirmed yet: said here instead of sent again (say one thing once)."""
+    lang = ctx.lang
+    lines = ["", t(lang, "reminders.section_notices", count=len(notices))]
+    for n in notices:
+        text = " ".join(n["text"].split())
+        text = text if len(text) <= 40 else text[:39] + "…"
+        parts = [t(lang, "reminders.notice_item", number=n["number"], text=text)]
+        if n.get("meeting_at"):
+            parts.append(t(lang, "reminders.notice_when", when=_due(n["meeting_at"], ctx)))
+        parts.append(t(lang, "reminders.notice_from", name=n["sender"]))
+        lines.append("  " + " · ".join(parts))
+    lines.append("  " + t(lang, "reminders.notice_hint"))
+    return lines
+
+
 def digest(p: MorningDigest, ctx: RenderContext) -> Rendered:
     lang = ctx.lang
     head = _late(p.late, lang) + t(lang, "reminders.digest_title", day=_day(p.day, ctx))
@@ -398,6 +424,8 @@ def digest(p: MorningDigest, ctx: RenderContext) -> Rendered:
     lines = [head]
     for section in p.sections:
         lines.extend(_section_lines(section, ctx))
+    if p.notices:
+        lines.extend(_notice_lines(p.notices, ctx))
     if p.handed:
         lines.extend(_handed_lines(p.handed, ctx))
     if p.undated:
@@ -452,6 +480,7 @@ __all__ = [
     "CardReminder",
     "DigestGroup",
     "DigestItem",
+    "DigestNotice",
     "DigestSection",
     "DueNow",
     "Escalation",

@@ -190,9 +190,7 @@ async def test_a_notice_reaches_someone_who_starts_the_bot_after_it_went_out(
     await fake.wait_for(lambda: "已确认 1/2" in fake.message(leader.id, tracking.message_id).text)
 
 
-async def test_a_changed_notice_keeps_its_text_and_says_what_changed(
-    env: BotRunner, office: Office
-):
+async def test_a_changed_notice_keeps_its_text_and_says_what_changed(office: Office):
     fake, leader = office.fake, office.leader
     fake.send_message(leader, office.group, "/notify @zhangsan @wangwu 明天上午9点在三楼开预算会")
     await fake.wait_for_message(leader.id, contains="已确认 0/2")
@@ -269,3 +267,30 @@ async def test_titles_keep_urls_paths_marks_and_possessives(office: Office, text
     fake.send_message(zhang, fake.private_chat(zhang), text)
     noted = await fake.wait_for_message(zhang.id, contains="已记下")
     assert noted.text.splitlines()[0].endswith(title)
+
+
+async def test_a_notice_is_not_sent_again_the_digest_lists_it_and_the_sender_hears_in_time(
+    env: BotRunner, office: Office
+):
+    """Issue 14: say one thing once. Without an interval asked for, whoever has not confirmed
+    finds the notice in their morning digest; the sender hears who is missing before the
+    meeting. (With 提醒间隔 it is sent again as asked: test_notices_flow.)"""
+    fake, leader, zhang, wang = office.fake, office.leader, office.zhang, office.wang
+    fake.send_message(leader, office.group, "/notify @zhangsan @wangwu 周三下午三点在三楼开全体会")
+    tracking = await fake.wait_for_message(leader.id, contains="已确认 0/2")
+    assert "早报" in tracking.text and "会前 30 分钟" in tracking.text
+    card = await fake.wait_for_message(wang.id, contains="全体会")
+    fake.press_button(wang, wang.id, card.message_id, "收到")
+    mark = fake.mark()
+    for day, hour, minute in ((30, 10, 30), (30, 11, 0), (30, 16, 0), (1, 8, 30), (1, 12, 0)):
+        await env.set_time(at(day, hour, minute))
+    await _settled(env)
+    assert _since(fake, zhang.id, mark, "提醒：请确认收到") == []
+    (digest,) = _since(fake, zhang.id, mark, "早报")
+    assert "还没确认的通知（1）" in digest and "第 1 号" in digest and "全体会" in digest
+    assert all("还没确认的通知" not in d for d in _since(fake, wang.id, mark, "早报"))
+    mark = fake.mark()
+    await env.set_time(at(2, 14, 30))
+    report = await fake.wait_for_message(leader.id, contains="未确认", after=mark)
+    assert "张三" in report.text and "30 分钟后开始" in report.text
+    await fake.wait_for_message(wang.id, contains="会议即将开始", after=mark)

@@ -382,26 +382,27 @@ def _at(day: int, hour: int, minute: int = 0) -> datetime:
 @pytest.mark.parametrize(
     ("meeting", "resends", "expected"),
     [
-        pytest.param(None, rules.ONCE, _at(30, 10, 30), id="no-meeting-once"),
-        pytest.param(_at(1, 9), rules.ONCE, _at(30, 10, 30), id="meeting-tomorrow"),
-        pytest.param(_at(2, 15), rules.ONCE, _at(1, 9), id="meeting-wednesday-resent-tuesday"),
-        pytest.param(_at(7, 10), rules.ONCE, _at(4, 9), id="meeting-monday-resent-friday"),
+        pytest.param(None, rules.NO_RESENDS, _at(1, 9), id="no-meeting-report-after-the-digest"),
+        pytest.param(_at(2, 15), rules.NO_RESENDS, None, id="meeting-report-at-its-reminder"),
         pytest.param(_at(2, 15), rules.MAX_RESENDS, _at(30, 10, 30), id="asked-interval"),
     ],
 )
-def test_a_notice_is_sent_again_once_when_it_matters(meeting, resends, expected):
+def test_a_notice_is_sent_again_only_when_the_sender_asked(meeting, resends, expected):
     notice = _notice(meeting_at=meeting, max_resends=resends)
     assert rules.first_resend_at(notice, MON_10, CAL) == expected
 
 
-def test_without_an_interval_asked_for_a_notice_is_sent_again_once_then_reported():
+def test_without_an_interval_nobody_is_sent_it_again_and_the_sender_hears_who_is_missing():
     command = rules.read_notify("@zhangsan 明天开会", is_roster=ROSTERS.__contains__)
     asked = rules.read_notify("@zhangsan 明天开会 提醒间隔 15分钟", is_roster=ROSTERS.__contains__)
-    assert (command.resends, asked.resends) == (rules.ONCE, rules.MAX_RESENDS)
-    notice = replace(_notice(max_resends=rules.ONCE), queue=())
-    assert rules.due(notice, notice.next_at) == [Due.RESEND]
-    again = rules.resend(notice, notice.next_at, CAL, {11, 12})
-    assert rules.due(again, again.next_at) == [Due.REPORT]
+    assert (command.resends, asked.resends) == (rules.NO_RESENDS, rules.MAX_RESENDS)
+    plain = replace(_notice(max_resends=rules.NO_RESENDS), queue=())
+    assert plain.next_at == _at(1, 9)
+    assert rules.due(plain, _at(1, 8, 59)) == []
+    assert rules.due(plain, _at(1, 9)) == [Due.REPORT]  # after the morning digest said it
+    meeting = replace(_notice(max_resends=rules.NO_RESENDS, meeting_at=_at(1, 15)), queue=())
+    assert rules.due(meeting, _at(1, 14, 29)) == []
+    assert rules.due(meeting, _at(1, 14, 30)) == [Due.REPORT, Due.MEETING]
 
 
 def test_a_recipient_the_bot_did_not_know_is_bound_when_seen():

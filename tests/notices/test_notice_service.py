@@ -201,7 +201,7 @@ async def test_a_notice_to_two_hundred_is_queued_whole_in_one_write(world: World
 
 
 async def test_resends_go_at_their_moments_on_the_clock(world: World):
-    _notify(world, "@zhangsan @wangwu @sunba 明天上午9点开会")
+    _notify(world, "@zhangsan @wangwu @sunba 明天上午9点开会 提醒间隔 30分钟")
     world.deliver()
     world.service.confirm(1, 1, ZHANG, "zhangsan")
     await world.service.refresh_tracking(1)
@@ -212,8 +212,7 @@ async def test_resends_go_at_their_moments_on_the_clock(world: World):
     await world.service.tick()
     # 王五 again; 孙八 cannot be reached privately (his notice is held), 张三 confirmed.
     assert world.pending() == ["n1:v1:resend1:12"]
-    # Issue 14: sent again once (no interval asked for), the meeting being tomorrow.
-    assert len(world.bot.edits) == 2 and "已重发 1/1" in world.bot.edits[-1][2]
+    assert len(world.bot.edits) == 2 and "已重发 1/3" in world.bot.edits[-1][2]
 
 
 async def test_a_cancel_tells_those_it_reached_and_withdraws_the_rest(world: World):
