@@ -756,7 +756,17 @@ def bundle_facts(lines: list[str], day: date) -> set[tuple[Any, ...]] | None:
 
 
 def bundle_numbers(lines: list[str]) -> tuple[str, ...]:
-    return tuple(sorted({m.group(1) for line in lines if line.startswith("· ") for m in [_NUM.search(line)] if m}))
+    return tuple(
+        sorted(
+            {
+                m.group(1)
+                for line in lines
+                if line.startswith("· ")
+                for m in [_NUM.search(line)]
+                if m
+            }
+        )
+    )
 
 
 def facts(text: str, day: date) -> set[tuple[Any, ...]]:

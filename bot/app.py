@@ -106,6 +106,7 @@ def build_services(
         task_service,
         store=ReminderTables(db),
         notices_for=notice_service.unconfirmed_for,
+        sent_notices_for=notice_service.missing_for_sender,
     )
 
     def bind_person(person: Person) -> list[OutboxEntry]:

@@ -6,14 +6,15 @@ line about its matter (a task), the buttons that act on it, and the section it b
 catalog key with `{count}`, e.g. "📭 还没确认收到（{count}）"). Delivery asks `take()` which of
 the entries queued for a recipient go with the one it is about to send; when that is more than
 one, `merge()` makes the single message from their items. A lone entry is sent as it always
-was.
+was. A kind may also ask to be held until the next quarter hour (`released_at`): news that is
+not urgent (a receipt) waits for whatever else that person is told in the same few minutes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 
 from bot.core.config import Lang
 from bot.core.i18n import t
@@ -21,6 +22,9 @@ from bot.core.models import Button, OutboxEntry
 
 #: At most this many entries in one message (Telegram: 4096 characters, 100 button rows).
 MAX_ITEMS = 20
+#: The grid (minutes) a held kind goes out on: what one person is told within the same
+#: quarter hour (receipts, hand-over news) comes together.
+HOLD_GRID = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,16 @@ def _route(entry: OutboxEntry, private: bool) -> tuple[int | None, int | None, i
     """Where an entry goes: to a chat, or to a person — in their private chat when the bot
     can write to them (`private`), else to the entry's own fallback group."""
     return (entry.to_user, entry.to_chat, None if private else entry.fallback_chat)
+
+
+def released_at(created_at: datetime, minutes: int, tz: tzinfo) -> datetime:
+    """When an entry of a kind held on a `minutes` grid may go: the next multiple of
+    `minutes` on the wall clock (`tz`) at or after it was made."""
+    if minutes <= 0:
+        return created_at
+    local = created_at.astimezone(tz)
+    over = (local.minute % minutes) * 60 + local.second + local.microsecond / 1e6
+    return created_at if over == 0 else created_at + timedelta(seconds=minutes * 60 - over)
 
 
 def can_join(entry: OutboxEntry, now: datetime, bundleable: Callable[[OutboxEntry], bool]) -> bool:
@@ -106,4 +120,13 @@ def merge(items: Sequence[Item], lang: Lang) -> tuple[str, tuple[tuple[Button, .
     return "\n".join(lines), rows
 
 
-__all__ = ["MAX_ITEMS", "Item", "can_join", "merge", "same_outcome", "take"]
+__all__ = [
+    "HOLD_GRID",
+    "MAX_ITEMS",
+    "Item",
+    "can_join",
+    "merge",
+    "released_at",
+    "same_outcome",
+    "take",
+]

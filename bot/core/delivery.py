@@ -172,7 +172,7 @@ class Delivery:
         With `wait=True`, return once they were sent or given up (their result is stored).
         """
         now = self._clock.now()
-        due = [e for e in entries if e.pending and (e.not_before is None or e.not_before <= now)]
+        due = [e for e in entries if e.pending and self._due(e, now)]
         self._enqueue(due)
         if wait:
             await self._wait_for([e.id for e in due])
@@ -182,11 +182,17 @@ class Delivery:
         for Telegram (the tick calls it)."""
         now = self._clock.now()
         due = [
-            e
-            for e in self._db.pending_outbox()
-            if e.id not in self._inflight and (e.not_before is None or e.not_before <= now)
+            e for e in self._db.pending_outbox() if e.id not in self._inflight and self._due(e, now)
         ]
         return self._enqueue(due)
+
+    def _due(self, entry: OutboxEntry, now: datetime) -> bool:
+        """Its time has come: not held back (a retry, quiet hours), and a kind held on the
+        clock's grid released (bot/core/bundling.py)."""
+        if entry.not_before is not None and entry.not_before > now:
+            return False
+        hold = self._renderer.hold(entry.template)
+        return not hold or bundling.released_at(entry.created_at, hold, self._settings.tz) <= now
 
     def _enqueue(self, entries: Sequence[OutboxEntry]) -> int:
         if self._closing:
@@ -291,13 +297,23 @@ class Delivery:
             await self._chat_quiet(chat)
 
     def _bundle(self, head: OutboxEntry, queue: deque[OutboxEntry]) -> None:
-        """Take from the recipient's queue what goes out with `head` as one message: the
-        same person, bundleable kinds, due now (bot/core/bundling.py decides)."""
+        """Take what goes out with `head` as one message: queued for the same person, or due
+        in the outbox and not queued yet (a receipt held to this quarter hour), of bundleable
+        kinds, due now (bot/core/bundling.py decides)."""
+        if not self._renderer.bundleable(head.template, head.params):
+            return
+        now = self._clock.now()
+        key = _recipient(head)
+        waiting = [
+            e
+            for e in self._db.pending_outbox()
+            if e.id not in self._inflight and _recipient(e) == key and self._due(e, now)
+        ]
         person = self._db.get_person(head.to_user) if head.to_user is not None else None
         extra = bundling.take(
             head,
-            queue,
-            now=self._clock.now(),
+            [*queue, *waiting],
+            now=now,
             bundleable=lambda e: self._renderer.bundleable(e.template, e.params),
             private=person is not None and person.reachable_privately,
         )
@@ -307,6 +323,7 @@ class Delivery:
         kept = [e for e in queue if e.id not in taken]
         queue.clear()
         queue.extend(kept)
+        self._inflight.update(taken)
         fresh = [c for e in extra if (c := self._db.get_outbox(e.id)) is not None and c.pending]
         for gone in taken - {c.id for c in fresh}:
             self._forget(gone)

@@ -64,12 +64,14 @@ class MessageKind(Generic[P]):
     """One kind of message: its parameter record and the function that renders it.
 
     `item`, when given, makes the kind bundleable (bot/core/bundling.py): the entry as one line
-    of a message that lists several (None for a record that must go on its own).
+    of a message that lists several (None for a record that must go on its own). `hold`, for
+    news that is not urgent: minutes of the clock's grid it waits for, to go with the rest.
     """
 
     params: type[P]
     render: Callable[[P, RenderContext], Rendered]
     item: Callable[[P, RenderContext], Item | None] | None = None
+    hold: int = 0  # minutes: held until the next multiple on the clock (bundling.released_at)
 
     @property
     def name(self) -> str:
@@ -155,6 +157,11 @@ class Renderer:
             return kind.item_stored(params, _NEUTRAL) is not None
         except Exception:  # noqa: BLE001 - a record it cannot read goes alone (and fails there)
             return False
+
+    def hold(self, name: str) -> int:
+        """The grid (minutes) an entry of this kind is held on (0: not held)."""
+        kind = self._kinds.get(name)
+        return kind.hold if kind is not None else 0
 
     def item(self, name: str, params: Mapping[str, Any], ctx: RenderContext) -> Item | None:
         """A stored entry as a line of a bundled message (None: it goes on its own)."""

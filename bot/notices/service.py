@@ -35,6 +35,7 @@ from bot.notices.views import ListLine, NoticeCard, NoticeTracking
 from bot.parsing import ParseError, parse_assignment
 from bot.people.models import Person
 from bot.people.rules import lang_of, tz_of
+from bot.reminders.digest import digest_clock
 from bot.tasks.models import Priority
 from storage import Database, space_of_chat
 from storage.notices import NoticeStore
@@ -283,6 +284,45 @@ class NoticeService:
             )
         return out
 
+    def missing_for_sender(self, user_id: int) -> list[dict[str, Any]]:
+        """The open notices this person sent that some have not confirmed (not reported yet,
+        the meeting still to come), for their morning digest: number, text, meeting time,
+        and who is missing ([name, phone])."""
+        now = self.clock.now()
+        out: list[dict[str, Any]] = []
+        for notice in self.store.all():
+            if notice.sender != user_id or not notice.open or notice.missing_reported:
+                continue
+            if notice.meeting_at is not None and notice.meeting_at <= now:
+                continue
+            missing = [[r.name, r.phone] for r in notice.missing()]
+            if missing:
+                out.append(
+                    {
+                        "number": notice.number,
+                        "text": notice.text,
+                        "meeting_at": records.iso(notice.meeting_at),
+                        "missing": missing[: records.REPORT_LIMIT],
+                    }
+                )
+        return out
+
+    def _told_by_digest(self, notice: Notice, now: datetime) -> bool:
+        """The sender's morning digest today, made after the notice went out, listed who is
+        missing: the report would say it again."""
+        person = self.db.get_person(notice.sender)
+        if person is None or not person.reachable_privately:
+            return False
+        clock = digest_clock(person.digest_time, self.settings.digest_time)
+        if clock is None:
+            return False
+        tz = tz_of(person, self.settings)
+        today = now.astimezone(tz).date()
+        if not self.calendar.is_workday(today):
+            return False
+        digest_at = datetime.combine(today, clock, tzinfo=tz)
+        return notice.sent_at < digest_at <= now
+
     # ----- people becoming known --------------------------------------------------------------
     def bind_person(self, person: Person) -> list[OutboxEntry]:
         """Someone a notice named but the bot did not know (an @username, a roster entry)
@@ -403,7 +443,12 @@ class NoticeService:
             if not actions and not notice.queue:  # a queue: left by an older version
                 continue
             after, entries = fanout.apply_due(
-                notice, actions, reach=self.who.reaches(notice), calendar=self.calendar, now=now
+                notice,
+                actions,
+                reach=self.who.reaches(notice),
+                calendar=self.calendar,
+                now=now,
+                reported_by_digest=self._told_by_digest(notice, now),
             )
             self._commit(after, entries)
             changed.append(notice.number)

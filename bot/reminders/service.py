@@ -30,7 +30,13 @@ from bot.reminders.index import DueIndex
 from bot.reminders.series import Series
 from bot.reminders.steps import TaskSteps, Worked
 from bot.reminders.store import Records, ReminderStateStore
-from bot.reminders.summaries import NoticesFor, Summaries, no_notices
+from bot.reminders.summaries import (
+    NoticesFor,
+    SentNoticesFor,
+    Summaries,
+    no_notices,
+    no_sent_notices,
+)
 from bot.reminders.zones import Zones
 from bot.tasks.models import Task
 from bot.tasks.service import TaskService
@@ -70,6 +76,7 @@ class Scheduler:
         store: ReminderStateStore,
         policy: rules.Policy = rules.POLICY,
         notices_for: NoticesFor = no_notices,
+        sent_notices_for: SentNoticesFor = no_sent_notices,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -78,7 +85,13 @@ class Scheduler:
         self.zones = Zones(db, settings, calendar)
         self.series = Series(db, self.zones, tasks)
         self.summaries = Summaries(
-            db, store, self.zones, tasks, settings.digest_time, notices_for=notices_for
+            db,
+            store,
+            self.zones,
+            tasks,
+            settings.digest_time,
+            notices_for=notices_for,
+            sent_notices_for=sent_notices_for,
         )
         self.steps = TaskSteps(
             db, self.zones, tasks, self.series, policy, digest_for=self.summaries.digest_clock_for

@@ -19,9 +19,10 @@ from bot.reminders import digest as rules
 from bot.reminders.store import DigestMarks, Records, ReminderStateStore
 from bot.reminders.views import (
     DigestGroup,
-    DigestNotice,
     DigestItem,
+    DigestNotice,
     DigestSection,
+    DigestSentNotice,
     HandedItem,
     MorningDigest,
     WeekSummary,
@@ -43,6 +44,14 @@ def no_notices(_user_id: int) -> Sequence[DigestNotice]:
     return ()
 
 
+#: The notices a person sent that some have not confirmed (for their digest).
+SentNoticesFor = Callable[[int], Sequence[DigestSentNotice]]
+
+
+def no_sent_notices(_user_id: int) -> Sequence[DigestSentNotice]:
+    return ()
+
+
 class Summaries:
     """Each person's morning digest and weekly summary."""
 
@@ -55,8 +64,10 @@ class Summaries:
         default_time: time,
         *,
         notices_for: NoticesFor = no_notices,
+        sent_notices_for: SentNoticesFor = no_sent_notices,
     ) -> None:
         self._notices_for = notices_for
+        self._sent_notices_for = sent_notices_for
         self._records = records
         self._store = store
         self._zones = zones
@@ -163,14 +174,16 @@ class Summaries:
             calendar=self._zones.of(person),
         )
         notices = list(self._notices_for(uid))
+        sent = list(self._sent_notices_for(uid))
         return MorningDigest(
             day=composed.day.isoformat(),
             sections=[self._section(section, uid) for section in composed.sections],
             handed=[self._handed(task, uid, now) for task in composed.handed],
             undated=composed.undated,
-            empty=composed.empty and not notices,
+            empty=composed.empty and not notices and not sent,
             late=late,
             notices=notices,
+            sent_notices=sent,
         )
 
     def _section(self, section: rules.Section, uid: int) -> DigestSection:

@@ -141,6 +141,15 @@ class DigestNotice(TypedDict):
     sender: str
 
 
+class DigestSentNotice(TypedDict):
+    """A notice the reader sent that some have not confirmed: whom to phone."""
+
+    number: int
+    text: str
+    meeting_at: str | None  # ISO
+    missing: list[list[str | None]]  # [name, phone]
+
+
 class DigestSection(TypedDict):
     key: str  # one of bot.reminders.digest.SECTIONS
     count: int
@@ -159,6 +168,7 @@ class MorningDigest(MessageParams):
     empty: bool
     late: bool
     notices: list[DigestNotice] = dataclasses.field(default_factory=list)
+    sent_notices: list[DigestSentNotice] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,6 +426,29 @@ def _notice_lines(notices: list[DigestNotice], ctx: RenderContext) -> list[str]:
     return lines
 
 
+def _snippet(text: str) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= 40 else one[:39] + "…"
+
+
+def _sent_notice_lines(notices: list[DigestSentNotice], ctx: RenderContext) -> list[str]:
+    """What the reader sent that some have not confirmed: whom to phone (said here, not in a
+    report of its own later the same day)."""
+    lang = ctx.lang
+    lines = ["", t(lang, "reminders.section_sent_notices", count=len(notices))]
+    for n in notices:
+        parts = [t(lang, "reminders.notice_item", number=n["number"], text=_snippet(n["text"]))]
+        if n.get("meeting_at"):
+            parts.append(t(lang, "reminders.notice_when", when=_due(n["meeting_at"], ctx)))
+        lines.append("  " + " · ".join(parts))
+        people = "、".join(
+            t(lang, "reminders.notice_missing_person", name=name, phone=phone or "—")
+            for name, phone in n["missing"]
+        )
+        lines.append("    " + t(lang, "reminders.notice_missing", people=people))
+    return lines
+
+
 def digest(p: MorningDigest, ctx: RenderContext) -> Rendered:
     lang = ctx.lang
     head = _late(p.late, lang) + t(lang, "reminders.digest_title", day=_day(p.day, ctx))
@@ -428,6 +461,8 @@ def digest(p: MorningDigest, ctx: RenderContext) -> Rendered:
         lines.extend(_notice_lines(p.notices, ctx))
     if p.handed:
         lines.extend(_handed_lines(p.handed, ctx))
+    if p.sent_notices:
+        lines.extend(_sent_notice_lines(p.sent_notices, ctx))
     if p.undated:
         lines.append("")
         lines.append(t(lang, "reminders.undated", count=p.undated))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Self
 
-from bot.core.bundling import Item
+from bot.core.bundling import HOLD_GRID, Item
 from bot.core.config import LANGS, Lang
 from bot.core.fmt import format_when, priority_label
 from bot.core.i18n import t, t_plain
@@ -460,11 +460,11 @@ def handed_item(p: TaskHanded, ctx: RenderContext) -> Item:
 MESSAGES: tuple[MessageKind[Any], ...] = (
     MessageKind(TaskCreated, task_created, created_item),
     MessageKind(TaskAssigned, task_assigned),
-    MessageKind(TaskReceipt, task_receipt, receipt_item),
+    MessageKind(TaskReceipt, task_receipt, receipt_item, hold=HOLD_GRID),
     MessageKind(TaskDone, task_done),
     MessageKind(TaskCannot, task_cannot),
     MessageKind(TaskProgress, task_progress),
-    MessageKind(TaskHanded, task_handed, handed_item),
+    MessageKind(TaskHanded, task_handed, handed_item, hold=HOLD_GRID),
     MessageKind(TaskCancelled, task_cancelled),
     MessageKind(TaskDueChanged, task_due_changed),
     MessageKind(TaskNudge, task_nudge),

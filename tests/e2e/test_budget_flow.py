@@ -281,6 +281,7 @@ async def test_a_notice_is_not_sent_again_the_digest_lists_it_and_the_sender_hea
     assert "早报" in tracking.text and "会前 30 分钟" in tracking.text
     card = await fake.wait_for_message(wang.id, contains="全体会")
     fake.press_button(wang, wang.id, card.message_id, "收到")
+    await fake.wait_for_message(wang.id, contains="已确认（10:00）", include_edits=True)
     mark = fake.mark()
     for day, hour, minute in ((30, 10, 30), (30, 11, 0), (30, 16, 0), (1, 8, 30), (1, 12, 0)):
         await env.set_time(at(day, hour, minute))
@@ -289,8 +290,32 @@ async def test_a_notice_is_not_sent_again_the_digest_lists_it_and_the_sender_hea
     (digest,) = _since(fake, zhang.id, mark, "早报")
     assert "还没确认的通知（1）" in digest and "第 1 号" in digest and "全体会" in digest
     assert all("还没确认的通知" not in d for d in _since(fake, wang.id, mark, "早报"))
+    # The sender's digest says whom to phone, each morning until the meeting; no report then
+    # repeats it half an hour before the meeting.
+    (sent,) = _since(fake, leader.id, mark, "早报")
+    assert "你发的通知还有人没确认（1）" in sent and "张三" in sent
     mark = fake.mark()
+    await env.set_time(at(2, 8, 30))
     await env.set_time(at(2, 14, 30))
+    await fake.wait_for_message(wang.id, contains="会议即将开始", after=mark)
+    await _settled(env)
+    assert [d for d in _since(fake, leader.id, mark) if "张三" in d] == _since(
+        fake, leader.id, mark, "早报"
+    )
+
+
+async def test_a_sender_without_a_digest_hears_who_is_missing_before_the_meeting(
+    env: BotRunner, office: Office
+):
+    fake, leader, wang = office.fake, office.leader, office.wang
+    fake.send_message(leader, fake.private_chat(leader), "/digest off")
+    await fake.wait_for_message(leader.id, contains="早报：已关闭")
+    fake.send_message(leader, office.group, "/notify @zhangsan @wangwu 明天下午三点开全体会")
+    await fake.wait_for_message(leader.id, contains="已确认 0/2")
+    card = await fake.wait_for_message(wang.id, contains="全体会")
+    fake.press_button(wang, wang.id, card.message_id, "收到")
+    await fake.wait_for_message(wang.id, contains="已确认（10:00）", include_edits=True)
+    mark = fake.mark()
+    await env.set_time(at(1, 14, 30))
     report = await fake.wait_for_message(leader.id, contains="未确认", after=mark)
     assert "张三" in report.text and "30 分钟后开始" in report.text
-    await fake.wait_for_message(wang.id, contains="会议即将开始", after=mark)
