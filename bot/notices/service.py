@@ -15,7 +15,6 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
@@ -36,6 +35,7 @@ from bot.parsing import ParseError, parse_assignment
 from bot.people.models import Person
 from bot.people.rules import lang_of, tz_of
 from bot.reminders.digest import digest_clock
+from bot.reminders.views import DigestNotice, DigestSentNotice
 from bot.tasks.models import Priority
 from storage import Database, space_of_chat
 from storage.notices import NoticeStore
@@ -263,11 +263,11 @@ class NoticeService:
         notice, queued = self._commit(notice, entries, update_id)
         return Created(notice, queued, self.who.reach(actor) == Reach.PRIVATE)
 
-    def unconfirmed_for(self, user_id: int) -> list[dict[str, Any]]:
+    def unconfirmed_for(self, user_id: int) -> list[DigestNotice]:
         """The open notices this person has not confirmed (and whose meeting, if any, is still
         to come), for their morning digest: number, text, meeting time (ISO), sender's name."""
         now = self.clock.now()
-        out: list[dict[str, Any]] = []
+        out: list[DigestNotice] = []
         for notice in self.store.all():
             if not notice.open or (notice.meeting_at is not None and notice.meeting_at <= now):
                 continue
@@ -284,18 +284,18 @@ class NoticeService:
             )
         return out
 
-    def missing_for_sender(self, user_id: int) -> list[dict[str, Any]]:
+    def missing_for_sender(self, user_id: int) -> list[DigestSentNotice]:
         """The open notices this person sent that some have not confirmed (not reported yet,
         the meeting still to come), for their morning digest: number, text, meeting time,
         and who is missing ([name, phone])."""
         now = self.clock.now()
-        out: list[dict[str, Any]] = []
+        out: list[DigestSentNotice] = []
         for notice in self.store.all():
             if notice.sender != user_id or not notice.open or notice.missing_reported:
                 continue
             if notice.meeting_at is not None and notice.meeting_at <= now:
                 continue
-            missing = [[r.name, r.phone] for r in notice.missing()]
+            missing: list[list[str | None]] = [[r.name, r.phone] for r in notice.missing()]
             if missing:
                 out.append(
                     {

@@ -39,7 +39,7 @@ class CardReminder(MessageParams):
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
-        own = {f.name for f in dataclasses.fields(cls)} - {"card", "late", "acked"}  # type: ignore[arg-type]
+        own = {f.name for f in dataclasses.fields(cls)} - {"card", "late", "acked"}
         extra = {k: v for k, v in data.items() if k in own}
         if "card" not in data:  # stored flat before the records were typed: card keys beside
             card = {k: v for k, v in data.items() if k not in ("late", "acked", *own)}
