@@ -31,15 +31,16 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-## bench: print the speed figures (parser, storage, outbox write path, scheduler, directory look-up),
-##        then resilience (#12: kill -9, burst, big notices, slow Telegram; ~4 min) and the office
-##        week (#14: how much the bot says; ~1 min)
+## bench: print the speed figures (parser, storage, outbox write path, scheduler, directory look-up,
+##        reports), then resilience (#12: kill -9, burst, big notices, slow Telegram; ~4 min) and
+##        the office week (#14: how much the bot says; ~1 min)
 bench: $(STAMP)
 	$(BIN)/python bench/parse_bench.py
 	$(BIN)/python bench/storage_bench.py
 	$(BIN)/python bench/outbox_bench.py
 	$(BIN)/python bench/scheduler_bench.py
 	$(BIN)/python bench/contacts_bench.py
+	$(BIN)/python bench/reports_bench.py
 	$(BIN)/python bench/resilience_bench.py
 	$(BIN)/python bench/office_week.py
 

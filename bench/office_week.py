@@ -673,7 +673,7 @@ class Week:
             rows = (msg.reply_markup or {}).get("inline_keyboard", [])
             for b in (b for row in rows for b in row):
                 data = str(b.get("callback_data") or "")
-                if data.startswith((f"n:ok:{number}:", f"n:confirm:{number}:")):
+                if data.startswith((f"n:confirm:{number}:", f"n:ok:{number}:")):
                     await self.act(who, partial(self.fake.press, user, msg, data))
                     self.done_counts["收到 (notice)"] += 1
                     return
@@ -710,63 +710,10 @@ def _is_polling(task: asyncio.Task[Any]) -> bool:
 _DIGITS = re.compile(r"\d+")
 _NUM = re.compile(r"#(\d+)")
 _NOTICE = re.compile(r"通知(?:（| )第 ?(\d+) ?号")
-_NOTICE_ITEM = re.compile(r"通知 第 ?(\d+) ?号")
 
 
 def normalised(text: str) -> str:
     return _DIGITS.sub("#", html.unescape(text).replace("（补发）", ""))
-
-
-# The sections of a message that lists several things (bot/core/bundling.py): each item line
-# "· #n …" (or "· 通知 第 k 号…") states the fact its section names, as the message on its own
-# would have.
-BUNDLE_SECTIONS: list[tuple[str, str, bool]] = [
-    ("⏰ 快到期了", "due-soon", False),
-    ("🔔 现在到期", "due-now", False),
-    ("🔴 已逾期", "overdue", True),
-    ("📭 你交办的还没确认收到", "unacked", True),
-    ("📭 还没确认收到", "unacked", True),
-    ("⚠️ 你交办的已逾期", "overdue", True),
-    ("✅ 已记下", "created", False),
-    ("👌 已确认收到", "acked", False),
-    ("👉 转交、改派", "handed", False),
-    ("⚠️ 通知还有人没确认", "notice-missing", True),
-]
-
-
-def bundle_facts(lines: list[str], day: date) -> set[tuple[Any, ...]] | None:
-    """The facts of a bundled message (None: it is not one)."""
-    if not any(line.startswith("· ") for line in lines[1:]):
-        return None
-    out: set[tuple[Any, ...]] = set()
-    section: tuple[str, bool] | None = None
-    for line in lines:
-        if not line.startswith("· "):
-            found = next((s for s in BUNDLE_SECTIONS if line.startswith(s[0])), None)
-            section = (found[1], found[2]) if found else section if not line.strip() else None
-            continue
-        if section is None:
-            continue
-        kind, daily = section
-        number = _NUM.search(line) if kind != "notice-missing" else _NOTICE_ITEM.search(line)
-        if number is not None:
-            n = int(number.group(1))
-            out.add((kind, n, day) if daily else (kind, n))
-    return out if out else None
-
-
-def bundle_numbers(lines: list[str]) -> tuple[str, ...]:
-    return tuple(
-        sorted(
-            {
-                m.group(1)
-                for line in lines
-                if line.startswith("· ")
-                for m in [_NUM.search(line)]
-                if m
-            }
-        )
-    )
 
 
 def facts(text: str, day: date) -> set[tuple[Any, ...]]:
@@ -774,9 +721,6 @@ def facts(text: str, day: date) -> set[tuple[Any, ...]]:
     lines = text.splitlines()
     head = lines[0] if lines else ""
     out: set[tuple[Any, ...]] = set()
-    bundled = bundle_facts(lines, day)
-    if bundled is not None and not head.startswith(("🌅 早报", "📊 本周总结")):
-        return bundled
     if head.startswith("🌅 早报"):
         section = ""
         current: int | None = None
@@ -871,6 +815,8 @@ def exempt_off_hours(said: Said) -> str | None:
         return "reminder"
     if text.startswith(("⏰ 即将开始", "⏰ 会议即将开始")) or re.match(r"⏰ 提醒：[^#]", text):
         return "reminder"
+    if text.startswith("📊 本周任务图"):
+        return "the weekly summary's chart, sent right after it (the person chose that time)"
     return None
 
 
@@ -900,11 +846,8 @@ def judge(said: list[Said]) -> list[Verdict]:
     for s in said:
         day = s.at.astimezone(SH).date()
         f = facts(s.text, day)
-        lines = s.text.splitlines()
-        nums = (
-            tuple(sorted(set(_NUM.findall(lines[0] if lines else ""))))
-            or bundle_numbers(lines)
-            or tuple(sorted(set(_NOTICE.findall(s.text))))
+        nums = tuple(sorted(set(_NUM.findall(s.text.splitlines()[0] if s.text else "")))) or tuple(
+            sorted(set(_NOTICE.findall(s.text)))
         )
         norm = normalised(s.text)
         for uid in recipients(s, by_username):

@@ -7,6 +7,7 @@ storage/<f>.py), its service in `build_services`, and one line in `FEATURES`.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections import defaultdict
@@ -32,14 +33,17 @@ from bot.core.models import OutboxEntry
 from bot.core.render import Renderer
 from bot.core.workdays import WorkCalendar
 from bot.directory.service import DirectoryService
+from bot.groups.service import GroupService
 from bot.notices.service import NoticeService
 from bot.people.models import Person
 from bot.people.service import PeopleService
 from bot.reminders.service import Scheduler
+from bot.reports.service import ReportService
 from bot.tasks.service import TaskService
-from handlers import directory, notices, people, reminders, start, tasks
+from handlers import directory, groups, notices, people, reminders, reports, start, tasks
 from storage import Database
 from storage.reminders import ReminderTables
+from storage.reports import CollectionStore
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +64,14 @@ TICK = timedelta(seconds=2)
 
 #: Every feature, in the order its handlers are tried (the first match in a group wins).
 FEATURES: tuple[Callable[[Services], Feature], ...] = (
+    groups.feature,  # edits (no further), upgrades, joins and leaves, /start t<n>, 重新安排
     start.feature,  # /start, /help
     tasks.feature,  # /task, /my, /next, /done, /snooze, /report, /assigned, /tasks, buttons
     reminders.feature,  # /digest, /week; reminders, nags, digests on the tick
     people.feature,  # /settings: language, time zone, digest time
     directory.feature,  # /contact, /roster, /docs, /template, files and contact cards
     notices.feature,  # /notify, /notices, confirmations
+    reports.feature,  # /collect, /calendar, /export tasks|collect, 加到日历
 )
 
 
@@ -113,6 +119,19 @@ def build_services(
         """Tasks and notices that waited for this person (by @username or name) become theirs."""
         return [*task_service.bind_person(person), *notice_service.bind_person(person)]
 
+    collections = CollectionStore(db)
+    group_service = GroupService(
+        db,
+        clock,
+        settings,
+        task_service,
+        # What keeps records by space in memory, told when a group moves to its new chat id.
+        space_moved=(
+            notice_service.store.space_moved,
+            directory_service.space_moved,
+            collections.space_moved,
+        ),
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -129,6 +148,16 @@ def build_services(
         reminders=scheduler,
         directory=directory_service,
         notices=notice_service,
+        reports=ReportService(
+            db,
+            clock,
+            settings,
+            calendar,
+            directory=directory_service,
+            notices=notice_service,
+            store=collections,
+        ),
+        groups=group_service,
     )
 
 
@@ -191,6 +220,7 @@ def build_application(
         settings=settings,
         renderer=Renderer(kind for f in declared for kind in f.messages),
         sent_hooks=hooks,
+        routes=services.groups,  # topics, upgrades, groups the bot is out of
         chat_quiet=_chat_quiet(app),
     )
 
@@ -223,6 +253,8 @@ async def _post_init(app: OfficeApp) -> None:
     """Open the database, publish the command menu, start the background loop."""
     data: BotData = app.bot_data
     data.db.open()
+    # What was loaded at start lives as long as the process: keep it out of full collections.
+    gc.freeze()
     langs: tuple[tuple[str | None, Lang], ...] = (
         (None, data.settings.lang),
         ("zh", "zh"),

@@ -25,10 +25,12 @@ if TYPE_CHECKING:
     from bot.core.feature import TickStep
     from bot.core.workdays import WorkCalendar
     from bot.directory.service import DirectoryService
+    from bot.groups.service import GroupService
     from bot.notices.service import NoticeService
     from bot.people.models import Person
     from bot.people.service import PeopleService
     from bot.reminders.service import Scheduler
+    from bot.reports.service import ReportService
     from bot.tasks.service import TaskService
     from storage import Database
 
@@ -48,6 +50,8 @@ class Services:
     reminders: Scheduler
     directory: DirectoryService
     notices: NoticeService
+    reports: ReportService
+    groups: GroupService
 
 
 class BotData:

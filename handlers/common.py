@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Callable
 
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
+from telegram.ext import filters
 
 from bot.context import Ctx
 from bot.core.i18n import t
@@ -55,6 +57,16 @@ def task_number(text: str) -> int | None:
     return number_in(text)
 
 
+def topic_of_update(update: Update) -> int | None:
+    """The forum topic of the message an update is about (a button's message, or the message
+    itself): a bot message sent in answer goes there (None: the General topic, or no topics)."""
+    query = update.callback_query
+    msg = query.message if query is not None else update.effective_message
+    if not isinstance(msg, Message) or not msg.is_topic_message:
+        return None
+    return msg.message_thread_id
+
+
 def command_args(message: Message) -> str:
     """The text after the command (`/task@bot text` → `text`)."""
     text = message.text or message.caption or ""
@@ -75,3 +87,19 @@ async def refuse(update: Update, text_html: str) -> None:
         await update.callback_query.answer(toast_text(text_html), show_alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(text_html)
+
+
+class ReplyToPrompt(filters.MessageFilter):
+    """A reply to one of the bot's own questions that `recognise` knows from its text (the
+    question carries what it is about, so a restart loses nothing)."""
+
+    def __init__(self, recognise: Callable[[str], object], name: str) -> None:
+        super().__init__(name=name)
+        self._recognise = recognise
+
+    def filter(self, message: Message) -> bool:
+        replied = message.reply_to_message
+        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+            return False
+        found = self._recognise(replied.text or "")
+        return found is not None and found is not False

@@ -76,7 +76,15 @@ from bot.directory.views import (
 )
 from bot.parsing import ParseError, parse_when
 from bot.people.rules import tz_of
-from handlers.common import command_args, is_admin, py_span, refuse, toast_text
+from handlers.common import (
+    ReplyToPrompt,
+    command_args,
+    is_admin,
+    py_span,
+    refuse,
+    toast_text,
+    topic_of_update,
+)
 from handlers.people import member_check
 
 log = logging.getLogger(__name__)
@@ -266,7 +274,12 @@ async def _ask_contact_edit(update: Update, context: Ctx, press: Press, lang: La
     if chat.type != Chat.PRIVATE:
         mention = f'<a href="tg://user?id={user.id}">{html.escape(user.full_name)}</a>'
     text = edit_prompt(press.space, contact, lang, mention=mention)
-    await context.bot.send_message(chat.id, text, reply_markup=ForceReply(selective=True))
+    await context.bot.send_message(
+        chat.id,
+        text,
+        reply_markup=ForceReply(selective=True),
+        message_thread_id=topic_of_update(update),
+    )
 
 
 async def _delete_contact(update: Update, context: Ctx, press: Press, lang: Lang) -> None:
@@ -310,16 +323,6 @@ def _about(data: object, space: str, contact_id: int) -> bool:
     """Is this button about that contact?"""
     press = callbacks.parse(data) if isinstance(data, str) else None
     return press is not None and press.verb.about_contact and press.names(space, contact_id)
-
-
-class _EditReplyFilter(filters.MessageFilter):
-    """A reply to the bot's "edit this contact" prompt."""
-
-    def filter(self, message: Message) -> bool:
-        replied = message.reply_to_message
-        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
-            return False
-        return callbacks.parse_edit_ref(replied.text or "") is not None
 
 
 async def msg_edit_reply(update: Update, context: Ctx) -> None:
@@ -414,8 +417,8 @@ async def cmd_export(update: Update, context: Ctx) -> None:
     if msg is None or update.effective_user is None:
         return
     ask = export_ask(command_args(msg))
-    if ask is ExportAsk.NOTICE:
-        return  # `/export notice <n>` belongs to the notices feature (handlers/notices.py)
+    if ask in (ExportAsk.NOTICE, ExportAsk.REPORTS):
+        return  # answered in later handler groups: notices (1), reports (2)
     if ask is ExportAsk.UNKNOWN:
         await _say(update, context, "directory.export.usage")
         return
@@ -576,10 +579,13 @@ async def _send_document(update: Update, context: Ctx, press: Press, lang: Lang)
         await query.answer(t(lang, "directory.docs.gone"), show_alert=True)
         return
     await query.answer(t(lang, "directory.docs.sent"))
+    topic = topic_of_update(update)
     if doc.kind is DocKind.PHOTO:
-        await context.bot.send_photo(chat.id, doc.file_id, caption=doc.name[:1000])
+        await context.bot.send_photo(
+            chat.id, doc.file_id, caption=doc.name[:1000], message_thread_id=topic
+        )
     else:
-        await context.bot.send_document(chat.id, doc.file_id)
+        await context.bot.send_document(chat.id, doc.file_id, message_thread_id=topic)
 
 
 async def _change_document(update: Update, context: Ctx, press: Press, lang: Lang) -> None:
@@ -760,7 +766,12 @@ def feature(_services: Services) -> Feature:
                 msg_save_document,
             ),
             MessageHandler(filters.CONTACT, msg_contact_card),
-            MessageHandler(filters.TEXT & ~filters.COMMAND & _EditReplyFilter(), msg_edit_reply),
+            MessageHandler(
+                filters.TEXT
+                & ~filters.COMMAND
+                & ReplyToPrompt(callbacks.parse_edit_ref, "directory.edit_reply"),
+                msg_edit_reply,
+            ),
             CallbackQueryHandler(cb_directory, pattern=f"^{callbacks.PREFIX}:"),
         ),
         tick_steps=(job_flush_uses,),

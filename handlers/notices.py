@@ -21,12 +21,21 @@ from bot.core.delivery import keyboard
 from bot.core.feature import Feature
 from bot.core.i18n import t
 from bot.core.render import RenderContext
+from bot.groups.rules import topic_of
 from bot.notices import callbacks, rules, views
 from bot.notices.callbacks import Press, Verb
 from bot.notices.rules import Confirm, Manage, ManageCommand, Notice, NoticeRefused
 from bot.notices.service import AdminCheck
 from bot.people.rules import tz_of
-from handlers.common import command_args, is_admin, py_span, refuse, toast_text
+from handlers.common import (
+    ReplyToPrompt,
+    command_args,
+    is_admin,
+    py_span,
+    refuse,
+    toast_text,
+    topic_of_update,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +129,7 @@ async def cmd_notify(update: Update, context: Ctx) -> None:
             mentions=_mentions(msg, args),
             replied_text=(replied.text or replied.caption) if replied is not None else None,
             update_id=update.update_id,
+            thread_id=topic_of(msg.message_thread_id, msg.is_topic_message),
         )
     except NoticeRefused as exc:
         await _refuse(update, context, exc)
@@ -182,6 +192,7 @@ async def _press_change(update: Update, context: Ctx, press: Press) -> None:
         chat_id,
         views.change_prompt(press.number, context.user_lang),
         reply_markup=ForceReply(selective=True),
+        message_thread_id=topic_of_update(update),
     )
 
 
@@ -258,16 +269,6 @@ async def _change_and_answer(
     count = len(outcome.notice.recipients)
     await msg.reply_text(t(context.lang, "notices.changed_done", number=number, count=count))
     await context.services.notices.refresh_tracking(number)
-
-
-class _ChangePromptReply(filters.MessageFilter):
-    """A reply to the bot's "write the new text of notice N" question."""
-
-    def filter(self, message: Message) -> bool:
-        replied = message.reply_to_message
-        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
-            return False
-        return views.prompt_number(replied.text or "") is not None
 
 
 async def msg_change_reply(update: Update, context: Ctx) -> None:
@@ -400,7 +401,10 @@ def feature(services: Services) -> Feature:
             CommandHandler("notice", cmd_notice),
             CallbackQueryHandler(cb_notice, pattern=callbacks.PATTERN),
             MessageHandler(
-                filters.TEXT & ~filters.COMMAND & _ChangePromptReply(), msg_change_reply
+                filters.TEXT
+                & ~filters.COMMAND
+                & ReplyToPrompt(views.prompt_number, "notices.change_reply"),
+                msg_change_reply,
             ),
         ),
         # /export belongs to the directory (contacts), tried before us in group 0, where the

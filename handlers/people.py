@@ -49,7 +49,7 @@ from bot.people.rules import (
 )
 from bot.people.service import PeopleService, SeenChat, SeenUser, SettingRefused
 from bot.people.views import Page
-from handlers.common import command_args, is_admin
+from handlers.common import ReplyToPrompt, command_args, is_admin
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,9 @@ async def pre_allowlist(update: Update, context: Ctx) -> None:
     chat = update.effective_chat
     if allowed is None or chat is None:
         return
-    if chat.id in allowed:
+    allowed = frozenset(context.services.groups.allowed_now(allowed))  # upgraded groups too
+    msg = update.effective_message
+    if chat.id in allowed or (msg is not None and msg.migrate_from_chat_id in allowed):
         return
     user = update.effective_user
     if chat.type == Chat.PRIVATE and user is not None:
@@ -348,19 +350,6 @@ def _is_tz_prompt(text: str) -> bool:
     return any(text == t_plain(lang, "settings.tz_prompt") for lang in LANGS)
 
 
-class _ReplyToTzPrompt(filters.MessageFilter):
-    """A reply to our "which time zone?" question (and nothing else, so task prompts pass)."""
-
-    def filter(self, message: Message) -> bool:
-        replied = message.reply_to_message
-        return (
-            replied is not None
-            and replied.from_user is not None
-            and replied.from_user.is_bot
-            and _is_tz_prompt(replied.text or "")
-        )
-
-
 async def msg_tz_reply(update: Update, context: Ctx) -> None:
     """The answer to the zone question: an IANA name (any case) or a city we know."""
     msg, user = update.effective_message, update.effective_user
@@ -386,7 +375,10 @@ def feature(_services: Services) -> Feature:
             CommandHandler("settings", cmd_settings),
             CallbackQueryHandler(cb_settings, pattern=f"^{callbacks.PREFIX}:"),
             MessageHandler(
-                filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & _ReplyToTzPrompt(),
+                filters.TEXT
+                & ~filters.COMMAND
+                & filters.ChatType.PRIVATE
+                & ReplyToPrompt(_is_tz_prompt, "people.tz_reply"),
                 msg_tz_reply,
             ),
         ),

@@ -61,6 +61,7 @@ from storage.engine import (
 )
 from storage.errors import CorruptDataFile, MappingError
 from storage.inbox import Inbox
+from storage.migrate import finish_pending
 from storage.outlog import Logged, OutboxLog, day_end, day_of, line_of
 
 log = logging.getLogger(__name__)
@@ -236,6 +237,7 @@ class Database:
                 made = True
         if made:
             fsync_dir(self._dir)
+        finish_pending(self._dir)  # a group's move to its new chat id, cut short by a crash
         for path in remove_temp_files(
             self._dir,
             self._dir / "spaces",

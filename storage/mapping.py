@@ -11,14 +11,18 @@ come back changed after a reload, so it is refused when the record is stored.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import types
+import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from enum import Enum
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.models import Button, OutboxEntry
 from bot.people.models import Person, Workspace
-from bot.tasks.models import Assignee, Kind, Priority, Status, Task, TaskEvent
+from bot.tasks.models import Assignee, Task, TaskEvent
 from storage.errors import MappingError
 
 Doc = dict[str, Any]
@@ -54,10 +58,6 @@ def dt_from_str(value: object) -> datetime:
         with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
             parsed = parsed.astimezone(ZoneInfo(zone))
     return parsed
-
-
-def _opt_dt_to_str(value: datetime | None) -> str | None:
-    return None if value is None else dt_to_str(value)
 
 
 _SCALARS = (bool, int, float, str)
@@ -110,22 +110,10 @@ def _free(value: Mapping[str, Any], where: str) -> dict[str, Any]:
 # --- readers: validate while reading, so a bad file is found at open --------------------------
 
 
-def _get(doc: Mapping[str, Any], key: str) -> Any:
-    try:
-        return doc[key]
-    except KeyError:
-        raise MappingError(f"missing field {key!r}") from None
-
-
 def _int(value: object, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise MappingError(f"{key}: expected an int, got {value!r}")
     return value
-
-
-def _opt_int(doc: Mapping[str, Any], key: str) -> int | None:
-    value = doc.get(key)
-    return None if value is None else _int(value, key)
 
 
 def _str(value: object, key: str) -> str:
@@ -134,274 +122,139 @@ def _str(value: object, key: str) -> str:
     return value
 
 
-def _opt_str(doc: Mapping[str, Any], key: str) -> str | None:
-    value = doc.get(key)
-    return None if value is None else _str(value, key)
-
-
-def _bool(doc: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = doc.get(key, default)
-    if not isinstance(value, bool):
-        raise MappingError(f"{key}: expected a bool, got {value!r}")
-    return value
-
-
-def _opt_dt(doc: Mapping[str, Any], key: str) -> datetime | None:
-    value = doc.get(key)
-    return None if value is None else dt_from_str(value)
-
-
-def _dict(doc: Mapping[str, Any], key: str) -> dict[str, Any]:
-    value = doc.get(key, {})
-    if not isinstance(value, dict):
-        raise MappingError(f"{key}: expected an object, got {value!r}")
-    return value
-
-
-def _list(doc: Mapping[str, Any], key: str) -> list[Any]:
-    value = doc.get(key, [])
-    if not isinstance(value, list):
-        raise MappingError(f"{key}: expected a list, got {value!r}")
-    return value
-
-
-def _ints(doc: Mapping[str, Any], key: str) -> tuple[int, ...]:
-    return tuple(_int(v, key) for v in _list(doc, key))
-
-
-def _enum(cls: Callable[[str], _T], doc: Mapping[str, Any], key: str, default: _T) -> _T:
-    value = doc.get(key)
-    if value is None:
-        return default
-    try:
-        return cls(_str(value, key))
-    except ValueError as exc:
-        raise MappingError(f"{key}: unknown value {value!r}") from exc
-
-
 def _obj(value: object, key: str) -> Mapping[str, Any]:
     if not isinstance(value, dict):
         raise MappingError(f"{key}: expected an object, got {value!r}")
     return value
 
 
-# --- records ---------------------------------------------------------------------------------
+# --- records: one mapper per record type, derived from its fields ----------------------------
+#
+# A field's type says how it is stored: aware datetimes as ISO strings (above), enums by value,
+# tuples as lists, nested records as objects, free dicts checked JSON-native. Reading checks every
+# value against the type, fills a missing field with its default, and names what is wrong.
+
+Dump = Callable[[Any, str], Any]
+Load = Callable[[Any, str], Any]
 
 
-def event_to_dict(event: TaskEvent) -> Doc:
-    return {
-        "at": dt_to_str(event.at),
-        "actor": event.actor,
-        "action": event.action,
-        "note": event.note,
-        "data": _free(event.data, "TaskEvent.data"),
-    }
+def _scalar(kind: type) -> tuple[Dump, Load]:
+    def load(value: object, key: str) -> object:
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not ok:
+            raise MappingError(f"{key}: expected {_NAMES.get(kind, kind.__name__)}, got {value!r}")
+        return value
+
+    return (lambda value, _key: value), load
 
 
-def event_from_dict(doc: Mapping[str, Any]) -> TaskEvent:
-    return TaskEvent(
-        at=dt_from_str(_get(doc, "at")),
-        actor=_int(_get(doc, "actor"), "actor"),
-        action=_str(_get(doc, "action"), "action"),
-        note=_str(doc.get("note", ""), "note"),
-        data=_dict(doc, "data"),
-    )
+_NAMES = {int: "an int", str: "a str", bool: "a bool", float: "a float"}
 
 
-def assignee_to_dict(assignee: Assignee) -> Doc:
-    return {
-        "user_id": assignee.user_id,
-        "username": assignee.username,
-        "acknowledged_at": _opt_dt_to_str(assignee.acknowledged_at),
-        "done_at": _opt_dt_to_str(assignee.done_at),
-    }
+def _converters(tp: Any) -> tuple[Dump, Load]:
+    """How a value of type `tp` is written and read (checked)."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (types.UnionType, typing.Union):
+        inner = [a for a in args if a is not type(None)]
+        dump, load = _converters(inner[0])
+        return (
+            lambda v, k: None if v is None else dump(v, k),
+            lambda v, k: None if v is None else load(v, k),
+        )
+    if tp is datetime:
+        return (lambda v, _k: dt_to_str(v)), (lambda v, _k: dt_from_str(v))
+    if isinstance(tp, type) and issubclass(tp, Enum):
+
+        def load_enum(value: object, key: str) -> object:
+            try:
+                return tp(_str(value, key))
+            except ValueError as exc:
+                raise MappingError(f"{key}: unknown value {value!r}") from exc
+
+        return (lambda v, _k: v.value), load_enum
+    if origin is tuple:
+        dump_item, load_item = _converters(args[0])
+
+        def load_tuple(value: object, key: str) -> tuple[Any, ...]:
+            if not isinstance(value, list):
+                raise MappingError(f"{key}: expected a list, got {value!r}")
+            return tuple(load_item(v, key) for v in value)
+
+        return (lambda v, k: [dump_item(x, k) for x in v]), load_tuple
+    if origin is dict or tp is dict:
+
+        def load_dict(value: object, key: str) -> dict[str, Any]:
+            if not isinstance(value, dict):
+                raise MappingError(f"{key}: expected an object, got {value!r}")
+            return value
+
+        return (lambda v, k: _free(v, k)), load_dict
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        nested = RecordMapper(tp)
+        return (lambda v, _k: nested.dump(v)), (lambda v, k: nested.load(_obj(v, k)))
+    if tp in _NAMES:
+        return _scalar(tp)
+    raise TypeError(f"no storage mapping for type {tp!r}")
 
 
-def assignee_from_dict(doc: Mapping[str, Any]) -> Assignee:
-    return Assignee(
-        user_id=_opt_int(doc, "user_id"),
-        username=_opt_str(doc, "username"),
-        acknowledged_at=_opt_dt(doc, "acknowledged_at"),
-        done_at=_opt_dt(doc, "done_at"),
-    )
+class RecordMapper:
+    """Write and read one record type (a frozen dataclass) as a JSON-native dict."""
 
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+        hints = typing.get_type_hints(cls)
+        self._fields: list[tuple[str, Dump, Load, Any, str]] = []
+        for f in dataclasses.fields(cls):
+            dump, load = _converters(hints[f.name])
+            origin = typing.get_origin(hints[f.name])
+            if f.default is not dataclasses.MISSING:
+                default: Any = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                default = f.default_factory
+            elif origin in (tuple, dict):  # a list or object left out of a file reads as empty
+                default = tuple if origin is tuple else dict
+            else:
+                default = dataclasses.MISSING
+            where = (
+                f"{cls.__name__}.{f.name}" if typing.get_origin(hints[f.name]) is dict else f.name
+            )
+            self._fields.append((f.name, dump, load, default, where))
 
-def task_to_dict(task: Task) -> Doc:
-    return {
-        "number": task.number,
-        "space": task.space,
-        "chat_id": task.chat_id,
-        "title": task.title,
-        "assigner": task.assigner,
-        "assignees": [assignee_to_dict(a) for a in task.assignees],
-        "created_at": dt_to_str(task.created_at),
-        "due": _opt_dt_to_str(task.due),
-        "priority": task.priority.value,
-        "recurrence": task.recurrence,
-        "remind_before": task.remind_before,
-        "kind": task.kind.value,
-        "status": task.status.value,
-        "source_message_id": task.source_message_id,
-        "events": [event_to_dict(e) for e in task.events],
-        "reminder_state": _free(task.reminder_state, "Task.reminder_state"),
-        "updated_at": _opt_dt_to_str(task.updated_at),
-    }
+    def dump(self, record: Any) -> Doc:
+        return {
+            name: dump(getattr(record, name), where) for name, dump, _, _, where in self._fields
+        }
 
-
-def task_from_dict(doc: Mapping[str, Any]) -> Task:
-    return Task(
-        number=_int(_get(doc, "number"), "number"),
-        space=_str(_get(doc, "space"), "space"),
-        chat_id=_int(_get(doc, "chat_id"), "chat_id"),
-        title=_str(_get(doc, "title"), "title"),
-        assigner=_int(_get(doc, "assigner"), "assigner"),
-        assignees=tuple(assignee_from_dict(_obj(a, "assignees")) for a in _list(doc, "assignees")),
-        created_at=dt_from_str(_get(doc, "created_at")),
-        due=_opt_dt(doc, "due"),
-        priority=_enum(Priority, doc, "priority", Priority.NORMAL),
-        recurrence=_opt_str(doc, "recurrence"),
-        remind_before=_opt_int(doc, "remind_before"),
-        kind=_enum(Kind, doc, "kind", Kind.TASK),
-        status=_enum(Status, doc, "status", Status.OPEN),
-        source_message_id=_opt_int(doc, "source_message_id"),
-        events=tuple(event_from_dict(_obj(e, "events")) for e in _list(doc, "events")),
-        reminder_state=_dict(doc, "reminder_state"),
-        updated_at=_opt_dt(doc, "updated_at"),
-    )
-
-
-def person_to_dict(person: Person) -> Doc:
-    return {
-        "user_id": person.user_id,
-        "username": person.username,
-        "first_name": person.first_name,
-        "last_name": person.last_name,
-        "language": person.language,
-        "telegram_language": person.telegram_language,
-        "tz": person.tz,
-        "started": person.started,
-        "blocked": person.blocked,
-        "chats": list(person.chats),
-        "digest_time": person.digest_time,
-        # "digest_loud", not the old "digest_quiet": every person stored before had
-        # digest_quiet false (the old default), so only an explicit /digest loud counts now.
-        "digest_loud": not person.digest_quiet,
-        "updated_at": _opt_dt_to_str(person.updated_at),
-    }
-
-
-def person_from_dict(doc: Mapping[str, Any]) -> Person:
-    return Person(
-        user_id=_int(_get(doc, "user_id"), "user_id"),
-        username=_opt_str(doc, "username"),
-        first_name=_str(doc.get("first_name", ""), "first_name"),
-        last_name=_str(doc.get("last_name", ""), "last_name"),
-        language=_opt_str(doc, "language"),
-        telegram_language=_opt_str(doc, "telegram_language"),
-        tz=_opt_str(doc, "tz"),
-        started=_bool(doc, "started", False),
-        blocked=_bool(doc, "blocked", False),
-        chats=_ints(doc, "chats"),
-        digest_time=_opt_str(doc, "digest_time"),
-        digest_quiet=not _bool(doc, "digest_loud", False),
-        updated_at=_opt_dt(doc, "updated_at"),
-    )
-
-
-def workspace_to_dict(workspace: Workspace) -> Doc:
-    return {
-        "chat_id": workspace.chat_id,
-        "title": workspace.title,
-        "members": list(workspace.members),
-        "admins": list(workspace.admins),
-        "language": workspace.language,
-        "updated_at": _opt_dt_to_str(workspace.updated_at),
-    }
-
-
-def workspace_from_dict(doc: Mapping[str, Any]) -> Workspace:
-    return Workspace(
-        chat_id=_int(_get(doc, "chat_id"), "chat_id"),
-        title=_str(doc.get("title", ""), "title"),
-        members=_ints(doc, "members"),
-        admins=_ints(doc, "admins"),
-        language=_opt_str(doc, "language"),
-        updated_at=_opt_dt(doc, "updated_at"),
-    )
-
-
-def button_to_dict(button: Button) -> Doc:
-    return {
-        "label_key": button.label_key,
-        "callback_data": button.callback_data,
-        "values": _free(button.values, "Button.values"),
-        "url": button.url,
-    }
-
-
-def button_from_dict(doc: Mapping[str, Any]) -> Button:
-    return Button(
-        label_key=_str(_get(doc, "label_key"), "label_key"),
-        callback_data=_str(_get(doc, "callback_data"), "callback_data"),
-        values=_dict(doc, "values"),
-        url=_opt_str(doc, "url"),
-    )
-
-
-def outbox_to_dict(entry: OutboxEntry) -> Doc:
-    return {
-        "id": entry.id,
-        "space": entry.space,
-        "created_at": dt_to_str(entry.created_at),
-        "template": entry.template,
-        "params": _free(entry.params, "OutboxEntry.params"),
-        "to_user": entry.to_user,
-        "to_chat": entry.to_chat,
-        "fallback_chat": entry.fallback_chat,
-        "origin_user": entry.origin_user,
-        "reply_to_message_id": entry.reply_to_message_id,
-        "task_number": entry.task_number,
-        "not_before": _opt_dt_to_str(entry.not_before),
-        "sent_at": _opt_dt_to_str(entry.sent_at),
-        "sent_chat_id": entry.sent_chat_id,
-        "sent_message_id": entry.sent_message_id,
-        "failed": entry.failed,
-        "attempts": entry.attempts,
-    }
-
-
-def outbox_from_dict(doc: Mapping[str, Any]) -> OutboxEntry:
-    return OutboxEntry(
-        id=_str(_get(doc, "id"), "id"),
-        space=_str(_get(doc, "space"), "space"),
-        created_at=dt_from_str(_get(doc, "created_at")),
-        template=_str(_get(doc, "template"), "template"),
-        params=_dict(doc, "params"),
-        to_user=_opt_int(doc, "to_user"),
-        to_chat=_opt_int(doc, "to_chat"),
-        fallback_chat=_opt_int(doc, "fallback_chat"),
-        origin_user=_opt_int(doc, "origin_user"),
-        reply_to_message_id=_opt_int(doc, "reply_to_message_id"),
-        task_number=_opt_int(doc, "task_number"),
-        not_before=_opt_dt(doc, "not_before"),
-        sent_at=_opt_dt(doc, "sent_at"),
-        sent_chat_id=_opt_int(doc, "sent_chat_id"),
-        sent_message_id=_opt_int(doc, "sent_message_id"),
-        failed=_opt_str(doc, "failed"),
-        attempts=_int(doc.get("attempts", 0), "attempts"),
-    )
+    def load(self, doc: Mapping[str, Any]) -> Any:
+        values: dict[str, Any] = {}
+        for name, _, load, default, _where in self._fields:
+            value = doc.get(name)
+            if value is None:
+                if default is dataclasses.MISSING:
+                    if name not in doc:
+                        raise MappingError(f"missing field {name!r}")
+                    values[name] = load(value, name)  # None where a value is required: refused
+                    continue
+                values[name] = default() if callable(default) else default
+                continue
+            values[name] = load(value, name)
+        return self.cls(**values)
 
 
 #: Every record type with its writer and reader, for generic callers and the round-trip tests.
+_RECORDS = (TaskEvent, Assignee, Task, Person, Workspace, Button, OutboxEntry)
 MAPPERS: dict[type, tuple[Callable[[Any], Doc], Callable[[Mapping[str, Any]], Any]]] = {
-    TaskEvent: (event_to_dict, event_from_dict),
-    Assignee: (assignee_to_dict, assignee_from_dict),
-    Task: (task_to_dict, task_from_dict),
-    Person: (person_to_dict, person_from_dict),
-    Workspace: (workspace_to_dict, workspace_from_dict),
-    Button: (button_to_dict, button_from_dict),
-    OutboxEntry: (outbox_to_dict, outbox_from_dict),
+    cls: (m.dump, m.load) for cls in _RECORDS for m in (RecordMapper(cls),)
 }
+event_to_dict, event_from_dict = MAPPERS[TaskEvent]
+assignee_to_dict, assignee_from_dict = MAPPERS[Assignee]
+task_to_dict, task_from_dict = MAPPERS[Task]
+person_to_dict, person_from_dict = MAPPERS[Person]
+workspace_to_dict, workspace_from_dict = MAPPERS[Workspace]
+button_to_dict, button_from_dict = MAPPERS[Button]
+outbox_to_dict, outbox_from_dict = MAPPERS[OutboxEntry]
 
 
 def to_dict(record: object) -> Doc:

@@ -78,6 +78,7 @@ def notice_to_dict(n: Notice) -> Doc:
         "rev": n.rev,
         "shown_rev": n.shown_rev,
         "updated_at": _str_dt(n.updated_at),
+        "thread_id": n.thread_id,
     }
 
 
@@ -114,6 +115,7 @@ def notice_from_dict(doc: Any) -> Notice:
             rev=int(doc.get("rev", 0)),
             shown_rev=int(doc.get("shown_rev", 0)),
             updated_at=_dt(doc.get("updated_at")),
+            thread_id=doc.get("thread_id"),  # absent in notices stored before topics
         )
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise MappingError(f"bad notice record: {exc}") from exc
@@ -172,6 +174,13 @@ class NoticeStore:
             if notice.active():
                 self._active.add(notice.number)
         tx.table(NOTICES).upsert(TinyDoc(notice_to_dict(notice), doc_id=notice.number))
+
+    def space_moved(self, old: str, new: str) -> None:
+        """A group's notices moved to its new chat id's space (bot/groups/)."""
+        with self._lock:
+            for number, space in list(self._space.items()):
+                if space == old:
+                    self._space[number] = new
 
     def active(self) -> list[Notice]:
         """Notices with work left (queued messages, resends, reminders, a stale tracking)."""

@@ -7,15 +7,20 @@ reader, sends it, and records the result.
   the tick never waits for Telegram. One worker per recipient sends that recipient's entries
   in order (the rate limiter paces each chat to Telegram's limits); recipients are served
   concurrently. `wait=True` (or `drain()`) waits for the outcome, for callers that read it.
-* **Recorded in batches.** Results are written with one durable write for all the sends that
-  finished in the same turn of the event loop (`Database.mark_outbox_many`): a busy bot
-  batches many, an idle one records each at once, so the window between a send and its
-  record stays short. An entry stays "in flight" until its result is written, so nothing
-  picks it up twice.
+* **Recorded in batches.** Results are written with one durable write per batch
+  (`Database.mark_outbox_many`): while more sends are under way, results are gathered for up
+  to `MARK_WINDOW`; the last of a burst, or a lone send, is written at once. An entry stays
+  "in flight" until its result is written, so nothing picks it up twice.
 * **At least once, never twice on purpose.** Entries not yet sent when the process stops or
   dies are sent at the next start (a duplicate only if it dies between a send reaching
   Telegram and its record). A failed send is retried only when it cannot have been delivered
   (bot/core/neterrors.py): a timeout after the request was written marks it `uncertain`.
+* **Groups** (`ChatRoutes`, bot/groups/service.py). A message for a forum group goes to its
+  topic; a topic closed or deleted meanwhile sends it to the General topic instead (once). A
+  group that became a supergroup (ChatMigrated) has everything moved to its new id, and the
+  send goes there. While the bot is out of a group its messages for it wait (parked, not
+  retried) until it is added back. A mention in a group for someone who never started the
+  bot comes with a button that opens the bot's private chat on that task.
 * **Failures.** Temporary ones (network before delivery, 429, 5xx) back off and retry, up to
   `MAX_ATTEMPTS`. A permanent refusal (BadRequest: can't parse entities, chat not found,
   message is too long, …) fails the entry at once; a render error after `RENDER_ATTEMPTS`.
@@ -30,6 +35,7 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from telegram import (
     Bot,
@@ -52,9 +58,10 @@ from bot.core import bundling
 from bot.core.clock import Clock
 from bot.core.config import Lang, Settings
 from bot.core.feature import SentHook
-from bot.core.models import OutboxEntry
+from bot.core.models import Button, OutboxEntry
 from bot.core.neterrors import ON_WIRE, describe, is_network_error, may_have_been_delivered
 from bot.core.render import RenderContext, Rendered, Renderer, Text, button_label
+from bot.groups.rules import start_link, task_payload, topic_gone
 from bot.people.models import Person
 from bot.people.rules import group_lang, lang_of, mention, tz_of
 from storage import Database
@@ -69,8 +76,9 @@ BACKOFF = (5, 30, 120, 600)
 MAX_ATTEMPTS = 12
 # A render error is a bug or bad data; retried a few times in case the data changes.
 RENDER_ATTEMPTS = 3
-# Results that finish within this many seconds are written together (0: the same loop turn).
-MARK_WINDOW = 0.0
+# Results are written at most every MARK_WINDOW seconds (or MARK_BATCH at once): a notice to 200
+# is a dozen durable writes, not 200; a crash re-sends at most what one window sent.
+MARK_WINDOW = 0.5
 MARK_BATCH = 64
 # Admins hear of at most this many given-up entries per window (each entry at most once).
 ADMIN_NOTICES = 5
@@ -96,6 +104,38 @@ def keyboard(rendered: Rendered, lang: Lang) -> InlineKeyboardMarkup | ForceRepl
             for row in rendered.buttons
         ]
     )
+
+
+class ChatRoutes(Protocol):
+    """What delivery asks about groups (bot/groups/service.py `GroupService`)."""
+
+    def topic(self, entry: OutboxEntry, chat_id: int) -> int | None:
+        """The forum topic of `chat_id` the entry goes to (None: the General topic)."""
+
+    def parked(self, chat_id: int) -> bool:
+        """Is the bot out of this group (its messages wait)?"""
+
+    def park(self, chat_id: int) -> None:
+        """Telegram refused a send to the group: the bot is out of it."""
+
+    def migrated(self, old: int, new: int) -> None:
+        """The group became supergroup `new`: move everything kept under `old` there."""
+
+
+class _NoGroups:
+    """No forum topics, nothing parked, nothing moved (a Delivery built without routes)."""
+
+    def topic(self, _entry: OutboxEntry, _chat_id: int) -> int | None:
+        return None
+
+    def parked(self, _chat_id: int) -> bool:
+        return False
+
+    def park(self, _chat_id: int) -> None:
+        """Nothing to remember."""
+
+    def migrated(self, _old: int, _new: int) -> None:
+        """Nothing to move."""
 
 
 class _RenderError(Exception):
@@ -130,9 +170,11 @@ class Delivery:
         settings: Settings,
         renderer: Renderer,
         sent_hooks: Mapping[str, Sequence[SentHook]] | None = None,
+        routes: ChatRoutes | None = None,
         chat_quiet: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         self._bot = bot
+        self._routes: ChatRoutes = routes if routes is not None else _NoGroups()
         # Until a burst of updates in a chat is handled (bot/core/updates.py), if known.
         self._chat_quiet = chat_quiet
         self._db = db
@@ -182,7 +224,9 @@ class Delivery:
         for Telegram (the tick calls it)."""
         now = self._clock.now()
         due = [
-            e for e in self._db.pending_outbox() if e.id not in self._inflight and self._due(e, now)
+            e
+            for e in self._db.pending_outbox()
+            if e.id not in self._inflight and self._due(e, now) and not self._parked(e)
         ]
         return self._enqueue(due)
 
@@ -193,6 +237,15 @@ class Delivery:
             return False
         hold = self._renderer.hold(entry.template)
         return not hold or bundling.released_at(entry.created_at, hold, self._settings.tz) <= now
+
+    def _parked(self, entry: OutboxEntry) -> bool:
+        """Waits for a group the bot is out of (and, for a person, nowhere else to go)."""
+        if entry.to_chat is not None:
+            return self._routes.parked(entry.to_chat)
+        if entry.fallback_chat is None or not self._routes.parked(entry.fallback_chat):
+            return False
+        person = self._db.get_person(entry.to_user or 0)
+        return person is None or not person.reachable_privately
 
     def _enqueue(self, entries: Sequence[OutboxEntry]) -> int:
         if self._closing:
@@ -308,6 +361,7 @@ class Delivery:
             e
             for e in self._db.pending_outbox()
             if e.id not in self._inflight and _recipient(e) == key and self._due(e, now)
+            and not self._parked(e)
         ]
         person = self._db.get_person(head.to_user) if head.to_user is not None else None
         extra = bundling.take(
@@ -347,7 +401,10 @@ class Delivery:
         self._results.extend(
             bundling.same_outcome(entry, e) for e in self._bundles.pop(entry.id, ())
         )
-        if len(self._results) >= MARK_BATCH:
+        # More sends under way than results waiting (a big notice): gather them for up to
+        # MARK_WINDOW; the last one of a burst, or a lone send, is written at once.
+        more_coming = len(self._inflight) > len(self._results)
+        if len(self._results) >= MARK_BATCH or not more_coming:
             self._write_results()
         elif self._mark_timer is None:
             self._mark_timer = asyncio.get_running_loop().call_later(
@@ -378,7 +435,22 @@ class Delivery:
     def _mark_many(self, entries: list[OutboxEntry]) -> None:
         self.stats.marks += 1
         self.stats.marked += len(entries)
+        entries = [self._where_stored(e) for e in entries]
         self._db.mark_outbox_many(entries)  # one append + fsync for the whole batch
+
+    def _where_stored(self, entry: OutboxEntry) -> OutboxEntry:
+        """A result for an entry whose group moved to a new chat id meanwhile (an upgrade):
+        recorded where the entry is now, naming the new chat."""
+        stored = self._db.get_outbox(entry.id)
+        if stored is None or stored.space == entry.space:
+            return entry
+        return replace(
+            entry,
+            space=stored.space,
+            to_chat=stored.to_chat,
+            fallback_chat=stored.fallback_chat,
+            sent_chat_id=stored.sent_chat_id if entry.sent_chat_id is None else entry.sent_chat_id,
+        )
 
     # ----- outcomes --------------------------------------------------------------------------
 
@@ -480,6 +552,9 @@ class Delivery:
             self._forget(entry.id)
             return
         entry = current
+        if self._parked(entry):  # the bot is out of the group: it waits (see flush)
+            self._forget(entry.id)
+            return
         if entry.to_chat is not None:
             self._record(await self._send_to_chat(entry, entry.to_chat, None))
             return
@@ -494,6 +569,9 @@ class Delivery:
                 blocked = "blocked" in (exc.message or "").lower()
                 person = replace(person, blocked=blocked, started=person.started and blocked)
                 self._db.put_person(person)
+        if entry.fallback_chat is not None and self._routes.parked(entry.fallback_chat):
+            self._forget(entry.id)  # unreachable privately, and the bot is out of the group
+            return
         if entry.fallback_chat is not None:
             self._record(
                 await self._send_to_chat(entry, entry.fallback_chat, person, with_mention=True)
@@ -548,6 +626,7 @@ class Delivery:
             text = rendered.text
             if with_mention and entry.to_user is not None:
                 text = f"{mention(person, entry.to_user)}\n{text}"
+                rendered = self._with_start_link(rendered, entry)
             return text, keyboard(rendered, ctx.lang)
         except Exception as exc:
             raise _RenderError(f"{type(exc).__name__}: {exc}") from exc
@@ -563,6 +642,15 @@ class Delivery:
                 self._forget(other.id)
             return None
         return self._renderer.render_bundle([i for i in items if i is not None], ctx)
+
+    def _with_start_link(self, rendered: Rendered, entry: OutboxEntry) -> Rendered:
+        """A mention in a group for someone the bot cannot write to: a button that opens the
+        bot's private chat (Start shows them the task at once)."""
+        if rendered.force_reply or not self.bot_username:
+            return rendered
+        link = start_link(self.bot_username, task_payload(entry.task_number))
+        row = (Button("groups.btn_open_bot", "", url=link),)
+        return replace(rendered, buttons=(*rendered.buttons, row))
 
     async def _send_to_chat(
         self,
@@ -602,24 +690,39 @@ class Delivery:
             else None
         )
         target = chat_id
-        for _ in range(2):  # a second time only to follow a group that became a supergroup
+        thread = self._routes.topic(entry, chat_id)
+        # Again only to follow a group that became a supergroup, or to the General topic when
+        # the entry's topic is closed or gone (each at most once).
+        for _ in range(3):
             try:
                 msg: Message = await self._bot.send_message(
-                    target, text, reply_markup=markup, reply_parameters=reply
+                    target,
+                    text,
+                    reply_markup=markup,
+                    reply_parameters=reply,
+                    message_thread_id=thread,
                 )
                 return self._sent(entry, msg)
             except ChatMigrated as exc:
                 log.info(
                     "chat %s is now %s; outbox entry %s follows", target, exc.new_chat_id, entry.id
                 )
+                self._routes.migrated(target, exc.new_chat_id)
+                entry = self._db.get_outbox(entry.id) or entry  # moved with its group
                 target = exc.new_chat_id
-                reply = None
             except Forbidden:
                 if private:
                     raise
-                log.warning("chat %s refused outbox entry %s", chat_id, entry.id)
-                return replace(entry, failed="forbidden", attempts=entry.attempts + 1)
+                log.warning("chat %s refused outbox entry %s: it waits", chat_id, entry.id)
+                self._routes.park(target)
+                return entry  # still pending: sent once the bot is back in the group
             except BadRequest as exc:
+                if thread is not None and topic_gone(exc.message):
+                    log.info(
+                        "topic %s of %s is gone; entry %s goes to General", thread, target, entry.id
+                    )
+                    thread, reply = None, None
+                    continue
                 # Telegram refuses this message as it is: sending it again cannot help.
                 return self._give_up(
                     entry, f"refused by Telegram: {exc.message}", entry.attempts + 1
@@ -634,4 +737,4 @@ class Delivery:
                 if is_network_error(exc) and may_have_been_delivered(exc):
                     return self._uncertain(entry, describe(exc))
                 return self._retry_later(entry, describe(exc))
-        return self._retry_later(entry, "chat migrated twice")
+        return self._retry_later(entry, "chat migrated twice, or its topic is gone")

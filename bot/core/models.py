@@ -44,6 +44,9 @@ class OutboxEntry:
     sent_message_id: int | None = None
     failed: str | None = None  # 'unreachable' / 'blocked' / error text once given up
     attempts: int = 0
+    # The forum topic of its group it goes to (None: the General topic; an entry about a task
+    # without one goes to the task's topic, see bot/groups/service.py `topic`).
+    thread_id: int | None = None
 
     @property
     def pending(self) -> bool:

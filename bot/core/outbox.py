@@ -25,6 +25,7 @@ def new_entry(
     task_number: int | None = None,
     not_before: datetime | None = None,
     key: str | None = None,
+    thread_id: int | None = None,
 ) -> OutboxEntry:
     """One entry; `key` makes the id deterministic so the same event is never queued twice.
 
@@ -52,4 +53,5 @@ def new_entry(
         reply_to_message_id=reply_to,
         task_number=task_number,
         not_before=not_before,
+        thread_id=thread_id,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 TELEGRAM_TEXT_LIMIT = 4096
 #: Room kept for what delivery adds (a mention line for someone who never started the bot).
@@ -37,6 +37,11 @@ def _cut(line: str, room: int) -> str:
     return html.escape("".join(out), quote=False) + "…"
 
 
+def shorten(text: str, limit: int) -> str:
+    """Plain text (a title) cut to `limit` characters with "…" (list lines stay short)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def pack_lines(lines: Sequence[str], *, header: str = "", limit: int = PACK_LIMIT) -> list[str]:
     """Join `lines` with newlines into messages of at most `limit` visible characters each.
 
@@ -62,3 +67,42 @@ def pack_lines(lines: Sequence[str], *, header: str = "", limit: int = PACK_LIMI
     if current or not pages:
         pages.append(current)
     return ["\n".join(([header] if header else []) + page) for page in pages]
+
+
+def fit_lines(
+    lines: Sequence[str],
+    *,
+    header: str = "",
+    limit: int = PACK_LIMIT,
+    more: Callable[[int], str] | None = None,
+) -> str:
+    """One message: `header` and as many whole lines as fit within `limit` visible characters;
+    the lines left out are said by `more(count)` (a line of its own), when given.
+
+    For a message that is edited in place or rendered from the outbox at send time, where
+    splitting is not an option (`pack_lines` splits)."""
+    out = [header] if header else []
+    used = visible_length(header) if header else 0
+    reserve = visible_length(more(len(lines))) + 1 if more is not None else 0
+    for i, line in enumerate(lines):
+        width = visible_length(line) + (1 if out else 0)
+        left = len(lines) - i - 1
+        room = limit - (reserve if left else 0)
+        if used + width > room:
+            if more is not None:
+                out.append(more(len(lines) - i))
+            elif not out:
+                out.append(_cut(line, limit))
+            return "\n".join(out)
+        out.append(line)
+        used += width
+    return "\n".join(out)
+
+
+def split_message(text_html: str, *, limit: int = PACK_LIMIT) -> list[str]:
+    """A message made of whole lines (each line valid HTML on its own), as one message if it
+    fits, else as several: its first line heads each (`pack_lines`)."""
+    if visible_length(text_html) <= limit:
+        return [text_html]
+    head, _, rest = text_html.partition("\n")
+    return pack_lines(rest.split("\n"), header=head, limit=limit)

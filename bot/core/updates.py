@@ -65,6 +65,11 @@ POLL_TIMEOUT = 25  # seconds Telegram holds a getUpdates open when there is noth
 POLL_READ_MARGIN = 10.0
 # Updates handled at once (different chats); a chat's own updates are always one by one.
 MAX_CONCURRENT = 32
+# Updates started per turn of the event loop. Handling one is mostly synchronous (parse,
+# commit), so a backlog started all at once would hold the loop for long stretches and starve
+# the sends (the rate limiter grants at most one per turn). One per turn interleaves them; an
+# idle loop turns in microseconds, so it costs nothing without a backlog.
+STARTS_PER_TURN = 1
 # Updates fetched but not yet handled before polling waits (they are stored; the rest stays
 # with Telegram until there is room).
 MAX_IN_HAND = 1000
@@ -124,11 +129,28 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     takes its chat's lock (FIFO) before a slot, so one chat's updates run in that order.
     """
 
-    __slots__ = ("_chains", "_limit", "_quiet", "_refs", "_running", "_slots", "_taking", "on_done")
+    __slots__ = (
+        "_chains",
+        "_limit",
+        "_per_turn",
+        "_quiet",
+        "_refs",
+        "_running",
+        "_slots",
+        "_started",
+        "_taking",
+        "_turn_reset",
+        "on_done",
+    )
 
-    def __init__(self, max_concurrent: int = MAX_CONCURRENT) -> None:
+    def __init__(
+        self, max_concurrent: int = MAX_CONCURRENT, *, starts_per_turn: int = STARTS_PER_TURN
+    ) -> None:
         super().__init__(_UNBOUNDED)
         self._limit = max_concurrent
+        self._per_turn = max(1, starts_per_turn)
+        self._started = 0  # updates started in this turn of the event loop
+        self._turn_reset = False
         self._slots = asyncio.Semaphore(max_concurrent)
         self._chains: dict[Hashable, asyncio.Lock] = {}
         self._refs: Counter[Hashable] = Counter()
@@ -183,6 +205,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             _discard(coroutine)
             return
         async with self._slots:
+            await self._turn()
             if not self._taking:  # stopped while waiting: it stays in the inbox
                 _discard(coroutine)
                 return
@@ -200,6 +223,19 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 if task is not None:
                     self._running.discard(task)
         self._done(update)
+
+    async def _turn(self) -> None:
+        """Wait for a turn of the event loop with room for one more start."""
+        while self._started >= self._per_turn:  # noqa: ASYNC110 - waiting for the next turn
+            await asyncio.sleep(0)
+        self._started += 1
+        if not self._turn_reset:
+            self._turn_reset = True
+            asyncio.get_running_loop().call_soon(self._next_turn)
+
+    def _next_turn(self) -> None:
+        self._started = 0
+        self._turn_reset = False
 
     def _done(self, update: object) -> None:
         if self.on_done is not None:
@@ -255,7 +291,7 @@ class _StoringQueue(asyncio.Queue[object]):
 
     def put_nowait(self, item: object) -> None:
         if isinstance(item, Update):
-            self._feed.accept([item.to_dict()])
+            self._feed.accept([item.to_dict()], [item])
         else:
             super().put_nowait(item)
 
@@ -362,12 +398,16 @@ class UpdateFeed:
         if updater is not None and updater.running:
             await updater.stop()
 
-    def accept(self, updates: Sequence[Mapping[str, Any]]) -> int:
+    def accept(
+        self, updates: Sequence[Mapping[str, Any]], parsed: Sequence[Update] | None = None
+    ) -> int:
         """Store these updates (one durable write), then hand each to the application; an
         update taken already is skipped. Returns how many were new. Raises if they could not
         be stored (then nothing was handed on, and nothing may be confirmed to Telegram).
 
-        This is the step a webhook takes before answering 200 (see `_StoringQueue`)."""
+        This is the step a webhook takes before answering 200 (see `_StoringQueue`).
+        `parsed`: the same updates as PTB objects already (polling), not parsed again."""
+        objects = {u.update_id: u for u in parsed or ()}
         fresh: list[dict[str, Any]] = []
         seen: set[int] = set()
         for u in sorted(updates, key=lambda u: int(u["update_id"])):
@@ -384,8 +424,9 @@ class UpdateFeed:
         top = int(fresh[-1]["update_id"])
         self._last = top if self._last is None else max(self._last, top)
         for raw in fresh:
-            self._remember(int(raw["update_id"]))
-            self._submit(raw)
+            uid = int(raw["update_id"])
+            self._remember(uid)
+            self._submit(raw, objects.get(uid))
         return len(fresh)
 
     def _remember(self, uid: int) -> None:
@@ -394,13 +435,14 @@ class UpdateFeed:
         while len(self._recent_order) > RECENT_IDS:
             self._recent.discard(self._recent_order.popleft())
 
-    def _submit(self, raw: Mapping[str, Any]) -> None:
+    def _submit(self, raw: Mapping[str, Any], update: Update | None = None) -> None:
         uid = int(raw["update_id"])
         bot = self._app.bot
         try:
-            update = Update.de_json(dict(raw), bot)
-            if isinstance(bot, ExtBot):
-                bot.insert_callback_data(update)
+            if update is None:
+                update = Update.de_json(dict(raw), bot)
+                if isinstance(bot, ExtBot):
+                    bot.insert_callback_data(update)
         except Exception:
             log.exception("stored update %s cannot be read; skipped", uid)
             self._inbox.mark_done([uid])
@@ -472,7 +514,7 @@ class UpdateFeed:
                 failures = 0
             self.stats.fetched += len(batch)
             try:
-                self.accept([u.to_dict() for u in batch])
+                self.accept([u.to_dict() for u in batch], batch)
             except Exception:  # not stored, so not confirmed: Telegram gives them again
                 log.exception("could not store %d updates; they are fetched again", len(batch))
                 await asyncio.sleep(1.0)

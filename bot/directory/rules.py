@@ -116,10 +116,12 @@ def template_action(word: str) -> TemplateAction | None:
 class ExportAsk(StrEnum):
     CONTACTS = "contacts"
     NOTICE = "notice"  # `/export notice <n>`: the notices feature's
+    REPORTS = "reports"  # `/export tasks …`, `/export collect <n>`: the reports feature's
     UNKNOWN = "unknown"
 
 
 _CONTACT_WORDS = frozenset({"contacts", "contact", "通讯录", "联系人", ""})
+_REPORT_WORDS = frozenset({"tasks", "task", "任务", "collect", "收集"})
 
 
 def export_ask(args: str) -> ExportAsk:
@@ -127,6 +129,9 @@ def export_ask(args: str) -> ExportAsk:
     what = args.strip().lower()
     if what.startswith("notice"):
         return ExportAsk.NOTICE
+    first = what.split(maxsplit=1)[0] if what else ""
+    if first in _REPORT_WORDS:
+        return ExportAsk.REPORTS
     return ExportAsk.CONTACTS if what in _CONTACT_WORDS else ExportAsk.UNKNOWN
 
 

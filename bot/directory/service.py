@@ -410,6 +410,17 @@ class DirectoryService:
             done += len(counts)
         return done
 
+    def space_moved(self, old: str, new: str) -> None:
+        """A group's records moved to its new chat id (bot/groups/): forget what was kept of
+        either space; use counts not yet stored go with them."""
+        with self._lock:
+            self._indexes.pop(old, None)
+            self._indexes.pop(new, None)
+            moved = self._pending_uses.pop(old, {})
+            into = self._pending_uses.setdefault(new, {})
+            for contact_id, uses in moved.items():
+                into[contact_id] = into.get(contact_id, 0) + uses
+
     def _settled(self, space: str, contact: Contact) -> None:
         # A contact written whole carries its up-to-date count: nothing pending is left for it.
         with self._lock:

@@ -193,6 +193,7 @@ def group_entry(notice: Notice, message: MessageParams, now: datetime, tail: str
         message=message,
         to_chat=notice.chat_id,
         key=f"n{notice.number}:{tail}",
+        thread_id=notice.thread_id,
     )
 
 

@@ -135,6 +135,7 @@ class Notice:
     rev: int = 0  # +1 on every change the tracking shows
     shown_rev: int = 0  # the rev the tracking message last showed
     updated_at: datetime | None = None
+    thread_id: int | None = None  # the forum topic it was sent from: its group posts go there
 
     @property
     def open(self) -> bool:

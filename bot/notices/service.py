@@ -220,6 +220,7 @@ class NoticeService:
         mentions: Mapping[int, int] | None = None,
         replied_text: str | None = None,
         update_id: int | None = None,
+        thread_id: int | None = None,
     ) -> Created:
         """Record a notice from `/notify <who> <text>`, with every message it sends (raises
         NoticeRefused)."""
@@ -254,6 +255,7 @@ class NoticeService:
             interval=command.interval,
             max_resends=command.resends,
             updated_at=now,
+            thread_id=thread_id,  # the forum topic it was sent from: its group posts go there
         )
         notice = rules.initial(notice, now, self.calendar)
         reach = self.who.reaches(notice)

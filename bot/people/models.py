@@ -19,8 +19,15 @@ class Person:
     blocked: bool = False  # a 403 told us they blocked the bot
     chats: tuple[int, ...] = ()  # group chats they were seen in
     digest_time: str | None = None  # "HH:MM", "off", or None (= OFFICEBOT_DIGEST_TIME)
-    digest_quiet: bool = True  # nothing to report → send nothing (/digest loud: one line)
+    # /digest loud: a line even on a day with nothing. Not "digest_quiet" (the old field,
+    # false for everyone stored before): by default nothing to report sends nothing (#14).
+    digest_loud: bool = False
     updated_at: datetime | None = None
+
+    @property
+    def digest_quiet(self) -> bool:
+        """Nothing to report → nothing sent (the default)."""
+        return not self.digest_loud
 
     @property
     def display_name(self) -> str:
@@ -42,3 +49,6 @@ class Workspace:
     admins: tuple[int, ...] = ()  # Telegram admins as last fetched
     language: str | None = None  # group /settings, else OFFICEBOT_LANG
     updated_at: datetime | None = None
+    left: tuple[int, ...] = ()  # members who left or were removed (refused on its tasks)
+    bot_removed: bool = False  # the bot was removed: its messages for the group wait (parked)
+    migrated_from: int | None = None  # the basic group it was before it became a supergroup

@@ -104,7 +104,7 @@ def with_digest(person: Person, command: DigestCommand) -> Person:
     if command.ask == DigestAsk.ON:
         return replace(person, digest_time=None)
     if command.ask in (DigestAsk.QUIET, DigestAsk.LOUD):
-        return replace(person, digest_quiet=command.ask == DigestAsk.QUIET)
+        return replace(person, digest_loud=command.ask == DigestAsk.LOUD)
     if command.ask == DigestAsk.AT and command.at is not None:
         return replace(person, digest_time=command.at.strftime("%H:%M"))
     return person

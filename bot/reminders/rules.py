@@ -59,6 +59,7 @@ class Step(StrEnum):
     ACK_RESEND = "ackre"  # 收到 not pressed within 30 work minutes: the card again, once
     ACK_ESCALATE = "ackesc"  # …and within 2 work hours: the assigner is told, once
     SPAWN = "spawn"  # a recurring task's due passed: its next instance is made
+    WAKE = "wake"  # a personal snooze (推迟) is over: the card again, for that person
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,7 +424,29 @@ def plan(
         out.extend(_ack_streams(facts))
     if task.recurrence and due is not None and not has_spawned(task):
         out.append(Due(Step.SPAWN, due))
-    return out
+    return _held_back(task, out) if live else out
+
+
+# ----- personal snoozes (推迟, bot/tasks/rules.py `snooze`) --------------------------------------
+# What is said to one assignee; their snooze holds it back until its time.
+_TO_THE_SNOOZER = frozenset({Step.BEFORE, Step.AT_DUE, Step.NAG, Step.ACK_RESEND})
+
+
+def _held_back(task: Task, steps: list[Due]) -> list[Due]:
+    """Someone who snoozed the task hears nothing of it until their time; then whatever was
+    held back comes, and at least the card again (WAKE). Others are not affected."""
+    until = {
+        a.user_id: a.snoozed_until
+        for a in task.assignees
+        if a.user_id is not None and a.snoozed_until is not None and a.done_at is None
+    }
+    if not until:
+        return steps
+    held = [
+        replace(d, at=max(d.at, until[d.to])) if d.to in until and d.step in _TO_THE_SNOOZER else d
+        for d in steps
+    ]
+    return held + [Due(Step.WAKE, at, uid) for uid, at in until.items()]
 
 
 def next_moment(
@@ -470,9 +493,17 @@ def due_now(
     firing = {(d.step, d.to) for d in steps}
     out: list[Due] = []
     for d in steps:
-        silent = (d.step == Step.BEFORE and (Step.AT_DUE, d.to) in firing) or (
-            d.step == Step.ACK_RESEND
-            and ((Step.AT_DUE, d.to) in firing or (Step.NAG, d.to) in firing)
+        silent = (
+            (d.step == Step.BEFORE and (Step.AT_DUE, d.to) in firing)
+            or (
+                d.step == Step.ACK_RESEND
+                and any((s, d.to) in firing for s in (Step.AT_DUE, Step.NAG, Step.WAKE))
+            )
+            # The end of a snooze says nothing more when a reminder with the card goes anyway.
+            or (
+                d.step == Step.WAKE
+                and any((s, d.to) in firing for s in (Step.BEFORE, Step.AT_DUE, Step.NAG))
+            )
         )
         late = d.step in (Step.BEFORE, Step.AT_DUE) and now - d.at > policy.late_after
         out.append(replace(d, late=late, silent=silent))

@@ -29,6 +29,7 @@ from bot.reminders.views import (
     Overdue,
 )
 from bot.reminders.zones import Zones
+from bot.tasks import rules as task_rules
 from bot.tasks.models import Task
 from bot.tasks.service import TaskService
 
@@ -111,6 +112,7 @@ class TaskSteps:
             if entry is not None:
                 entries.append(entry)
         updated = replace(task, reminder_state=rules.record(task, fired, now, **extra))
+        updated = task_rules.wake_up(updated, now)  # snoozes whose time has come are over
         if "spawned" in extra:
             # The series goes on with the new instance: this one will never spawn again, even
             # if a snooze later resets its reminder_state.
@@ -121,6 +123,9 @@ class TaskSteps:
         """What one step says, as an outbox entry (None: nobody could carry it)."""
         if d.step in (Step.ESCALATE, Step.ACK_ESCALATE):
             return self._to_assigner(task, d, now, card)
+        if d.step == Step.WAKE:
+            assert d.to is not None
+            return self._tasks.wake_entry(task, d.to, now, _key(task, d))
         return self._to_assignee(task, d, now, card)
 
     def _to_assigner(self, task: Task, d: Due, now: datetime, card: dict[str, Any]) -> OutboxEntry:

@@ -17,6 +17,7 @@ from bot.core.config import Lang
 from bot.core.fmt import format_date, format_when, priority_label
 from bot.core.i18n import t
 from bot.core.models import Button
+from bot.core.paging import fit_lines
 from bot.core.render import MessageKind, MessageParams, RenderContext, Rendered
 from bot.people.models import Person
 from bot.reminders.digest import digest_clock
@@ -466,7 +467,7 @@ def digest(p: MorningDigest, ctx: RenderContext) -> Rendered:
     if p.undated:
         lines.append("")
         lines.append(t(lang, "reminders.undated", count=p.undated))
-    return Rendered("\n".join(lines))
+    return Rendered(_fit(lines, lang))
 
 
 def week(p: WeekSummary, ctx: RenderContext) -> Rendered:
@@ -482,7 +483,12 @@ def week(p: WeekSummary, ctx: RenderContext) -> Rendered:
     if p.handed_done or p.handed_open:
         lines.append("")
         lines.append(t(lang, "reminders.week_handed", done=p.handed_done, open=p.handed_open))
-    return Rendered("\n".join(lines))
+    return Rendered(_fit(lines, lang))
+
+
+def _fit(lines: list[str], lang: Lang) -> str:
+    """Within one Telegram message: the lines that fit, then how many more (bot/core/paging)."""
+    return fit_lines(lines[1:], header=lines[0], more=lambda n: t(lang, "fmt.more_lines", count=n))
 
 
 # ----- replies to /digest -----------------------------------------------------------------------

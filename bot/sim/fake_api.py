@@ -66,6 +66,23 @@ CHANNEL_BOT = FakeUser(
 )
 
 
+#: What an administrator's ChatMember carries besides its status (Telegram requires these).
+_ADMIN_RIGHTS: JSONDict = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+}
+
+
 def call_sent(call: Call) -> Callable[[bool], None]:
     """Hook for the HTTP layer: flag ``call`` as undelivered when the reply could not be sent."""
 
@@ -389,6 +406,14 @@ class FakeBotAPI(BotApiMethods):
             group.topics[tid] = {"name": name, "closed": False, "deleted": False}
             return tid
 
+    def enable_topics(self, chat: FakeChat | int) -> None:
+        """An admin turns topics on: the supergroup becomes a forum."""
+        with self._cond:
+            group = self._groups[self._chat_id(chat)]
+            if group.type != "supergroup":
+                raise ValueError("only supergroups can have topics")
+            group.is_forum = True
+
     def close_topic(self, chat: FakeChat | int, thread: int, *, closed: bool = True) -> None:
         with self._cond:
             self._groups[self._chat_id(chat)].topics[thread]["closed"] = closed
@@ -431,8 +456,18 @@ class FakeBotAPI(BotApiMethods):
             self._enqueue({"message": copy.deepcopy(into.data)})
             return new
 
-    def add_member(self, chat: FakeChat | int, user: FakeUser, *, admin: bool = False) -> None:
-        """Add ``user`` to a group (no update is generated)."""
+    def add_member(
+        self,
+        chat: FakeChat | int,
+        user: FakeUser,
+        *,
+        admin: bool = False,
+        notify: bool = False,
+        by: FakeUser | None = None,
+    ) -> None:
+        """Add ``user`` to a group. ``notify``: the service message with ``new_chat_members``
+        (from ``by``, else the user joining) and, when the bot asked for them, a
+        ``chat_member`` update — as Telegram sends both; otherwise no update."""
         with self._cond:
             group = self._groups[self._chat_id(chat)]
             self._users.setdefault(user.id, user)
@@ -440,6 +475,28 @@ class FakeBotAPI(BotApiMethods):
                 group.members.append(user.id)
             if admin and user.id not in group.admins:
                 group.admins.append(user.id)
+            if not notify:
+                return
+            actor = by or user
+            fields: JSONDict = {"new_chat_members": [user.to_dict()]}
+            msg = self._new_message(group, actor.to_dict(), fields, from_bot=False)
+            self._action_seq = self._seq
+            self._enqueue({"message": copy.deepcopy(msg.data)})
+            self._enqueue(
+                {
+                    "chat_member": {
+                        "chat": group.to_dict(),
+                        "from": actor.to_dict(),
+                        "date": self._now(),
+                        "old_chat_member": {"status": "left", "user": user.to_dict()},
+                        "new_chat_member": {
+                            "status": "administrator" if admin else "member",
+                            "user": user.to_dict(),
+                        }
+                        | (_ADMIN_RIGHTS if admin else {}),
+                    }
+                }
+            )
 
     def remove_member(
         self,
@@ -502,16 +559,18 @@ class FakeBotAPI(BotApiMethods):
                 return
             actor = by or self._users.get((group.admins or group.members or [0])[0])
             bot = dict(self.bot_user)
+            old_member: JSONDict = {"status": old, "user": bot}
             new_member: JSONDict = {"status": status, "user": bot}
-            if status == "kicked":
-                new_member["until_date"] = 0
+            for member in (old_member, new_member):
+                if member["status"] == "kicked":  # Telegram's ChatMemberBanned has one
+                    member["until_date"] = 0
             self._enqueue(
                 {
                     "my_chat_member": {
                         "chat": group.to_dict(),
                         "from": actor.to_dict() if actor else bot,
                         "date": self._now(),
-                        "old_chat_member": {"status": old, "user": bot},
+                        "old_chat_member": old_member,
                         "new_chat_member": new_member,
                     }
                 }
@@ -522,6 +581,14 @@ class FakeBotAPI(BotApiMethods):
         with self._cond:
             self._users.setdefault(user.id, user)
             return self._private_chat(user)
+
+    def mark_started(self, user: FakeUser) -> None:
+        """``user`` pressed Start in the bot's private chat long ago (no update now): the bot
+        may write to them."""
+        with self._cond:
+            self._users.setdefault(user.id, user)
+            self._private_chat(user)
+            self._started.add(user.id)
 
     def block(self, user_id: int, *, notify: bool = True) -> None:
         """The user blocks the bot (sends then 403); ``notify`` queues a my_chat_member update."""

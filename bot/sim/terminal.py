@@ -2,7 +2,7 @@
 
 One `Simulator` drives a started `BotRunner` (the real bot against the fake Bot API, manual
 clock). `handle(line)` takes one line as typed: a simulator command (`/as`, `/in`, `/press`,
-`/reply`, `/wait`, `/who`, `/sim`, `/quit`, or a bare button number) or a message from the
+`/reply`, `/edit`, `/leave`, `/wait`, `/who`, `/sim`, `/quit`, or a bare button number) or a message from the
 current person in the current chat, which goes to the bot. It then waits until the bot is
 quiet and writes what the bot sent since — to anyone, in send order, with messages numbered
 `(n)` and buttons `[n]` — to `out`. Output depends only on the inputs and the simulated clock,
@@ -28,7 +28,20 @@ from bot.sim.runner import BotRunner
 
 # Lines starting with one of these are the simulator's; none of them is a bot command
 # (bot.commands.MENU, /start): tests/sim/test_simulator_unit.py checks.
-SIM_COMMANDS: Final = ("as", "in", "press", "reply", "wait", "file", "who", "sim", "quit", "exit")
+SIM_COMMANDS: Final = (
+    "as",
+    "in",
+    "press",
+    "reply",
+    "edit",
+    "leave",
+    "wait",
+    "file",
+    "who",
+    "sim",
+    "quit",
+    "exit",
+)
 
 FIRST_USER_ID: Final = 1001
 GROUP_ID: Final = -1001001
@@ -133,6 +146,8 @@ class Simulator:
     me: Person | None = None
     in_group: bool = True
     group: FakeChat | None = None
+    topic: int | None = None  # the forum topic you speak in (None: General)
+    _topics: dict[str, int] = field(default_factory=dict)  # topic name -> message_thread_id
     _msg_numbers: dict[tuple[int, int], int] = field(default_factory=dict)
     _msg_refs: dict[int, tuple[int, int]] = field(default_factory=dict)
     _buttons: dict[int, ButtonRef] = field(default_factory=dict)
@@ -218,15 +233,23 @@ class Simulator:
         assert self.me is not None and self.group is not None
         return self.group if self.in_group else self.fake.private_chat(self.me.user)
 
+    def _topic_name(self, thread: int | None) -> str | None:
+        return next((name for name, tid in self._topics.items() if tid == thread), None)
+
     def _where_text(self) -> str:
         assert self.me is not None and self.group is not None
+        if self.in_group and self.topic is not None:
+            topic = self._topic_name(self.topic) or str(self.topic)
+            return self._t("where_topic", title=self.group.title, topic=topic)
         if self.in_group:
             return self._t("where_group", title=self.group.title)
         return self._t("where_private", name=self.me.name)
 
     def prompt(self) -> str:
         assert self.me is not None and self.group is not None
-        where = self.group.title if self.in_group else self._t("prompt_private")
+        where = (self.group.title or "") if self.in_group else self._t("prompt_private")
+        if self.in_group and self.topic is not None:
+            where += f" #{self._topic_name(self.topic)}"
         return f"[{self.me.name} @ {where}]> "
 
     def _now_text(self) -> str:
@@ -236,12 +259,14 @@ class Simulator:
     def _person_by_id(self, user_id: int) -> Person | None:
         return next((p for p in self.people if p.user.id == user_id), None)
 
-    def _chat_label(self, chat_id: int) -> str:
+    def _chat_label(self, chat_id: int, thread: int | None = None) -> str:
         if chat_id > 0:
             person = self._person_by_id(chat_id)
             return self._t("to_private", name=person.name if person else str(chat_id))
         title = self.group.title if self.group and self.group.id == chat_id else str(chat_id)
-        return self._t("to_group", title=title)
+        label = self._t("to_group", title=title)
+        topic = self._topic_name(thread)
+        return f"{label} #{topic}" if topic else label
 
     # ------------------------------------------------------------------ one line
 
@@ -276,6 +301,8 @@ class Simulator:
                 "in": self._in,
                 "press": self._press,
                 "reply": self._reply,
+                "edit": self._edit,
+                "leave": self._leave,
                 "wait": self._wait,
                 "file": self._file,
                 "who": self._who,
@@ -340,16 +367,35 @@ class Simulator:
         self._say("now_as", name=person.name, where=self._where_text())
 
     def _in(self, rest: str) -> None:
+        """`/in 群`, `/in 私聊`, `/in 群 #议题` (a forum topic, opened on first use)."""
         assert self.me is not None and self.group is not None
-        place = rest.strip().lower()
-        if place in _GROUP_WORDS or place == (self.group.title or "").lower():
+        words = rest.split()
+        names = [w[1:] for w in words if w.startswith("#") and len(w) > 1]
+        place = " ".join(w for w in words if not w.startswith("#")).strip().lower()
+        if names:
+            if place and place not in _GROUP_WORDS and place != (self.group.title or "").lower():
+                self._say("unknown_place", place=rest.strip())
+                return
             self.in_group = True
+            self.topic = self._open_topic(names[0])
+        elif place in _GROUP_WORDS or place == (self.group.title or "").lower():
+            self.in_group, self.topic = True, None
         elif place in _PRIVATE_WORDS:
             self.in_group = False
         elif place:
             self._say("unknown_place", place=rest.strip())
             return
         self._say("now_as", name=self.me.name, where=self._where_text())
+
+    def _open_topic(self, name: str) -> int:
+        """The group's topic called `name`; the group gets topics turned on when needed."""
+        assert self.group is not None
+        if name not in self._topics:
+            if not self.group.is_forum:
+                self.fake.enable_topics(self.group)
+            self._topics[name] = self.fake.add_topic(self.group, name)
+            self._say("new_topic", topic=name, group=self.group.title)
+        return self._topics[name]
 
     async def _send(self, text: str, *, reply_to: int | None = None) -> None:
         assert self.me is not None
@@ -367,7 +413,8 @@ class Simulator:
                 self._say("replying", n=self._msg_numbers.get((chat.id, reply_to), "?"))
         self._prompts.pop(chat.id, None)
         self._actor = self.me.user.id
-        sent = self.fake.send_message(self.me.user, chat, text, reply_to=reply_to)
+        thread = self.topic if self.in_group else None
+        sent = self.fake.send_message(self.me.user, chat, text, reply_to=reply_to, thread=thread)
         self._last_own[(self.me.user.id, chat.id)] = int(sent["message_id"])
         if chat.id == self.me.user.id:
             self.me.started = True
@@ -411,6 +458,32 @@ class Simulator:
         if not self._go_to(ref[0]):
             return
         await self._send(m.group(2).strip(), reply_to=ref[1])
+
+    async def _edit(self, rest: str) -> None:
+        """Edit my own last message in this chat (as Telegram's Edit does)."""
+        assert self.me is not None
+        text = rest.strip()
+        own = self._last_own.get((self.me.user.id, self._chat().id))
+        if not text:
+            self._say("usage_edit")
+            return
+        if own is None:
+            self._say("no_own_message")
+            return
+        self._actor = self.me.user.id
+        self.fake.edit_user_message(self.me.user, self._chat(), own, text)
+        await self._settle()
+        self._show_new(expect_reply=False)
+
+    async def _leave(self, _rest: str) -> None:
+        """The current person leaves the group (Telegram tells the bot)."""
+        assert self.me is not None and self.group is not None
+        self._actor = self.me.user.id
+        self.fake.remove_member(self.group, self.me.user, notify=True)
+        self._say("left_group", name=self.me.name, group=self.group.title)
+        self.in_group, self.topic = False, None
+        await self._settle()
+        self._show_new(expect_reply=False)
 
     def _go_to(self, chat_id: int) -> bool:
         """Move to the chat of a message, if the current person can be there."""
@@ -667,6 +740,9 @@ class Simulator:
             self._say("deleted", n=n, chat=chat)
             return
         self._shown_edits[key] = msg.edit_seq
+        thread = msg.data.get("message_thread_id")
+        if thread is not None and msg.chat_id < 0:
+            chat = self._chat_label(msg.chat_id, int(thread))
         self._say("sent" if kind == "sent" else "edited", n=n, chat=chat)
         body: list[str] = []
         if msg.kind != "text":

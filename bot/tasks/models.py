@@ -50,8 +50,10 @@ class TaskEvent:
 
     at: datetime
     actor: int  # Telegram user id (0 = the bot itself)
-    action: str  # created, acknowledged, done, cannot, snoozed, handed_over, reassigned,
-    #              cancelled, reported, nudged, kept, due_changed, bound, reminded, ...
+    action: str  # created, acknowledged, done, cannot, snoozed_self, handed_over, reassigned,
+    #              cancelled, reported, nudged, kept, due_changed, renamed, priority_changed,
+    #              extension_asked, extension_declined, reverted, bound, ...
+    #              ("snoozed": before snoozes were personal, a snooze that moved the due)
     note: str = ""
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -64,6 +66,8 @@ class Assignee:
     username: str | None = None  # without '@', lower-case for pending matching
     acknowledged_at: datetime | None = None
     done_at: datetime | None = None
+    # 推迟 is personal: until then this task sleeps in this person's reminders and /next.
+    snoozed_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,9 @@ class Task:
     # Reminder/escalation bookkeeping (owned by bot/reminders.py), free-form but JSON-able.
     reminder_state: dict[str, Any] = field(default_factory=dict)
     updated_at: datetime | None = None
+    # The forum topic it was raised in (None: the General topic, or a group without topics):
+    # everything the bot posts to the group about it goes there (bot/groups/).
+    thread_id: int | None = None
 
     @property
     def finished(self) -> bool:
@@ -96,3 +103,17 @@ class Task:
 
     def participants(self) -> frozenset[int]:
         return frozenset({self.assigner, *self.assignee_ids()})
+
+    @property
+    def own(self) -> bool:
+        """A note someone set for themselves: they are its only assignee."""
+        return self.assignee_ids() == (self.assigner,) and len(self.assignees) == 1
+
+    @property
+    def revision(self) -> int:
+        """How many things have happened to it: a button made at one revision is checked
+        against what happened since (events are only ever added)."""
+        return len(self.events)
+
+    def assignee(self, user_id: int) -> Assignee | None:
+        return next((a for a in self.assignees if a.user_id == user_id), None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -17,11 +17,13 @@ from bot.core.workdays import WorkCalendar
 from bot.tasks.models import FINISHED, Assignee, Kind, Priority, Status, Task, TaskEvent
 
 UNDO_WINDOW = timedelta(minutes=10)
+SNOOZED = "snoozed_self"  # the event of a personal snooze (see `snooze`)
 MAX_TITLE = 500
 PAGE_SIZE = 10  # tasks on a page of /my
 ASSIGNED_SHOWN = 20  # tasks listed by /assigned
 _TASK_NUMBER_RE = re.compile(r"#\s*(\d{1,9})\b")
 _NUMBER_FIRST_RE = re.compile(r"\s*#?\s*(\d{1,9})\b\s*(.*)$", re.S)
+_HASH_FIRST_RE = re.compile(r"\s*#\s*(\d{1,9})(?!\d)\s*(.*)$", re.S)
 T = TypeVar("T")
 U = TypeVar("U")
 
@@ -50,10 +52,17 @@ class Action(StrEnum):
     NUDGE = "nudge"
     ASK_REASSIGN = "ask"
     VIEW = "view"
+    RENAME = "rename"
+    PRIORITY = "priority"
+    EXTEND = "extend"  # 申请延期 (an assignee asks for more time)
+    ANSWER_EXTENSION = "answer_extension"  # 同意 / 改个时间 / 不同意 (the assigner)
+    REVERT = "revert"  # 撤销 what one just did (收到, 完成, 办不了, 汇报) within ten minutes
 
 
 # Who may take each action: the assignees do the work; the assigner (the task's leader) and
-# admins steer it. Admins may also do what an assignee may, to unstick a task.
+# admins steer it. Admins may also do what an assignee may, to unstick a task — except snooze,
+# which is personal (spec/conversations.md "Who may change what": the deadline is the
+# assigner's, a snooze only brings the task back to the one who snoozed it).
 _ASSIGNEE_ACTIONS = {
     Action.ACK,
     Action.DONE,
@@ -63,10 +72,11 @@ _ASSIGNEE_ACTIONS = {
     Action.REPORT,
     Action.ASK_REASSIGN,
     Action.VIEW,
+    Action.EXTEND,
+    Action.REVERT,
 }
 _ASSIGNER_ACTIONS = {
     Action.DONE,
-    Action.SNOOZE,
     Action.UNDO,
     Action.CHANGE_DUE,
     Action.REASSIGN,
@@ -74,6 +84,10 @@ _ASSIGNER_ACTIONS = {
     Action.KEEP,
     Action.NUDGE,
     Action.VIEW,
+    Action.RENAME,
+    Action.PRIORITY,
+    Action.ANSWER_EXTENSION,
+    Action.REVERT,
 }
 _ADMIN_ACTIONS = _ASSIGNER_ACTIONS | {Action.HAND_OVER, Action.CANNOT, Action.REPORT}
 
@@ -180,12 +194,14 @@ def open_for(task: Task, user_id: int) -> bool:
     return any(a.user_id == user_id and a.done_at is None for a in task.assignees)
 
 
-def _log(task: Task, now: datetime, actor: int, action: str, note: str = "", **data: Any) -> Task:
+def log_event(
+    task: Task, now: datetime, actor: int, action: str, note: str = "", **data: Any
+) -> Task:
     event = TaskEvent(at=now, actor=actor, action=action, note=note, data=data)
     return replace(task, events=(*task.events, event), updated_at=now)
 
 
-def _with_assignee(task: Task, user_id: int, **changes: Any) -> Task:
+def with_assignee(task: Task, user_id: int, **changes: Any) -> Task:
     assignees = tuple(replace(a, **changes) if a.user_id == user_id else a for a in task.assignees)
     return replace(task, assignees=assignees)
 
@@ -196,10 +212,10 @@ def acknowledge(task: Task, user_id: int, now: datetime) -> Task:
     mine = next(a for a in task.assignees if a.user_id == user_id)
     if mine.acknowledged_at is not None:
         raise TaskRefused("already_acked", number=task.number)
-    task = _with_assignee(task, user_id, acknowledged_at=now)
+    task = with_assignee(task, user_id, acknowledged_at=now)
     if task.status == Status.OPEN:
         task = replace(task, status=Status.ACKNOWLEDGED)
-    return _log(task, now, user_id, "acknowledged")
+    return log_event(task, now, user_id, "acknowledged")
 
 
 def complete(
@@ -214,7 +230,7 @@ def complete(
         mine = next(a for a in task.assignees if a.user_id == user_id)
         if mine.done_at is not None:
             raise TaskRefused("already_done", number=task.number)
-        task = _with_assignee(
+        task = with_assignee(
             task, user_id, done_at=now, acknowledged_at=mine.acknowledged_at or now
         )
         all_done = all(a.done_at is not None for a in task.assignees if a.user_id is not None)
@@ -229,16 +245,18 @@ def complete(
             status=Status.DONE,
             assignees=tuple(replace(a, done_at=a.done_at or now) for a in task.assignees),
         )
-    return _log(task, now, user_id, "done", note)
+    return log_event(task, now, user_id, "done", note)
 
 
 def cannot(task: Task, user_id: int, now: datetime, report: str, *, is_admin: bool = False) -> Task:
     """办不了: what was found and what is suggested; waits for the assigner's decision."""
     check(task, user_id, Action.CANNOT, is_admin=is_admin)
+    if task.own:
+        raise TaskRefused("cannot_own", number=task.number)
     if not report.strip():
         raise TaskRefused("report_empty", number=task.number)
     task = replace(task, status=Status.CANNOT)
-    return _log(task, now, user_id, "cannot", report.strip())
+    return log_event(task, now, user_id, "cannot", report.strip())
 
 
 def report(task: Task, user_id: int, now: datetime, text: str, *, is_admin: bool = False) -> Task:
@@ -246,28 +264,58 @@ def report(task: Task, user_id: int, now: datetime, text: str, *, is_admin: bool
     check(task, user_id, Action.REPORT, is_admin=is_admin)
     if not text.strip():
         raise TaskRefused("report_empty", number=task.number)
-    return _log(task, now, user_id, "reported", text.strip())
+    return log_event(task, now, user_id, "reported", text.strip())
 
 
-def snooze(
-    task: Task, user_id: int, now: datetime, until: datetime, *, is_admin: bool = False
-) -> Task:
-    """推迟: a new due time; reminders start over from it."""
-    check(task, user_id, Action.SNOOZE, is_admin=is_admin)
+def snooze(task: Task, user_id: int, now: datetime, until: datetime) -> Task:
+    """推迟, for the one who snoozes: the task sleeps in their reminders and /next until
+    `until`. The deadline, the other assignees and the assigner are untouched."""
+    check(task, user_id, Action.SNOOZE)
+    if not open_for(task, user_id):
+        raise TaskRefused("already_done", number=task.number)
     if until <= now:
         raise TaskRefused("snooze_past", number=task.number)
-    task = replace(task, due=until, reminder_state={})
-    return _log(task, now, user_id, "snoozed", data_due=until.isoformat())
+    task = with_assignee(task, user_id, snoozed_until=until)
+    return log_event(task, now, user_id, SNOOZED, until=until.isoformat())
+
+
+def snoozed_until(task: Task, user_id: int, now: datetime) -> datetime | None:
+    """Until when this person has put the task off (None: not, or that time has come)."""
+    mine = task.assignee(user_id)
+    until = mine.snoozed_until if mine is not None else None
+    return until if until is not None and until > now else None
+
+
+def snooze_is_late(task: Task, until: datetime) -> bool:
+    """Snoozing to `until` would leave the task late: the bot says so before it does it."""
+    return task.due is not None and until > task.due and not task.finished
+
+
+def wake_up(task: Task, now: datetime) -> Task:
+    """Snoozes whose time has come are over (the reminders bring the task back then)."""
+    if not any(a.snoozed_until is not None and a.snoozed_until <= now for a in task.assignees):
+        return task
+    assignees = tuple(
+        replace(a, snoozed_until=None)
+        if a.snoozed_until is not None and a.snoozed_until <= now
+        else a
+        for a in task.assignees
+    )
+    return replace(task, assignees=assignees)
 
 
 def change_due(
     task: Task, user_id: int, now: datetime, due: datetime, *, is_admin: bool = False
 ) -> Task:
+    """改期 (the assigner or an admin): the deadline itself; reminders start over from it."""
     check(task, user_id, Action.CHANGE_DUE, is_admin=is_admin)
     if due <= now:
         raise TaskRefused("snooze_past", number=task.number)
+    if task.due == due:
+        raise TaskRefused("unchanged", number=task.number)
+    old = task.due.isoformat() if task.due is not None else None
     task = replace(task, due=due, reminder_state={})
-    return _log(task, now, user_id, "due_changed", data_due=due.isoformat())
+    return log_event(task, now, user_id, "due_changed", data_due=due.isoformat(), old_due=old)
 
 
 def hand_over(
@@ -284,8 +332,8 @@ def hand_over(
     task = replace(task, assignees=assignees, reminder_state={})
     if task.status == Status.CANNOT:
         task = replace(task, status=Status.OPEN)
-    task = _recompute_status(task)
-    return _log(task, now, user_id, "handed_over", data_from=giver, data_to=to_user)
+    task = recompute_status(task)
+    return log_event(task, now, user_id, "handed_over", data_from=giver, data_to=to_user)
 
 
 def reassign(
@@ -298,7 +346,7 @@ def reassign(
     check(task, user_id, Action.REASSIGN, is_admin=is_admin)
     if to_user in task.assignee_ids():
         raise TaskRefused("already_assignee", number=task.number)
-    leaving = _last_asker(task)
+    leaving = last_asker(task)
     if leaving is None or leaving not in task.assignee_ids():
         open_ids = [
             a.user_id for a in task.assignees if a.user_id is not None and a.done_at is None
@@ -311,15 +359,23 @@ def reassign(
             Assignee(user_id=to_user) if a.user_id == leaving else a for a in task.assignees
         )
     task = replace(task, assignees=assignees, status=Status.OPEN, reminder_state={})
-    task = _recompute_status(task)
-    return _log(task, now, user_id, "reassigned", data_from=leaving, data_to=to_user)
+    task = recompute_status(task)
+    return log_event(task, now, user_id, "reassigned", data_from=leaving, data_to=to_user)
 
 
-def _last_asker(task: Task) -> int | None:
+def waiting_decision(task: Task) -> int | None:
+    """Who waits for the assigner's decision (办不了 or 请示另安排), if they still have it."""
+    asker = last_asker(task)
+    return asker if asker is not None and open_for(task, asker) else None
+
+
+def last_asker(task: Task) -> int | None:
     for event in reversed(task.events):
-        if event.action in ("cannot", "asked_reassign"):
+        if event.action in ("cannot", "asked_reassign", "left_group"):
             return event.actor
         if event.action in ("reassigned", "kept", "handed_over"):
+            return None
+        if event.action == "reverted" and event.data.get("what") in ("cannot", "asked_reassign"):
             return None
     return None
 
@@ -327,19 +383,28 @@ def _last_asker(task: Task) -> int | None:
 def ask_reassign(task: Task, user_id: int, now: datetime) -> Task:
     """请示另安排: the assignee asks the assigner to give it to someone else."""
     check(task, user_id, Action.ASK_REASSIGN)
-    return _log(task, now, user_id, "asked_reassign")
+    if task.own:
+        raise TaskRefused("cannot_own", number=task.number)
+    return log_event(task, now, user_id, "asked_reassign")
 
 
 def keep(task: Task, user_id: int, now: datetime, *, is_admin: bool = False) -> Task:
-    """The assigner keeps it with the same person after 办不了."""
+    """The assigner keeps it with the same person after 办不了 (or 请示另安排): only while
+    that person still has it and nobody has decided yet."""
     check(task, user_id, Action.KEEP, is_admin=is_admin)
-    task = _recompute_status(replace(task, status=Status.OPEN))
-    return _log(task, now, user_id, "kept")
+    if waiting_decision(task) is None:
+        raise TaskRefused("nothing_to_decide", number=task.number)
+    task = recompute_status(replace(task, status=Status.OPEN))
+    return log_event(task, now, user_id, "kept")
 
 
-def cancel(task: Task, user_id: int, now: datetime, *, is_admin: bool = False) -> Task:
+def cancel(
+    task: Task, user_id: int, now: datetime, reason: str = "", *, is_admin: bool = False
+) -> Task:
+    """取消 (the assigner or an admin), with the reason if one was given."""
     check(task, user_id, Action.CANCEL, is_admin=is_admin)
-    return _log(replace(task, status=Status.CANCELLED), now, user_id, "cancelled")
+    cancelled = replace(task, status=Status.CANCELLED)
+    return log_event(cancelled, now, user_id, "cancelled", reason.strip())
 
 
 def undo(task: Task, user_id: int, now: datetime, *, is_admin: bool = False) -> Task:
@@ -347,13 +412,13 @@ def undo(task: Task, user_id: int, now: datetime, *, is_admin: bool = False) -> 
     check(task, user_id, Action.UNDO, is_admin=is_admin)
     if now - task.created_at > UNDO_WINDOW:
         raise TaskRefused("undo_expired", number=task.number)
-    return _log(replace(task, status=Status.CANCELLED), now, user_id, "undone")
+    return log_event(replace(task, status=Status.CANCELLED), now, user_id, "undone")
 
 
 def nudge(task: Task, user_id: int, now: datetime, *, is_admin: bool = False) -> Task:
     """催办: the assigner nudges the assignees who have not finished."""
     check(task, user_id, Action.NUDGE, is_admin=is_admin)
-    return _log(task, now, user_id, "nudged")
+    return log_event(task, now, user_id, "nudged")
 
 
 def bind_username(task: Task, username: str, user_id: int, now: datetime) -> Task:
@@ -370,10 +435,10 @@ def bind_username(task: Task, username: str, user_id: int, now: datetime) -> Tas
             else a
             for a in task.assignees
         )
-    return _log(replace(task, assignees=assignees), now, user_id, "bound", data_username=uname)
+    return log_event(replace(task, assignees=assignees), now, user_id, "bound", data_username=uname)
 
 
-def _recompute_status(task: Task) -> Task:
+def recompute_status(task: Task) -> Task:
     if task.status in FINISHED or task.status == Status.CANNOT:
         return task
     known = [a for a in task.assignees if a.user_id is not None]
@@ -389,7 +454,7 @@ def assignee_state(task: Task, a: Assignee, now: datetime) -> str:
         return "pending"
     if a.done_at is not None:
         return "done"
-    if task.status == Status.CANNOT and _last_asker(task) == a.user_id:
+    if task.status == Status.CANNOT and last_asker(task) == a.user_id:
         return "cannot"
     if is_overdue(task, now):
         return "overdue"
@@ -401,6 +466,19 @@ def number_in(text: str) -> int | None:
     """The first `#n` in a text (a task card, a prompt, a reminder)."""
     m = _TASK_NUMBER_RE.search(text)
     return int(m.group(1)) if m else None
+
+
+def numbers_in(text: str) -> list[int]:
+    """Every `#n` in a text, once each, in order (a digest names several)."""
+    return list(dict.fromkeys(int(m.group(1)) for m in _TASK_NUMBER_RE.finditer(text)))
+
+
+def hash_number_first(text: str) -> tuple[int | None, str]:
+    """`#12 已报送` → (12, "已报送"); only with the '#' (a reply may start with a time)."""
+    m = _HASH_FIRST_RE.match(text)
+    if m:
+        return int(m.group(1)), m.group(2).strip()
+    return None, text.strip()
 
 
 def split_number(text: str) -> tuple[int | None, str]:
@@ -439,9 +517,16 @@ def snooze_options(local_now: datetime) -> list[SnoozeOption]:
 
 
 def snooze_target(
-    option: SnoozeOption, now: datetime, tz: tzinfo, workday_start: time
+    option: SnoozeOption,
+    now: datetime,
+    tz: tzinfo,
+    workday_start: time,
+    workday_on_or_after: Callable[[date], date] | None = None,
 ) -> datetime | None:
-    """When a snooze button means, in the person's zone (None: that time has passed)."""
+    """When a snooze button means, in the person's zone (None: that time has passed).
+
+    下周一 is the first work day of next week (a Monday holiday moves it on), when the work
+    calendar is given."""
     local = now.astimezone(tz)
     if option == SnoozeOption.HOUR:
         return now + timedelta(hours=1)
@@ -451,10 +536,10 @@ def snooze_target(
         )
         return at if at > local else None
     days = 1 if option == SnoozeOption.TOMORROW else 7 - local.weekday()
-    day = local + timedelta(days=days)
-    return day.replace(
-        hour=workday_start.hour, minute=workday_start.minute, second=0, microsecond=0
-    )
+    day = (local + timedelta(days=days)).date()
+    if option == SnoozeOption.MONDAY and workday_on_or_after is not None:
+        day = workday_on_or_after(day)
+    return datetime.combine(day, workday_start, tzinfo=tz)
 
 
 # ----- lists --------------------------------------------------------------------------------
@@ -509,6 +594,9 @@ class Prompt(StrEnum):
     HAND = "hand"
     REASSIGN = "reassign"
     REPORT = "report"
+    RENAME = "rename"
+    EXTEND = "extend"  # 申请延期到什么时候、为什么
+    OTHER_TIME = "other_time"  # the assigner's 改个时间 for a request for more time
 
     @property
     def action(self) -> Action:
@@ -523,6 +611,9 @@ _PROMPT_ACTIONS = {
     Prompt.HAND: Action.HAND_OVER,
     Prompt.REASSIGN: Action.REASSIGN,
     Prompt.REPORT: Action.REPORT,
+    Prompt.RENAME: Action.RENAME,
+    Prompt.EXTEND: Action.EXTEND,
+    Prompt.OTHER_TIME: Action.ANSWER_EXTENSION,
 }
 
 

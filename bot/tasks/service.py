@@ -1,5 +1,6 @@
-"""Task use cases: assign, acknowledge, complete, cannot, report, snooze, hand over, reassign,
-keep, cancel, undo, nudge — and the lists and menus built from the tasks as they stand.
+"""Task use cases: assign, then what the people on a task do with it (bot/tasks/work.py), what
+its assigner changes (bot/tasks/steering.py), and the lists and menus built from the tasks as
+they stand (bot/tasks/reading.py).
 
 Each change makes one durable write holding the new task state, the outbox entries that tell the
 people concerned, and the Telegram update id that caused it (exactly once). Each change's
@@ -10,221 +11,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
+from typing import TypeVar
 
-from bot.core.clock import Clock
-from bot.core.config import Settings
 from bot.core.models import OutboxEntry
 from bot.core.outbox import new_entry
-from bot.core.render import MessageParams
-from bot.core.workdays import WorkCalendar
-from bot.parsing import ParsedMessage, ParseError, parse_assignment, parse_when
+from bot.parsing import ParsedMessage, ParseError, parse_assignment
 from bot.people.models import Person
-from bot.people.rules import name_of, tz_of
 from bot.tasks import rules
-from bot.tasks.models import Assignee, Kind, Priority, Status, Task, TaskEvent
-from bot.tasks.rules import Action, Page, SnoozeOption, TaskRefused
-from bot.tasks.views import (
-    PICKER_MAX,
-    Card,
-    Colleague,
-    HandedOut,
-    TaskAskReassign,
-    TaskAssigned,
-    TaskCancelled,
-    TaskCannot,
-    TaskCreated,
-    TaskDone,
-    TaskDueChanged,
-    TaskHanded,
-    TaskNudge,
-    TaskProgress,
-    TaskReceipt,
-)
-from storage import Database, space_of_chat
+from bot.tasks.base import Actor, FinishHook, Outcome, RosterResolver, SnoozeLate
+from bot.tasks.models import Assignee, Priority, Task, TaskEvent
+from bot.tasks.reading import Reading
+from bot.tasks.rules import Action, TaskRefused
+from bot.tasks.steering import Steering
+from bot.tasks.views import TaskAssigned, TaskCreated
+from bot.tasks.work import Work
+from storage import space_of_chat
 
-# A roster named in a message (`#各科室负责人`), resolved by the directory feature:
-# (space, name, actor) → member user ids and pending usernames, or None if no such roster.
-RosterResolver = Callable[[str, str, int], list[int | str] | None]
-# Called when a change finishes a task (done/cancelled), inside the same write: returns more
-# tasks to store and entries to queue (the recurrence of a repeating task, for instance).
-FinishHook = Callable[[Task, datetime], tuple[list[Task], list[OutboxEntry]]]
+__all__ = ["Actor", "FinishHook", "Outcome", "RosterResolver", "SnoozeLate", "TaskService"]
+
 _DEADLINE_RE = re.compile(r"前|截止|为止|\b(?:by|before|due|deadline|no later than)\b", re.I)
 _ROSTER_RE = re.compile(r"(?:^|(?<=\s))#(?!\d+\b)([^\s#，,。.!！?？:：]{1,40})")
 V = TypeVar("V")
 
 
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who acts on a task: the user, whether they act as an admin of its group (checked by the
-    caller with Telegram), and the update that carries the act (recorded: exactly once)."""
-
-    user_id: int
-    is_admin: bool = False
-    update_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What a use case did: the task as it now stands, and what it queued to be said."""
-
-    task: Task
-    entries: tuple[OutboxEntry, ...] = ()
-    toast: str = ""  # catalog key (tasks.<...>) of the actor's short answer to a button
-    taker: str = ""  # after a hand-over or reassignment: the name of who has it now
-
-
-class TaskService:
-    def __init__(
-        self,
-        db: Database,
-        clock: Clock,
-        settings: Settings,
-        calendar: WorkCalendar,
-        roster_resolver: RosterResolver | None = None,
-    ) -> None:
-        self.db = db
-        self.clock = clock
-        self.settings = settings
-        self.calendar = calendar
-        self.roster_resolver = roster_resolver
-        self.finish_hooks: list[FinishHook] = []
-
-    # ----- reading -------------------------------------------------------------------------
-    def get(self, number: int) -> Task | None:
-        return self.db.get_task(number)
-
-    def queue(self, user_id: int) -> list[Task]:
-        """The person's open tasks in 轻重缓急 order."""
-        now = self.clock.now()
-        mine = [t for t in self.db.tasks_for_assignee(user_id) if rules.open_for(t, user_id)]
-        return rules.order_queue(mine, now, self.calendar)
-
-    def assigned_by(self, user_id: int) -> list[Task]:
-        """What the person handed out to others, in queue order."""
-        tasks = self.db.tasks_by_assigner(user_id)
-        return rules.handed_out(tasks, user_id, self.clock.now(), self.calendar)
-
-    def in_chat(self, chat_id: int) -> list[Task]:
-        now = self.clock.now()
-        return rules.order_queue(self.db.tasks_in_chat(chat_id), now, self.calendar)
-
-    def name(self, user_id: int | None, username: str | None = None) -> str:
-        person = self.db.get_person(user_id) if user_id is not None else None
-        return name_of(person, user_id, username)
-
-    def card(self, task: Task) -> Card:
-        """A snapshot of the task for its messages."""
-        return Card(
-            number=task.number,
-            title=task.title,
-            assigner_name=self.name(task.assigner),
-            assignee_names=[self.name(a.user_id, a.username) for a in task.assignees],
-            due=task.due.isoformat() if task.due else None,
-            priority=task.priority.value,
-            recurrence=task.recurrence,
-            kind=task.kind.value,
-            status=task.status.value,
-            status_at=task.events[-1].at.isoformat() if task.events else None,
-            overdue=rules.is_overdue(task, self.clock.now()),
-            urgency=rules.urgency(task, self.clock.now(), self.calendar).value,
-        )
-
-    def card_params(self, task: Task) -> dict[str, Any]:
-        """The card as stored JSON, for messages of features whose records are not typed yet."""
-        return self.card(task).to_json()
-
-    def candidates(self, task: Task, *, exclude: int | None = None) -> list[Colleague]:
-        """Colleagues to hand a task to: members of its group, else people sharing a group."""
-        ids: list[int] = []
-        if task.chat_id < 0:
-            ws = self.db.get_workspace(task.chat_id)
-            ids = list(ws.members) if ws else []
-        else:
-            me = self.db.get_person(task.assigner)
-            for chat in me.chats if me else ():
-                ws = self.db.get_workspace(chat)
-                ids.extend(m for m in (ws.members if ws else ()) if m not in ids)
-        skip = {exclude, *task.assignee_ids()}
-        return [(uid, self.name(uid)) for uid in ids if uid not in skip][:PICKER_MAX]
-
-    # ----- lists and menus -----------------------------------------------------------------
-    def my_page(self, user_id: int, page: int) -> Page[Card]:
-        """A page of /my (kept within the list)."""
-        return rules.page_of(self.queue(user_id), page).map(self.card)
-
-    def next_for(self, user_id: int) -> tuple[Card | None, int]:
-        """/next: the task to do now (None: nothing waits), and how many wait."""
-        queue = self.queue(user_id)
-        return (self.card(queue[0]) if queue else None), len(queue)
-
-    def handed_out(self, user_id: int) -> tuple[list[HandedOut], int]:
-        """/assigned: the first tasks the person handed out, each person's state; how many."""
-        tasks = self.assigned_by(user_id)
-        now = self.clock.now()
-        items = []
-        for task in tasks[: rules.ASSIGNED_SHOWN]:
-            people = tuple(
-                (self.name(a.user_id, a.username), rules.assignee_state(task, a, now))
-                for a in task.assignees
-            )
-            card = replace(self.card(task), assigner_name=None)  # the reader is the assigner
-            items.append(HandedOut(card, people, nudge=rules.waits_on(task)))
-        return items, len(tasks)
-
-    def chat_board(self, chat_id: int) -> tuple[int, list[tuple[str, list[Card]]]]:
-        """/tasks in a group: how many tasks are open there, and each one's open assignees'."""
-        tasks = self.in_chat(chat_id)
-        by_person: dict[str, list[Card]] = {}
-        for task in tasks:
-            card = self.card(task)
-            for a in task.assignees:
-                if a.done_at is None:
-                    by_person.setdefault(self.name(a.user_id, a.username), []).append(card)
-        return len(tasks), list(by_person.items())
-
-    def which_task(self, user_id: int, given: int | None, replied_text: str | None) -> int | None:
-        """#n as given; else the task of the message replied to; else the person's only open
-        task; else None (ask which)."""
-        if given is not None:
-            return given
-        replied = rules.number_in(replied_text) if replied_text is not None else None
-        if replied is not None:
-            return replied
-        queue = self.queue(user_id)
-        return queue[0].number if len(queue) == 1 else None
-
-    def person_named(self, answer: str) -> int | None:
-        """The known person a typed answer names (`@wangwu`): their user id, or None."""
-        name = rules.username_in(answer)
-        person = self.db.find_person(name) if name else None
-        return person.user_id if person is not None else None
-
-    def snooze_options(self, user_id: int) -> list[SnoozeOption]:
-        """The 推迟 menu for this person, by their own clock."""
-        return rules.snooze_options(self.clock.now().astimezone(self._tz(user_id)))
-
-    def snooze_target(self, user_id: int, option: SnoozeOption) -> datetime | None:
-        """When a 推迟 button means for this person (None: that time has passed)."""
-        start = self.settings.workday_start
-        return rules.snooze_target(option, self.clock.now(), self._tz(user_id), start)
-
-    def until(self, number: int, text: str, action: Action) -> datetime:
-        """The time typed for a snooze or a new due time of #number (raises ParseError)."""
-        task = self.db.get_task(number)
-        return parse_when(
-            text,
-            now=self.clock.now(),
-            settings=self.settings,
-            calendar=self.calendar,
-            kind=Kind.REMINDER if rules.parses_as_reminder(action, task) else Kind.TASK,
-        )
-
-    def _tz(self, user_id: int) -> ZoneInfo:
-        return tz_of(self.db.get_person(user_id), self.settings)
+class TaskService(Reading, Work, Steering):
+    """Every task use case (see bot/tasks/base.py for what they share)."""
 
     # ----- creating ------------------------------------------------------------------------
     def parse(
@@ -272,8 +84,11 @@ class TaskService:
         ignore_usernames: Collection[str] = (),
         message_id: int | None = None,
         update_id: int | None = None,
+        source: str | None = None,
+        thread_id: int | None = None,
     ) -> Outcome:
-        """Record a task from a plain-language message (raises ParseError / TaskRefused).
+        """Record a task from a plain-language message (raises ParseError / TaskRefused);
+        `source`: where a forwarded message came from (shown as 来源).
 
         Told: the chat it was made in (the confirmation), and each assignee but the assigner.
         """
@@ -301,12 +116,40 @@ class TaskService:
             remind_before=parsed.remind_before,
             kind=parsed.kind,
             source_message_id=message_id,
-            events=(TaskEvent(at=now, actor=actor, action="created"),),
+            events=(
+                TaskEvent(
+                    at=now,
+                    actor=actor,
+                    action="created",
+                    data={"source": source} if source else {},
+                ),
+            ),
             updated_at=now,
+            thread_id=thread_id,  # the forum topic it was raised in (its group posts go there)
         )
         entries = self._created_entries(task, now, message_id)
         self._commit(task, entries, update_id)
         return Outcome(task, tuple(entries))
+
+    def read_assignment(
+        self,
+        text: str,
+        *,
+        actor: int,
+        chat_id: int,
+        mentions: Sequence[tuple[int, int, str]] = (),
+        ignore_usernames: Collection[str] = (),
+    ) -> tuple[ParsedMessage, tuple[Assignee, ...]]:
+        """What a message asks and of whom, read as `create` reads it (raises ParseError /
+        TaskRefused); nothing is stored. An edited message is read again with it."""
+        text, roster_members = self._take_rosters(text, space_of_chat(chat_id, actor), actor)
+        parsed = self.parse(text, mentions=mentions, ignore_usernames=ignore_usernames)
+        if len(parsed.title) > rules.MAX_TITLE:
+            raise TaskRefused("title_too_long", limit=rules.MAX_TITLE)
+        people = self._resolve_assignees(
+            parsed.assignees, roster_members, actor, chat_id, chat_id < 0
+        )
+        return parsed, people
 
     def _take_rosters(self, text: str, space: str, actor: int) -> tuple[str, list[int | str]]:
         if self.roster_resolver is None or "#" not in text:
@@ -369,34 +212,6 @@ class TaskService:
             out.append(Assignee(user_id=actor))
         return tuple(out)
 
-    def _find_by_display_name(self, name: str, chat_id: int, actor: int) -> Person | None:
-        """`@张三`: the one person called that among the people the actor works with."""
-        wanted = name.strip().lower()
-        if not wanted:
-            return None
-        if chat_id < 0:
-            ws = self.db.get_workspace(chat_id)
-            pool = list(ws.members) if ws else []
-        else:
-            me = self.db.get_person(actor)
-            pool = []
-            for chat in me.chats if me else ():
-                ws = self.db.get_workspace(chat)
-                pool.extend(m for m in (ws.members if ws else ()) if m not in pool)
-        matches = []
-        for uid in pool:
-            person = self.db.get_person(uid)
-            if person is None:
-                continue
-            names = {
-                person.display_name.lower(),
-                person.first_name.lower(),
-                (person.last_name + person.first_name).lower(),
-            }
-            if wanted in names:
-                matches.append(person)
-        return matches[0] if len(matches) == 1 else None
-
     def _created_entries(
         self, task: Task, now: datetime, message_id: int | None
     ) -> list[OutboxEntry]:
@@ -420,159 +235,6 @@ class TaskService:
                 entries.append(self._assigned_entry(task, uid, now, TaskAssigned(card)))
         return entries
 
-    # ----- acting on a task: one use case per action ---------------------------------------
-    def acknowledge(self, number: int, by: Actor) -> Outcome:
-        """收到. Told: the assigner (a receipt), unless it is their own task."""
-        task, now = self._load(number)
-        task = rules.acknowledge(task, by.user_id, now)
-        told = []
-        if task.assigner != by.user_id:
-            receipt = TaskReceipt(task.number, task.title, self.name(by.user_id), now.isoformat())
-            told.append(self._to_assigner(task, now, receipt, "ack"))
-        return self._save(task, told, by, toast="toast_ack")
-
-    def complete(self, number: int, by: Actor, note: str = "") -> Outcome:
-        """完成: an assignee's part (the task once every part is), or the whole task when the
-        assigner or an admin closes it. Told: the assigner, when someone else did it; when the
-        assigner closes it, every other assignee."""
-        task, now = self._load(number)
-        task = rules.complete(task, by.user_id, now, note, is_admin=by.is_admin)
-        known = [a for a in task.assignees if a.user_id is not None]
-        progress = f"{sum(1 for a in known if a.done_at)}/{len(task.assignees)}"
-        all_done = task.status == Status.DONE
-        done = TaskDone(task.number, task.title, self.name(by.user_id), note, all_done, progress)
-        told = []
-        if task.assigner != by.user_id:
-            told.append(self._to_assigner(task, now, done, "done"))
-        elif all_done:
-            for uid in task.assignee_ids():
-                if uid != by.user_id:
-                    told.append(self._to_user(task, uid, now, done, "closed"))
-        return self._save(task, told, by, toast="toast_done")
-
-    def cannot(self, number: int, by: Actor, report: str) -> Outcome:
-        """办不了, with what was found. Told: the assigner, with the choices to decide."""
-        task, now = self._load(number)
-        task = rules.cannot(task, by.user_id, now, report, is_admin=by.is_admin)
-        message = TaskCannot(task.number, task.title, self.name(by.user_id), report)
-        return self._save(task, [self._to_assigner(task, now, message, "cannot")], by)
-
-    def report(self, number: int, by: Actor, text: str) -> Outcome:
-        """汇报, a progress note; nothing changes. Told: the assigner."""
-        task, now = self._load(number)
-        task = rules.report(task, by.user_id, now, text, is_admin=by.is_admin)
-        message = TaskProgress(task.number, task.title, self.name(by.user_id), text)
-        return self._save(task, [self._to_assigner(task, now, message, "report")], by)
-
-    def snooze(self, number: int, by: Actor, until: datetime) -> Outcome:
-        """推迟 to `until`. Told: the assigner, unless they snoozed it themselves."""
-        task, now = self._load(number)
-        task = rules.snooze(task, by.user_id, now, until, is_admin=by.is_admin)
-        told = []
-        if task.assigner != by.user_id:
-            moved = TaskDueChanged(
-                task.number, task.title, self.name(by.user_id), until.isoformat()
-            )
-            told.append(self._to_assigner(task, now, moved, "snooze"))
-        return self._save(task, told, by, toast="toast_snooze")
-
-    def change_due(self, number: int, by: Actor, due: datetime) -> Outcome:
-        """改截止时间 (the assigner). Told: every other assignee."""
-        task, now = self._load(number)
-        task = rules.change_due(task, by.user_id, now, due, is_admin=by.is_admin)
-        moved = TaskDueChanged(task.number, task.title, self.name(by.user_id), due.isoformat())
-        told = [
-            self._to_user(task, uid, now, moved, "due")
-            for uid in task.assignee_ids()
-            if uid != by.user_id
-        ]
-        return self._save(task, told, by)
-
-    def hand_over(self, number: int, by: Actor, to_user: int) -> Outcome:
-        """转交 to a colleague. Told: the colleague (the card, and who passed it on); the
-        assigner and the one it came from, when that is not the actor, who has it now."""
-        task, now = self._load(number)
-        self._require_person(to_user)
-        before = set(task.assignee_ids())
-        task = rules.hand_over(task, by.user_id, to_user, now, is_admin=by.is_admin)
-        giver = next(iter(before - set(task.assignee_ids())), by.user_id)
-        handed = TaskHanded(task.number, task.title, self.name(giver), self.name(to_user))
-        card = TaskAssigned(self.card(task), heading="tasks.handed_title", from_name=handed.giver)
-        told = [self._assigned_entry(task, to_user, now, card)]
-        others = {task.assigner} - {by.user_id}
-        if giver != by.user_id:
-            others.add(giver)
-        for uid in others - {to_user}:
-            told.append(self._to_user(task, uid, now, handed, self._handed_tag(task, uid)))
-        return self._save(task, told, by, toast="toast_handed", taker=handed.taker)
-
-    def reassign(self, number: int, by: Actor, to_user: int) -> Outcome:
-        """改派 by the assigner (or an admin). Told: the new assignee (the card); the one
-        relieved of it and the assigner, when they did not do it themselves."""
-        task, now = self._load(number)
-        self._require_person(to_user)
-        before = set(task.assignee_ids())
-        task = rules.reassign(task, by.user_id, to_user, now, is_admin=by.is_admin)
-        giver = next(iter(before - set(task.assignee_ids())), by.user_id)
-        handed = TaskHanded(
-            task.number, task.title, self.name(giver), self.name(to_user), by=self.name(by.user_id)
-        )
-        card = TaskAssigned(self.card(task), heading="tasks.reassigned_title")
-        told = [self._assigned_entry(task, to_user, now, card)]
-        for uid in {giver, task.assigner} - {by.user_id, to_user}:
-            told.append(self._to_user(task, uid, now, handed, self._handed_tag(task, uid)))
-        return self._save(task, told, by, toast="toast_handed", taker=handed.taker)
-
-    def ask_reassign(self, number: int, by: Actor) -> Outcome:
-        """请示另安排. Told: the assigner, with colleagues to pick from."""
-        task, now = self._load(number)
-        task = rules.ask_reassign(task, by.user_id, now)
-        pairs = [[uid, name] for uid, name in self.candidates(task, exclude=by.user_id)]
-        ask = TaskAskReassign(task.number, task.title, self.name(by.user_id), candidates=pairs)
-        return self._save(task, [self._to_assigner(task, now, ask, "ask")], by, toast="toast_ask")
-
-    def keep(self, number: int, by: Actor) -> Outcome:
-        """仍由原人办理 after 办不了. Told: each other assignee still on it (the card again)."""
-        task, now = self._load(number)
-        task = rules.keep(task, by.user_id, now, is_admin=by.is_admin)
-        told = [
-            self._assigned_entry(task, uid, now, TaskAssigned(self.card(task), "tasks.kept_title"))
-            for uid in task.assignee_ids()
-            if uid != by.user_id and rules.open_for(task, uid)
-        ]
-        return self._save(task, told, by, toast="toast_keep")
-
-    def cancel(self, number: int, by: Actor) -> Outcome:
-        """取消任务. Told: every other assignee."""
-        task, now = self._load(number)
-        task = rules.cancel(task, by.user_id, now, is_admin=by.is_admin)
-        return self._save(task, self._cancelled(task, by, now), by, toast="toast_cancel")
-
-    def undo(self, number: int, by: Actor) -> Outcome:
-        """撤销 within ten minutes: cancelled as if never given. Told: every other assignee."""
-        task, now = self._load(number)
-        task = rules.undo(task, by.user_id, now, is_admin=by.is_admin)
-        return self._save(task, self._cancelled(task, by, now), by, toast="toast_undo")
-
-    def nudge(self, number: int, by: Actor) -> Outcome:
-        """催办. Told: each assignee who has not finished (the card, with their buttons)."""
-        task, now = self._load(number)
-        task = rules.nudge(task, by.user_id, now, is_admin=by.is_admin)
-        card, who = self.card(task), self.name(by.user_id)
-        told = [
-            _tell(
-                task,
-                a.user_id,
-                now,
-                TaskNudge(card, who, acked=a.acknowledged_at is not None),
-                f"t{task.number}:nudge:{a.user_id}:{len(task.events)}",
-                origin=by.user_id,
-            )
-            for a in task.assignees
-            if a.user_id is not None and a.done_at is None and a.user_id != by.user_id
-        ]
-        return self._save(task, told, by, toast="toast_nudge")
-
     def act(
         self,
         number: int,
@@ -592,13 +254,13 @@ class TaskService:
             Action.DONE: lambda: self.complete(number, by, note),
             Action.CANNOT: lambda: self.cannot(number, by, note),
             Action.REPORT: lambda: self.report(number, by, note),
-            Action.SNOOZE: lambda: self.snooze(number, by, _given(until)),
+            Action.SNOOZE: lambda: self.snooze(number, by, _given(until), anyway=True),
             Action.CHANGE_DUE: lambda: self.change_due(number, by, _given(until)),
             Action.HAND_OVER: lambda: self.hand_over(number, by, _given(to_user)),
             Action.REASSIGN: lambda: self.reassign(number, by, _given(to_user)),
             Action.ASK_REASSIGN: lambda: self.ask_reassign(number, by),
             Action.KEEP: lambda: self.keep(number, by),
-            Action.CANCEL: lambda: self.cancel(number, by),
+            Action.CANCEL: lambda: self.cancel(number, by, note),
             Action.UNDO: lambda: self.undo(number, by),
             Action.NUDGE: lambda: self.nudge(number, by),
         }
@@ -639,107 +301,6 @@ class TaskService:
             )
         self._commit(bound, entries, None)
         return entries
-
-    # ----- the write and the entries -------------------------------------------------------
-    def _load(self, number: int) -> tuple[Task, datetime]:
-        task = self.db.get_task(number)
-        if task is None:
-            raise TaskRefused("unknown", number=number)
-        return task, self.clock.now()
-
-    def _require_person(self, user_id: int) -> None:
-        if self.db.get_person(user_id) is None:
-            raise TaskRefused("unknown_person")
-
-    def _save(
-        self,
-        task: Task,
-        entries: list[OutboxEntry],
-        by: Actor,
-        *,
-        toast: str = "",
-        taker: str = "",
-    ) -> Outcome:
-        extra = self._commit(task, entries, by.update_id)
-        return Outcome(task, (*entries, *extra), toast, taker)
-
-    def _commit(
-        self, task: Task, entries: Sequence[OutboxEntry], update_id: int | None
-    ) -> tuple[OutboxEntry, ...]:
-        """One durable write; returns the entries finish hooks added (to be sent too)."""
-        more_tasks: list[Task] = []
-        more_entries: list[OutboxEntry] = []
-        if task.finished:
-            before = self.db.get_task(task.number)
-            if before is None or not before.finished:
-                for hook in self.finish_hooks:
-                    extra_tasks, extra_entries = hook(task, self.clock.now())
-                    more_tasks += extra_tasks
-                    more_entries += extra_entries
-        with self.db.transaction(task.space, update_id=update_id) as tx:
-            tx.put_task(task)
-            for extra in more_tasks:
-                tx.put_task(extra)
-            for e in (*entries, *more_entries):
-                tx.put_outbox(e)
-        return tuple(more_entries)
-
-    def _cancelled(self, task: Task, by: Actor, now: datetime) -> list[OutboxEntry]:
-        message = TaskCancelled(task.number, task.title, self.name(by.user_id))
-        return [
-            self._to_user(task, uid, now, message, "cancel")
-            for uid in task.assignee_ids()
-            if uid != by.user_id
-        ]
-
-    @staticmethod
-    def _handed_tag(task: Task, uid: int) -> str:
-        return "handed" if uid == task.assigner else "handed_giver"
-
-    def _assigned_entry(
-        self, task: Task, uid: int, now: datetime, card: TaskAssigned
-    ) -> OutboxEntry:
-        """The card for an assignee, with their buttons (the assigner hears if it cannot go)."""
-        key = f"t{task.number}:assigned:{uid}:{len(task.events)}"
-        return _tell(task, uid, now, card, key, origin=task.assigner)
-
-    def _to_assigner(
-        self, task: Task, now: datetime, message: MessageParams, tag: str
-    ) -> OutboxEntry:
-        key = f"t{task.number}:{tag}:{len(task.events)}"
-        return _tell(task, task.assigner, now, message, key)
-
-    def _to_user(
-        self, task: Task, uid: int, now: datetime, message: MessageParams, tag: str
-    ) -> OutboxEntry:
-        key = f"t{task.number}:{tag}:{uid}:{len(task.events)}"
-        return _tell(task, uid, now, message, key)
-
-
-def _tell(
-    task: Task,
-    uid: int,
-    now: datetime,
-    message: MessageParams,
-    key: str,
-    *,
-    origin: int | None = None,
-) -> OutboxEntry:
-    """An entry for one person about `task`: privately, else in its group (if it has one).
-
-    `key` makes the id deterministic, so the same event never queues the same message twice;
-    `origin` is told when it cannot be delivered at all.
-    """
-    return new_entry(
-        space=task.space,
-        now=now,
-        message=message,
-        to_user=uid,
-        fallback_chat=task.chat_id if task.chat_id < 0 else None,
-        origin_user=origin,
-        task_number=task.number,
-        key=key,
-    )
 
 
 def _given(value: V | None) -> V:

@@ -16,25 +16,19 @@ from datetime import datetime
 from typing import Any, ClassVar, Self
 
 from bot.core.bundling import HOLD_GRID, Item
-from bot.core.config import LANGS, Lang
+from bot.core.config import Lang
 from bot.core.fmt import format_when, priority_label
-from bot.core.i18n import t, t_plain
+from bot.core.i18n import t
 from bot.core.models import Button
 from bot.core.render import MessageKind, MessageParams, RenderContext, Rendered
+from bot.reports.callbacks import CalendarOf, CalendarPress
+from bot.reports.callbacks import build as build_calendar
 from bot.tasks import callbacks
-from bot.tasks.callbacks import PagePress, TaskPress, Verb
+from bot.tasks.callbacks import Flag, TaskPress, Verb
 from bot.tasks.models import Kind, Priority, Status
-from bot.tasks.rules import Page, Prompt, SnoozeOption, TaskRefused, Urgency, number_in
 
 PICKER_MAX = 12  # people offered in a menu
 Colleague = tuple[int, str]  # (user id, name): someone a task can go to
-
-_SNOOZE_LABELS = {
-    SnoozeOption.HOUR: "tasks.snz_1h",
-    SnoozeOption.AFTERNOON: "tasks.snz_pm",
-    SnoozeOption.TOMORROW: "tasks.snz_tam",
-    SnoozeOption.MONDAY: "tasks.snz_mon",
-}
 # A card without buttons: nothing is left to do on it.
 _CLOSED = frozenset({Status.DONE.value, Status.CANCELLED.value, Status.CANNOT.value})
 
@@ -55,6 +49,11 @@ class Card:
     status: str = Status.OPEN.value
     status_at: str | None = None  # ISO time of the task's last event
     overdue: bool = False
+    revision: int | None = None  # the task's revision: its buttons carry it (None: older cards)
+    own: bool = False  # a note to oneself: no 交办人/承办人, nobody to report to
+    me: str | None = None  # whom "我" in the title means, for the others who read it
+    source: str | None = None  # 来源: where a forwarded message came from
+    snoozed_until: str | None = None  # ISO: the reader put it off until then
     urgency: str = ""  # rules.Urgency when the card was made: why a list puts it where it is
 
     def to_json(self) -> dict[str, Any]:
@@ -112,10 +111,15 @@ def card_lines(
         card = Card.from_json(card)
     lang = ctx.lang
     lines = [t(lang, heading, number=card.number, title=card.title)]
-    if card.assigner_name:
+    if card.me:
+        lines.append(t(lang, "tasks.card_me", name=card.me))
+    if card.source:
+        lines.append(t(lang, "tasks.card_source", source=card.source))
+    if card.assigner_name and not card.own:
         lines.append(t(lang, "tasks.card_assigner", name=card.assigner_name))
-    if card.assignee_names:
-        lines.append(t(lang, "tasks.card_assignees", names="、".join(card.assignee_names)))
+    if card.assignee_names and not card.own:
+        joiner = "、" if lang == "zh" else ", "
+        lines.append(t(lang, "tasks.card_assignees", names=joiner.join(card.assignee_names)))
     lines.append(t(lang, "tasks.card_due", due=_when(card.due, ctx)))
     prio = Priority(card.priority)
     if prio != Priority.NORMAL:
@@ -125,26 +129,44 @@ def card_lines(
         lines.append(t(lang, "tasks.card_recurrence", rule=rec))
     if card.kind == Kind.REMINDER:
         lines.append(t(lang, "tasks.card_is_reminder"))
+    if card.snoozed_until:
+        lines.append(t(lang, "tasks.card_snoozed", until=_when(card.snoozed_until, ctx)))
     return lines
 
 
-def button(label_key: str, verb: Verb, number: int, values: dict[str, Any] | None = None) -> Button:
+def button(
+    label_key: str,
+    verb: Verb,
+    number: int,
+    values: dict[str, Any] | None = None,
+    *,
+    rev: int | None = None,
+    flag: Flag | None = None,
+) -> Button:
     """A task button: its label (with values) and the data the codec makes for it."""
-    return Button(label_key, callbacks.build(TaskPress(verb, number)), values or {})
+    return Button(label_key, callbacks.build(TaskPress(verb, number, rev, flag=flag)), values or {})
 
 
-def work_buttons(number: int, *, acked: bool = False) -> tuple[tuple[Button, ...], ...]:
-    """收到 完成 / 推迟 转交 办不了 — what an assignee can do."""
-    done = button("tasks.btn_done", Verb.DONE, number)
-    first = (done,) if acked else (button("tasks.btn_ack", Verb.ACK, number), done)
-    return (
-        first,
-        (
-            button("tasks.btn_snooze", Verb.SNOOZE, number),
-            button("tasks.btn_hand", Verb.HAND, number),
-            button("tasks.btn_cannot", Verb.CANNOT, number),
-        ),
-    )
+def work_buttons(
+    number: int, *, acked: bool = False, rev: int | None = None, own: bool = False
+) -> tuple[tuple[Button, ...], ...]:
+    """收到 完成 / 推迟 转交 办不了 — what an assignee can do (on one's own note: 完成 / 推迟
+    转交, with nobody to acknowledge to or report to)."""
+    done = button("tasks.btn_done", Verb.DONE, number, rev=rev)
+    first = (done,) if acked or own else (button("tasks.btn_ack", Verb.ACK, number, rev=rev), done)
+    second = [
+        button("tasks.btn_snooze", Verb.SNOOZE, number, rev=rev),
+        button("tasks.btn_hand", Verb.HAND, number, rev=rev),
+    ]
+    if not own:
+        second.append(button("tasks.btn_cannot", Verb.CANNOT, number, rev=rev))
+    return (first, tuple(second))
+
+
+def card_work_buttons(card: Card) -> tuple[tuple[Button, ...], ...]:
+    """The work buttons of this card, as it stands."""
+    acked = card.status == Status.ACKNOWLEDGED
+    return work_buttons(card.number, acked=acked, rev=card.revision, own=card.own)
 
 
 def status_line(card: Card, ctx: RenderContext) -> str | None:
@@ -155,17 +177,46 @@ def status_line(card: Card, ctx: RenderContext) -> str | None:
     return t(ctx.lang, f"tasks.state_{card.status}", at=when)
 
 
-def card_with_state(card: Card, ctx: RenderContext, *, buttons: bool) -> Rendered:
-    """A task card as it stands now, for edits after a button press."""
+def card_with_state(card: Card, ctx: RenderContext, *, buttons: bool, note: str = "") -> Rendered:
+    """A task card as it stands now, for edits after a button press (`note`: one more line,
+    such as who has it now or why a press was refused)."""
     lines = card_lines(card, ctx)
     state = status_line(card, ctx)
     if state:
         lines.append(state)
+    if note:
+        lines.append(note)
     if not buttons or card.status in _CLOSED:
         return Rendered("\n".join(lines))
-    return Rendered(
-        "\n".join(lines), work_buttons(card.number, acked=card.status == Status.ACKNOWLEDGED)
-    )
+    return Rendered("\n".join(lines), card_work_buttons(card) + _calendar_row(card))
+
+
+def assigner_card(card: Card, ctx: RenderContext, *, deciding: bool = False) -> Rendered:
+    """The card the assigner steers a task from: every change as a button."""
+    lines = card_lines(card, ctx, heading="tasks.manage_title")
+    state = status_line(card, ctx)
+    if state:
+        lines.append(state)
+    if card.status in (Status.DONE.value, Status.CANCELLED.value):
+        return Rendered("\n".join(lines))
+    n, rev = card.number, card.revision
+    rows: list[tuple[Button, ...]] = [
+        (
+            button("tasks.btn_change_due", Verb.DUE, n, rev=rev),
+            button("tasks.btn_change_people", Verb.REASSIGN, n, rev=rev),
+        ),
+        (
+            button("tasks.btn_rename", Verb.RENAME, n, rev=rev),
+            button("tasks.btn_priority", Verb.PRIORITY, n, rev=rev),
+        ),
+        (
+            button("tasks.btn_nudge_one", Verb.NUDGE, n, rev=rev),
+            button("tasks.btn_cancel", Verb.CANCEL, n, rev=rev),
+        ),
+    ]
+    if deciding:
+        rows.append((button("tasks.btn_keep", Verb.KEEP, n, rev=rev),))
+    return Rendered("\n".join(lines), tuple(rows))
 
 
 def _link(ctx: RenderContext) -> str:
@@ -188,14 +239,14 @@ def task_created(p: TaskCreated, ctx: RenderContext) -> Rendered:
     lines = card_lines(p.card, ctx, heading="tasks.created_title")
     for username in p.pending:
         lines.append(t(lang, "tasks.pending_user", username=username, link=_link(ctx)))
-    number = p.card.number
+    number, rev = p.card.number, p.card.revision
     buttons: list[tuple[Button, ...]] = []
     if p.self_task:
-        buttons.extend(work_buttons(number, acked=True))
+        buttons.extend(work_buttons(number, acked=True, rev=rev, own=p.card.own))
     buttons.append(
         (
-            button("tasks.btn_undo", Verb.UNDO, number),
-            button("tasks.btn_due", Verb.DUE, number),
+            button("tasks.btn_undo", Verb.UNDO, number, rev=rev),
+            button("tasks.btn_due", Verb.DUE, number, rev=rev),
         )
     )
     return Rendered("\n".join(lines), tuple(buttons))
@@ -210,6 +261,7 @@ class TaskAssigned(CardMessage):
     heading: str = "tasks.assigned_title"  # catalog key of the first line
     note: str = ""
     from_name: str = ""  # who handed it over
+    acked: bool = False  # the reader has acknowledged it (the card after a snooze)
 
 
 def task_assigned(p: TaskAssigned, ctx: RenderContext) -> Rendered:
@@ -218,7 +270,25 @@ def task_assigned(p: TaskAssigned, ctx: RenderContext) -> Rendered:
         lines.append(t(ctx.lang, "tasks.card_from", name=p.from_name))
     if p.note:
         lines.append(t(ctx.lang, "tasks.card_note", note=p.note))
-    return Rendered("\n".join(lines), work_buttons(p.card.number))
+    card = p.card
+    return Rendered(
+        "\n".join(lines),
+        work_buttons(card.number, acked=p.acked, rev=card.revision, own=card.own)
+        + _calendar_row(card),
+    )
+
+
+def _calendar_row(card: Card) -> tuple[tuple[Button, ...], ...]:
+    """加到日历 under a card that has a due time (the reports feature makes the .ics)."""
+    if not card.due:
+        return ()
+    return (
+        (
+            Button(
+                "reports.btn_calendar", build_calendar(CalendarPress(CalendarOf.TASK, card.number))
+            ),
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +338,7 @@ class TaskCannot(MessageParams):
     title: str
     who: str
     report: str
+    rev: int | None = None  # the decision is about the task as it stood then
 
 
 def task_cannot(p: TaskCannot, ctx: RenderContext) -> Rendered:
@@ -280,16 +351,16 @@ def task_cannot(p: TaskCannot, ctx: RenderContext) -> Rendered:
         report=p.report,
     )
     buttons = (
-        (button("tasks.btn_reassign", Verb.REASSIGN, p.number),),
-        _decide_row(p.number),
+        (button("tasks.btn_reassign", Verb.REASSIGN, p.number, rev=p.rev),),
+        _decide_row(p.number, p.rev),
     )
     return Rendered(text, buttons)
 
 
-def _decide_row(number: int) -> tuple[Button, ...]:
+def _decide_row(number: int, rev: int | None) -> tuple[Button, ...]:
     return (
-        button("tasks.btn_cancel", Verb.CANCEL, number),
-        button("tasks.btn_keep", Verb.KEEP, number),
+        button("tasks.btn_cancel", Verb.CANCEL, number, rev=rev),
+        button("tasks.btn_keep", Verb.KEEP, number, rev=rev),
     )
 
 
@@ -337,36 +408,36 @@ class TaskCancelled(MessageParams):
     number: int
     title: str
     who: str
+    reason: str = ""
 
 
 def task_cancelled(p: TaskCancelled, ctx: RenderContext) -> Rendered:
-    return Rendered(
-        t(ctx.lang, "tasks.cancelled_notice", number=p.number, title=p.title, who=p.who)
-    )
+    text = t(ctx.lang, "tasks.cancelled_notice", number=p.number, title=p.title, who=p.who)
+    if p.reason:
+        text += "\n" + t(ctx.lang, "tasks.card_reason", reason=p.reason)
+    return Rendered(text)
 
 
 @dataclass(frozen=True, slots=True)
 class TaskDueChanged(MessageParams):
-    """The due time moved (snoozed by an assignee, or changed by the assigner)."""
+    """The deadline moved: changed by the assigner (or, in entries made before snoozes were
+    personal, snoozed by an assignee). `old`: what it was (absent in older entries)."""
 
     KIND: ClassVar[str] = "task_due_changed"
     number: int
     title: str
     who: str
     due: str | None = None  # ISO time
+    old: str | None = None  # ISO time; "" when there was no deadline
+    extension: bool = False  # on an assignee's request (申请延期), approved
 
 
 def task_due_changed(p: TaskDueChanged, ctx: RenderContext) -> Rendered:
-    return Rendered(
-        t(
-            ctx.lang,
-            "tasks.due_changed_notice",
-            number=p.number,
-            title=p.title,
-            who=p.who,
-            due=_when(p.due, ctx),
-        )
-    )
+    values = {"number": p.number, "title": p.title, "who": p.who, "due": _when(p.due, ctx)}
+    if p.old is None:
+        return Rendered(t(ctx.lang, "tasks.due_changed_notice", **values))
+    key = "tasks.due_extended_notice" if p.extension else "tasks.due_changed_from"
+    return Rendered(t(ctx.lang, key, old=_when(p.old or None, ctx), **values))
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,7 +452,11 @@ class TaskNudge(CardMessage):
 
 def task_nudge(p: TaskNudge, ctx: RenderContext) -> Rendered:
     lines = [t(ctx.lang, "tasks.nudge_notice", who=p.who), *card_lines(p.card, ctx)]
-    return Rendered("\n".join(lines), work_buttons(p.card.number, acked=p.acked))
+    card = p.card
+    return Rendered(
+        "\n".join(lines),
+        work_buttons(card.number, acked=p.acked, rev=card.revision, own=card.own),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,6 +468,7 @@ class TaskAskReassign(MessageParams):
     title: str
     who: str
     candidates: list[list[Any]] = field(default_factory=list)  # [user id, name] pairs
+    rev: int | None = None
 
     @property
     def colleagues(self) -> list[Colleague]:
@@ -401,9 +477,130 @@ class TaskAskReassign(MessageParams):
 
 def task_ask_reassign(p: TaskAskReassign, ctx: RenderContext) -> Rendered:
     text = t(ctx.lang, "tasks.ask_reassign_notice", number=p.number, title=p.title, who=p.who)
-    rows = picker_rows(p.colleagues, Verb.REASSIGN, p.number)
-    rows.append(_decide_row(p.number))
+    rows = picker_rows(p.colleagues, Verb.REASSIGN, p.number, rev=p.rev)
+    rows.append(_decide_row(p.number, p.rev))
     return Rendered(text, tuple(rows))
+
+
+@dataclass(frozen=True, slots=True)
+class TaskChanged(MessageParams):
+    """To the people on a task: the assigner changed its title or its priority."""
+
+    KIND: ClassVar[str] = "task_changed"
+    number: int
+    title: str
+    who: str
+    what: str  # "title" or "priority"
+    old: str
+    new: str
+
+
+def task_changed(p: TaskChanged, ctx: RenderContext) -> Rendered:
+    old, new = p.old, p.new
+    if p.what == "priority":
+        old = priority_label(Priority(old), ctx.lang)
+        new = priority_label(Priority(new), ctx.lang)
+    key = f"tasks.changed_{p.what}"
+    return Rendered(t(ctx.lang, key, number=p.number, title=p.title, who=p.who, old=old, new=new))
+
+
+@dataclass(frozen=True, slots=True)
+class TaskExtensionAsked(MessageParams):
+    """To the assigner: an assignee asks for more time (申请延期); 同意 / 改个时间 / 不同意."""
+
+    KIND: ClassVar[str] = "task_extension_asked"
+    number: int
+    title: str
+    who: str
+    due: str | None  # ISO: the deadline as it is
+    until: str  # ISO: the one asked for
+    reason: str = ""
+    rev: int | None = None  # the request: an answer to another one is refused
+
+
+def task_extension_asked(p: TaskExtensionAsked, ctx: RenderContext) -> Rendered:
+    lang = ctx.lang
+    lines = [
+        t(
+            lang,
+            "tasks.extension_asked",
+            number=p.number,
+            title=p.title,
+            who=p.who,
+            due=_when(p.due, ctx),
+            until=_when(p.until, ctx),
+        )
+    ]
+    if p.reason:
+        lines.append(t(lang, "tasks.card_reason", reason=p.reason))
+    n, rev = p.number, p.rev
+    buttons = (
+        (
+            button("tasks.btn_ext_ok", Verb.EXTENSION_OK, n, rev=rev),
+            button("tasks.btn_ext_other", Verb.EXTENSION_OTHER, n, rev=rev),
+            button("tasks.btn_ext_no", Verb.EXTENSION_NO, n, rev=rev),
+        ),
+    )
+    return Rendered("\n".join(lines), buttons)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskExtensionAnswered(MessageParams):
+    """To the one who asked for more time: the assigner's answer, and the deadline now."""
+
+    KIND: ClassVar[str] = "task_extension_answered"
+    number: int
+    title: str
+    who: str
+    approved: bool
+    due: str | None  # ISO: the deadline now
+    asked: str  # ISO: what was asked for
+
+
+def task_extension_answered(p: TaskExtensionAnswered, ctx: RenderContext) -> Rendered:
+    if not p.approved:
+        key = "tasks.extension_declined"
+    elif p.due == p.asked:
+        key = "tasks.extension_approved"
+    else:
+        key = "tasks.extension_approved_other"
+    values = {"number": p.number, "title": p.title, "who": p.who}
+    return Rendered(t(ctx.lang, key, due=_when(p.due, ctx), asked=_when(p.asked, ctx), **values))
+
+
+@dataclass(frozen=True, slots=True)
+class TaskReverted(MessageParams):
+    """To the assigner: an assignee took back what they had just said (收到, 完成 …)."""
+
+    KIND: ClassVar[str] = "task_reverted"
+    number: int
+    title: str
+    who: str
+    what: str  # the act: acknowledged, done, cannot, reported
+
+
+def task_reverted(p: TaskReverted, ctx: RenderContext) -> Rendered:
+    what = t(ctx.lang, f"tasks.act_{p.what}")
+    return Rendered(
+        t(ctx.lang, "tasks.reverted_notice", number=p.number, title=p.title, who=p.who, what=what)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TaskComment(MessageParams):
+    """To the people on a task: what the assigner replied to a message about it."""
+
+    KIND: ClassVar[str] = "task_comment"
+    number: int
+    title: str
+    who: str
+    text: str
+
+
+def task_comment(p: TaskComment, ctx: RenderContext) -> Rendered:
+    return Rendered(
+        t(ctx.lang, "tasks.comment", number=p.number, title=p.title, who=p.who, text=p.text)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,27 +621,24 @@ def unreachable(p: Unreachable, ctx: RenderContext) -> Rendered:
 
 # The message kinds this feature sends (the composition root hands them to the Renderer).
 # ----- as lines of one message (bot/core/bundling.py) ----------------------------------------
-def _numbered(label_key: str, verb: Verb, number: int) -> Button:
-    return button(label_key, verb, number, {"number": number})
+def _numbered(label_key: str, verb: Verb, number: int, rev: int | None = None) -> Button:
+    return button(label_key, verb, number, {"number": number}, rev=rev)
 
 
 def created_item(p: TaskCreated, ctx: RenderContext) -> Item:
     """One of a burst of tasks just recorded: the assigner's summary lists them."""
     card, lang = p.card, ctx.lang
     parts = [t(lang, "tasks.line_head", number=card.number, title=card.title)]
-    if card.assignee_names:
+    if card.assignee_names and not card.own:
         parts.append("、".join(card.assignee_names))
     if card.due:
         parts.append(_when(card.due, ctx))
     prio = Priority(card.priority)
     if prio != Priority.NORMAL:
         parts.append(priority_label(prio, lang))
-    undo = _numbered("tasks.btn_undo_n", Verb.UNDO, card.number)
-    return Item(
-        "tasks.bundle_created",
-        " · ".join(parts),
-        (undo, _numbered("tasks.btn_view_n", Verb.VIEW, card.number)),
-    )
+    undo = _numbered("tasks.btn_undo_n", Verb.UNDO, card.number, card.revision)
+    view = _numbered("tasks.btn_view_n", Verb.VIEW, card.number)
+    return Item("tasks.bundle_created", " · ".join(parts), (undo, view))
 
 
 def receipt_item(p: TaskReceipt, ctx: RenderContext) -> Item:
@@ -469,19 +663,24 @@ MESSAGES: tuple[MessageKind[Any], ...] = (
     MessageKind(TaskDueChanged, task_due_changed),
     MessageKind(TaskNudge, task_nudge),
     MessageKind(TaskAskReassign, task_ask_reassign),
+    MessageKind(TaskChanged, task_changed),
+    MessageKind(TaskExtensionAsked, task_extension_asked),
+    MessageKind(TaskExtensionAnswered, task_extension_answered),
+    MessageKind(TaskReverted, task_reverted),
+    MessageKind(TaskComment, task_comment),
     MessageKind(Unreachable, unreachable),
 )
 
 
-# ----- menus (the buttons of a card swapped for a choice) -----------------------------------
+# ----- menus: the buttons of a card swapped for a choice ----------------------------------------
 def picker_rows(
-    colleagues: Sequence[Colleague], verb: Verb, number: int
+    colleagues: Sequence[Colleague], verb: Verb, number: int, *, rev: int | None = None
 ) -> list[tuple[Button, ...]]:
     """Buttons to pick a person (`verb` #number to them), two per row."""
     rows: list[tuple[Button, ...]] = []
     row: list[Button] = []
     for uid, name in colleagues[:PICKER_MAX]:
-        data = callbacks.build(TaskPress(verb, number, person=uid))
+        data = callbacks.build(TaskPress(verb, number, rev, person=uid))
         row.append(Button("tasks.btn_person", data, {"name": name}))
         if len(row) == 2:
             rows.append(tuple(row))
@@ -489,165 +688,3 @@ def picker_rows(
     if row:
         rows.append(tuple(row))
     return rows
-
-
-def snooze_menu(number: int, options: Sequence[SnoozeOption]) -> tuple[tuple[Button, ...], ...]:
-    """推迟 to when: the times on offer, a typed time, and back to the card."""
-    times = [
-        Button(_SNOOZE_LABELS[o], callbacks.build(TaskPress(Verb.SNOOZE, number, option=o)))
-        for o in options
-    ]
-    return (
-        tuple(times[:2]),
-        tuple(times[2:]),
-        (
-            button("tasks.snz_custom", Verb.SNOOZE_TYPED, number),
-            button("tasks.btn_back", Verb.BACK, number),
-        ),
-    )
-
-
-def hand_menu(number: int, colleagues: Sequence[Colleague]) -> tuple[tuple[Button, ...], ...]:
-    """转交 to whom (an assignee): colleagues, 请示另安排, a typed @username, back."""
-    rows = picker_rows(colleagues, Verb.HAND, number)
-    rows.append((button("tasks.btn_ask_reassign", Verb.ASK_REASSIGN, number),))
-    rows.append(
-        (
-            button("tasks.btn_type_name", Verb.HAND_TYPED, number),
-            button("tasks.btn_back", Verb.BACK, number),
-        )
-    )
-    return tuple(rows)
-
-
-def reassign_menu(number: int, colleagues: Sequence[Colleague]) -> tuple[tuple[Button, ...], ...]:
-    """交给别人 (the assigner): colleagues, or a typed @username."""
-    rows = picker_rows(colleagues, Verb.REASSIGN, number)
-    rows.append((button("tasks.btn_type_name", Verb.REASSIGN_TYPED, number),))
-    return tuple(rows)
-
-
-# ----- lists --------------------------------------------------------------------------------
-_WHY = {
-    Urgency.OVERDUE.value: "tasks.why_overdue",
-    Urgency.SOON.value: "tasks.why_soon",
-    Urgency.TODAY.value: "tasks.why_today",
-}
-
-
-def queue_line(card: Card, ctx: RenderContext) -> str:
-    """One line of a list: `#n title · why it is here · priority · due · from X`, where the
-    why is 🔴 逾期 (overdue), ⏳ <due> (within 2 work hours) or 📅 <due> (today)."""
-    parts = [t(ctx.lang, "tasks.line_head", number=card.number, title=card.title)]
-    why = _WHY.get(card.urgency) or ("tasks.why_overdue" if card.overdue else None)
-    due = _when(card.due, ctx) if card.due else ""
-    if why == "tasks.why_overdue":
-        parts.append(t(ctx.lang, why))
-    elif why is not None:
-        parts.append(t(ctx.lang, why, due=due))
-        due = ""  # said with the why
-    prio = Priority(card.priority)
-    if prio != Priority.NORMAL:
-        parts.append(priority_label(prio, ctx.lang))
-    if due:
-        parts.append(due)
-    if card.assigner_name:
-        parts.append(t(ctx.lang, "tasks.line_from", name=card.assigner_name))
-    return " · ".join(parts)
-
-
-def my_page(page: Page[Card], ctx: RenderContext) -> Rendered:
-    """/my: one page of the person's open tasks, with « » to turn it."""
-    lang = ctx.lang
-    if not page.total:
-        return Rendered(t(lang, "tasks.my_empty"))
-    lines = [t(lang, "tasks.my_header", count=page.total, page=page.page + 1, pages=page.pages)]
-    lines += [queue_line(card, ctx) for card in page.items]
-    turns: list[Button] = []
-    if page.has_prev:
-        turns.append(Button("tasks.btn_prev", callbacks.build(PagePress(page.page - 1))))
-    if page.has_next:
-        turns.append(Button("tasks.btn_next", callbacks.build(PagePress(page.page + 1))))
-    return Rendered("\n".join(lines), (tuple(turns),) if turns else ())
-
-
-def next_task(card: Card | None, count: int, ctx: RenderContext) -> Rendered:
-    """/next: the one task to do now, with its buttons."""
-    if card is None:
-        return Rendered(t(ctx.lang, "tasks.my_empty"))
-    rendered = card_with_state(card, ctx, buttons=True)
-    header = t(ctx.lang, "tasks.next_header", count=count)
-    return Rendered(header + "\n" + rendered.text, rendered.buttons)
-
-
-@dataclass(frozen=True, slots=True)
-class HandedOut:
-    """A line of /assigned: the task, each assignee's state, and whether 催办 is offered."""
-
-    card: Card
-    people: tuple[tuple[str, str], ...]  # (name, state: tasks.astate_<state>)
-    nudge: bool
-
-
-def assigned_list(items: Sequence[HandedOut], total: int, ctx: RenderContext) -> Rendered:
-    """/assigned: what the person handed out, each person's state, a 催办 button per task."""
-    lang = ctx.lang
-    if not total:
-        return Rendered(t(lang, "tasks.assigned_empty"))
-    lines = [t(lang, "tasks.assigned_header", count=total)]
-    rows: list[tuple[Button, ...]] = []
-    for item in items:
-        lines.append(queue_line(item.card, ctx))
-        for name, state in item.people:
-            lines.append(
-                t(lang, "tasks.assigned_person", name=name, state=t(lang, f"tasks.astate_{state}"))
-            )
-        if item.nudge:
-            number = item.card.number
-            rows.append((button("tasks.btn_nudge", Verb.NUDGE, number, {"number": number}),))
-    return Rendered("\n".join(lines), tuple(rows))
-
-
-def chat_board(
-    total: int, by_person: Sequence[tuple[str, Sequence[Card]]], ctx: RenderContext
-) -> str:
-    """/tasks in a group: its open tasks, under each assignee still on them."""
-    lang = ctx.lang
-    if not total:
-        return t(lang, "tasks.tasks_empty")
-    lines = [t(lang, "tasks.tasks_header", count=total)]
-    for name, cards in by_person:
-        lines.append(t(lang, "tasks.tasks_person", name=name, count=len(cards)))
-        lines.extend(f"  {queue_line(card, ctx)}" for card in cards)
-    return "\n".join(lines)
-
-
-# ----- prompts and refusals -----------------------------------------------------------------
-def prompt_text(lang: Lang, prompt: Prompt, number: int) -> str:
-    """The question, as plain text (escaped by the sender): it carries the task number."""
-    return t_plain(lang, f"tasks.prompt_{prompt.value}", number=number)
-
-
-def which_prompt(text: str) -> tuple[Prompt, int] | None:
-    """Recognise one of our questions from its text (in any language): (kind, task number)."""
-    n = number_in(text)
-    if n is None:
-        return None
-    for prompt in Prompt:
-        for lang in LANGS:
-            expected = prompt_text(lang, prompt, n)
-            # In a group the question starts with a mention of the person asked.
-            if text == expected or text.endswith(" " + expected):
-                return prompt, n
-    return None
-
-
-def refusal(lang: Lang, exc: TaskRefused) -> str:
-    """Why not, as the catalog says it (tasks.<key>)."""
-    return t(lang, f"tasks.{exc.key}", **exc.values)
-
-
-def snoozed(number: int, until: datetime, ctx: RenderContext) -> str:
-    """The answer to a snooze or a new due time that was typed."""
-    due = format_when(until, ctx.lang, ctx.tz, ctx.now)
-    return t(ctx.lang, "tasks.snoozed_reply", number=number, due=due)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.paging import PACK_LIMIT, TELEGRAM_TEXT_LIMIT, pack_lines, visible_length
+from bot.core.paging import (
+    PACK_LIMIT,
+    TELEGRAM_TEXT_LIMIT,
+    fit_lines,
+    pack_lines,
+    visible_length,
+)
 
 
 def test_visible_length_counts_what_telegram_counts():
@@ -36,3 +42,14 @@ def test_a_line_longer_than_a_message_is_shortened_not_split():
     (page,) = pack_lines([long])
     assert visible_length(page) <= PACK_LIMIT
     assert page.endswith("…") and "<b>" not in page
+
+
+def test_fit_lines_keeps_one_message_and_says_how_many_were_left_out():
+    lines = [f"#{n} <b>核对第{n}季度的报表</b> &amp; 说明" for n in range(300)]
+    text = fit_lines(lines, header="<b>晨报</b>", more=lambda n: f"……还有 {n} 件")
+    assert visible_length(text) <= PACK_LIMIT
+    shown = text.split("\n")[1:-1]
+    assert shown == lines[: len(shown)]
+    assert text.endswith(f"……还有 {300 - len(shown)} 件")
+    assert fit_lines(lines[:3], header="H", more=lambda n: f"{n}") == "\n".join(["H", *lines[:3]])
+    assert visible_length(fit_lines(["字" * 5000])) <= PACK_LIMIT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 from telegram import Update
 
@@ -111,3 +112,26 @@ def test_what_orders_an_update():
     assert chat_key(_update(1, 10)) == ("chat", 10)
     assert chat_key(_update(2, None, user_id=5)) == ("user", 5)  # an inline message's button
     assert chat_key(object()) is None
+
+
+async def test_a_backlog_starts_a_few_updates_per_loop_turn():
+    """Handling an update is mostly synchronous: a backlog started all in one turn would hold
+    the event loop (and the sends waiting in it) for the whole batch."""
+    processor = ChatOrderedProcessor(32, starts_per_turn=2)
+    await processor.initialize()
+    turn = 0
+    started: list[int] = []
+
+    async def handle() -> None:
+        started.append(turn)
+
+    async def clock() -> None:
+        nonlocal turn
+        for _ in range(10):
+            await asyncio.sleep(0)
+            turn += 1
+
+    updates = [_update(i, 100 + i) for i in range(6)]  # six chats, all ready at once
+    await asyncio.gather(clock(), *(processor.process_update(u, handle()) for u in updates))
+    assert max(Counter(started).values()) <= 2
+    assert len(started) == 6

@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 
 from bot.sim.runner import BotRunner
+from bot.tasks import callbacks
+from bot.tasks.callbacks import TaskPress, Verb
 from tests.e2e.office import Office, answer_of, buttons, make_office
 
 
@@ -352,30 +354,42 @@ async def test_change_due_time_by_typing_it(env: BotRunner, office: Office):
 
 
 async def test_snooze_by_button_menu_and_by_command(env: BotRunner, office: Office):
+    """Issue #13: a snooze is the snoozer's own — the deadline stays, nobody else is told —
+    and one past the deadline is warned about first."""
     fake, group, leader, zhang = office.fake, office.group, office.leader, office.zhang
-    fake.send_message(leader, group, "/task @zhangsan 今天下午三点前 交报表")
+    fake.send_message(leader, group, "/task @zhangsan 周五前 交报表")
     card = await fake.wait_for_message(zhang.id, contains="新任务")
     fake.press_button(zhang, zhang.id, card.message_id, "推迟")
     menu = await fake.wait_for(
         lambda: (m := fake.message(zhang.id, card.message_id)) and "明天上午" in buttons(m) and m
     )
-    assert {"1 小时后", "今天下午", "下周一", "✍️ 自定义时间", "« 返回"} <= set(buttons(menu))
-    fake.press_button(zhang, zhang.id, card.message_id, "明天上午")
-    await fake.wait_for_message(leader.id, contains="截止时间改为")
+    assert {"1 小时后", "今天下午", "下周一", "⏳ 申请延期", "✍️ 自定义时间", "« 返回"} <= set(
+        buttons(menu)
+    )
+    to_leader = len(fake.bot_messages(leader.id))
+    qid = fake.press_button(zhang, zhang.id, card.message_id, "明天上午")
+    text, alert = await answer_of(fake, qid)
+    assert not alert and "#1 已推迟" in text
+    await fake.wait_for(
+        lambda: "你已推迟到 明天 09:00" in fake.message(zhang.id, card.message_id).text
+    )
     assert env.db is not None
     task = env.db.get_task(1)
-    assert task is not None and task.due is not None and (task.due.day, task.due.hour) == (1, 9)
+    assert task is not None and task.due is not None and (task.due.day, task.due.hour) == (4, 18)
     # The command form, in plain language.
     fake.send_message(zhang, fake.private_chat(zhang), "/snooze #1 周三下午4点")
     reply = await fake.wait_for_message(zhang.id, contains="已推迟到")
-    assert "12月2日 周三 16:00" in reply.text
-    # "上午" in a snooze is when to pick it up again: the start of work, not a noon deadline.
+    assert "12月2日 周三 16:00" in reply.text and "截止时间不变" in reply.text
+    # Past the deadline (Friday): said to be late, with 申请延期 or snooze anyway.
     fake.send_message(zhang, fake.private_chat(zhang), "/snooze #1 下周一上午")
-    reply = await fake.wait_for_message(zhang.id, contains="12月7日 周一 09:00")
-    # A time in the past is refused and changes nothing.
+    late = await fake.wait_for_message(zhang.id, contains="就会逾期")
+    assert {"⏳ 申请延期到 12月7日 周一 09:00", "⏰ 仍然推迟"} == set(buttons(late))
+    # A time it cannot read changes nothing.
     fake.send_message(zhang, fake.private_chat(zhang), "/snooze #1 看不懂的时间")
     await fake.wait_for_message(zhang.id, contains="没看懂这个时间")
-    assert env.db.get_task(1).due.hour == 9  # type: ignore[union-attr]
+    task = env.db.get_task(1)
+    assert task is not None and task.due is not None and (task.due.day, task.due.hour) == (4, 18)
+    assert len(fake.bot_messages(leader.id)) == to_leader  # the assigner heard nothing
 
 
 async def test_report_progress_reaches_the_assigner(office: Office):
@@ -435,10 +449,13 @@ async def test_buttons_sent_before_the_codec_still_work(office: Office):
     fake.press(zhang, on_card, "t:snz:1", strict=False)
     await fake.wait_for(lambda: "明天上午" in buttons(fake.message(*on_card)))
     fake.press(zhang, on_card, "t:sz:1:tam", strict=False)
-    await fake.wait_for_message(leader.id, contains="截止时间改为")
+    await fake.wait_for(lambda: "你已推迟到" in fake.message(*on_card).text)
     fake.press(zhang, on_card, "t:ho:1:12", strict=False)
     handed = await fake.wait_for_message(wang.id, contains="转交给你")
-    assert "t:ack:1" in buttons(handed).values()  # what it sends now is the codec's
+    # What it sends now is the codec's, with the task's revision.
+    ack = callbacks.parse(buttons(handed)["👌 收到"])
+    assert isinstance(ack, TaskPress) and (ack.verb, ack.number) == (Verb.ACK, 1)
+    assert ack.rev is not None
     fake.send_message(wang, fake.private_chat(wang), "/my")
     mine = await fake.wait_for_message(wang.id, contains="我的待办")
     qid = fake.press(wang, (wang.id, mine.message_id), "my:0", strict=False)

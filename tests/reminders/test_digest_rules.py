@@ -343,6 +343,6 @@ def test_what_digest_asks_for(arg, expected):
     ],
 )
 def test_the_digest_setting_a_command_leaves(command, digest_time, quiet):
-    person = Person(user_id=ME, digest_time="07:00", digest_quiet=command.ask == DigestAsk.LOUD)
+    person = Person(user_id=ME, digest_time="07:00", digest_loud=command.ask != DigestAsk.LOUD)
     changed = with_digest(person, command)
     assert (changed.digest_time, changed.digest_quiet) == (digest_time, quiet)

@@ -95,7 +95,8 @@ def timeline(
         state = rules.record(task, fired, nxt)
         if any(d.step == Step.SPAWN for d in fired):
             state["spawned"] = 2
-        task = replace(task, reminder_state=state)
+        # As the scheduler's steps do: snoozes whose time has come are over.
+        task = task_rules.wake_up(replace(task, reminder_state=state), nxt)
     raise AssertionError("runaway timeline")
 
 
@@ -283,19 +284,31 @@ def test_a_reminder_kind_is_never_nagged_nor_escalated():
     assert timeline(task, sh(4, 18)) == [(sh(30, 15), Step.AT_DUE, ZHANG)]
 
 
-def test_snooze_starts_the_reminders_over_from_the_new_due():
-    task = make(due=sh(30, 15))
-    for _ in timeline(task, sh(30, 17)):
-        pass
-    fired = rules.due_now(task, sh(30, 15), calendar=CAL, calendar_for=same_cal)
-    task = replace(task, reminder_state=rules.record(task, fired, sh(30, 15)))
-    snoozed = task_rules.snooze(task, ZHANG, sh(30, 16), sh(1, 11))
-    got = timeline(snoozed, sh(1, 13, 30))
-    assert got == [
-        (sh(1, 10), Step.BEFORE, ZHANG),
-        (sh(1, 11), Step.AT_DUE, ZHANG),
-        (sh(1, 13), Step.NAG, ZHANG),
-    ]
+def test_a_snooze_holds_back_only_the_snoozers_reminders_until_its_time():
+    """Issue #13 (1): a snooze used to move the deadline for everyone. Now 张三's reminders
+    wait until his time (then what was held back comes), and 王五's are as they were."""
+    task = make(due=sh(30, 15), assignees=(ZHANG, WANG))
+    plain = [m for m in timeline(task, sh(1, 13)) if m[2] == WANG]
+    snoozed = task_rules.snooze(task, ZHANG, sh(30, 10, 30), sh(1, 10))
+    got = timeline(snoozed, sh(1, 13))
+    assert [m for m in got if m[2] == WANG] == plain
+    zhang = [(at, step) for at, step, to in got if to == ZHANG]
+    assert zhang == [(sh(1, 10), Step.AT_DUE), (sh(1, 12), Step.NAG)]
+
+
+def test_a_snooze_before_the_deadline_brings_the_card_back_at_its_time():
+    task = make(due=sh(4, 18))  # a date without a time: the digest covers it, no reminder
+    assert timeline(task, sh(2, 0)) == []
+    snoozed = task_rules.snooze(task, ZHANG, MON_10, sh(1, 9))
+    assert timeline(snoozed, sh(2, 0)) == [(sh(1, 9), Step.WAKE, ZHANG)]
+
+
+def test_a_snooze_of_one_who_is_done_or_waiting_for_a_decision_wakes_nobody():
+    task = task_rules.snooze(make(due=sh(4, 18)), ZHANG, MON_10, sh(1, 9))
+    done = task_rules.complete(task, ZHANG, sh(30, 11))
+    assert rules.plan(done, calendar=CAL, calendar_for=same_cal) == []
+    cannot = task_rules.cannot(task, ZHANG, sh(30, 11), "no access")
+    assert Step.WAKE not in {d.step for d in plan(cannot)}
 
 
 def test_handed_over_while_overdue_does_not_repeat_due_now_but_keeps_nagging():

@@ -74,7 +74,7 @@ def test_outbox_keys_are_deterministic_so_a_recomputation_is_a_no_op(world: Worl
 def test_changes_made_by_the_task_service_are_picked_up(world: World):
     task = put(world, due=sh(30, 15))
     world.scheduler.run()
-    world.tasks.act(task.number, ZHANG, Action.SNOOZE, until=sh(1, 11))
+    world.tasks.act(task.number, LEADER, Action.CHANGE_DUE, until=sh(1, 11))
     assert world.at(sh(30, 15)) == []
     assert world.scheduler.next_task_due() == sh(1, 10)
     assert [t for t in world.at(sh(1, 10)) if t != "digest"] == ["rem_before"]
@@ -89,8 +89,8 @@ def test_a_recurrence_spawns_when_its_due_passes_and_never_twice(world: World):
     assert old.recurrence is None and old.reminder_state["spawned"] == new.number
     assert new.due == sh(11, 17) and new.recurrence == "FREQ=WEEKLY;BYDAY=FR"
     assert new.events[0].data == {"from": first.number, "occ": sh(11, 17).isoformat()}
-    # The old one is snoozed (its reminder_state reset) and its new due passes: no second spawn.
-    world.tasks.act(first.number, ZHANG, Action.SNOOZE, until=sh(7, 10))
+    # The old one's deadline moves (its reminder_state reset) and passes: no second spawn.
+    world.tasks.act(first.number, LEADER, Action.CHANGE_DUE, until=sh(7, 10))
     world.at(sh(7, 10))
     world.restart()
     world.at(sh(7, 12))
@@ -152,7 +152,7 @@ def test_someone_new_gets_tomorrows_digest_not_a_late_one(world: World):
 
 
 def test_quiet_people_with_nothing_get_nothing_loud_ones_one_line(world: World):
-    world.db.put_person(Person(user_id=ZHANG, first_name="张三", started=True, digest_quiet=True))
+    world.db.put_person(Person(user_id=ZHANG, first_name="张三", started=True))
     world.clock.set(sh(30, 20))
     world.scheduler.run()
     world.clock.set(sh(1, 8, 30))
@@ -192,7 +192,7 @@ def test_a_digest_setting_is_stored_and_planned_at_once(world: World):
 
 
 def test_a_digest_asked_for_is_stored_with_its_update_and_even_empty_it_goes(world: World):
-    quiet = Person(user_id=ZHANG, first_name="张三", started=True, digest_quiet=True)
+    quiet = Person(user_id=ZHANG, first_name="张三", started=True)
     entry = world.scheduler.on_demand(quiet, "digest", update_id=77)
     assert entry is not None and entry.id == f"digest:{ZHANG}:now:77"
     assert world.db.applied(77) and world.db.get_outbox(entry.id) is not None
@@ -258,3 +258,18 @@ def test_digests_not_reached_when_a_tick_stops_early_come_in_the_next(world: Wor
     rest = world.scheduler.run()
     assert first.digests == 1 and rest.digests == 1
     assert {e.to_user for e in (*first.entries, *rest.entries)} == {LEADER, ZHANG}
+
+
+def test_a_personal_snooze_wakes_only_the_snoozer_at_its_time_and_ends(world: World):
+    """Issue #13: the task sleeps in the snoozer's reminders until their time, when the card
+    comes back (through the task service's record) and the snooze is over."""
+    task = put(world, due=sh(4, 18))  # a date without a time: no reminder before the digest
+    world.tasks.act(task.number, ZHANG, Action.SNOOZE, until=sh(1, 9))
+    assert world.scheduler.run().entries == ()  # picks the change up; nothing due yet
+    assert world.scheduler.next_task_due() == sh(1, 9)
+    work = world.at(sh(1, 9))
+    assert [t for t in work if t != "digest"] == ["task_assigned"]
+    stored = world.db.get_task(task.number)
+    assert stored is not None and stored.assignees[0].snoozed_until is None
+    assert stored.due == sh(4, 18)
+    assert [t for t in world.at(sh(1, 12)) if t != "digest"] == []

@@ -92,7 +92,7 @@ def make_world(tmp_path: Path) -> Iterator[World]:
     db = Database(tmp_path / "data", clock=clock)
     db.open()
     for uid, name in ((LEADER, "李主任"), (ZHANG, "张三")):
-        db.put_person(Person(user_id=uid, first_name=name, started=True, digest_quiet=False))
+        db.put_person(Person(user_id=uid, first_name=name, started=True, digest_loud=True))
     tasks, scheduler = _services(db, clock, settings)
     w = World(tmp_path / "data", clock, settings, db, tasks, scheduler)
     try:

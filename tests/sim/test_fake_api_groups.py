@@ -88,3 +88,26 @@ async def test_members_leaving_and_the_bot_removed_come_as_updates(fake, bot):
         await bot.send_message(group.id, "x")
     fake.add_bot_back(group, by=boss)
     await bot.send_message(group.id, "back")
+
+
+async def test_members_added_and_the_bot_added_back_come_as_updates_ptb_reads(fake, bot):
+    user = fake.add_user(1, "张三")
+    boss = fake.add_user(2, "李主任")
+    group = fake.add_group(-1001, "办公室", members=[boss], admins=[boss])
+    await bot.get_updates(allowed_updates=["message", "chat_member", "my_chat_member"])
+    fake.add_member(group, user, notify=True, by=boss)
+    fake.kick_bot(group, notify=True, by=boss)
+    fake.add_bot_back(group, by=boss)
+    updates = await bot.get_updates()
+    joined = next(u for u in updates if u.message and u.message.new_chat_members)
+    assert [m.id for m in joined.message.new_chat_members] == [user.id]
+    member = next(u for u in updates if u.chat_member)
+    assert (
+        member.chat_member.old_chat_member.status,
+        member.chat_member.new_chat_member.status,
+    ) == (
+        "left",
+        "member",
+    )
+    back = [u.my_chat_member for u in updates if u.my_chat_member][-1]
+    assert (back.old_chat_member.status, back.new_chat_member.status) == ("kicked", "member")

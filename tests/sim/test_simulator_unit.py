@@ -205,3 +205,25 @@ async def test_buttons_edits_prompts_and_the_clock(sim: tuple[Simulator, _Screen
     assert "早报" in out
     await simulator.handle("/wait 0m")
     assert "已经过去了" in screen.new()
+
+
+async def test_topics_edits_and_leaving(sim: tuple[Simulator, _Screen]) -> None:
+    simulator, screen = sim
+    await simulator.handle("/in 群 #季度总结")
+    assert "开了话题 #季度总结" in screen.new()
+    assert simulator.prompt() == "[李主任 @ 办公室 #季度总结]> "
+    await simulator.handle("/task @zhangsan 周五前交季度总结")
+    assert "🤖 (1) → 群「办公室」 #季度总结" in screen.new()
+    await simulator.handle("/edit /task @wangwu 周五前交季度总结，急")
+    out = screen.new()
+    assert "已按修改更新 #1" in out and "承办人：张三 → 王五" in out
+    await simulator.handle("/in 群")
+    assert simulator.prompt() == "[李主任 @ 办公室]> "
+    await simulator.handle("/as 王五")
+    await simulator.handle("/leave")
+    out = screen.new()
+    assert "王五 退出了群「办公室」" in out and "王五 已离开「办公室」" in out
+    assert simulator.prompt() == "[王五 @ 私聊]> "
+    for line, says in [("/edit", "用法：/edit"), ("/in 三楼 #议题", "不知道“三楼 #议题”在哪")]:
+        await simulator.handle(line)
+        assert says in screen.new(), line

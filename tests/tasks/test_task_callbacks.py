@@ -5,19 +5,31 @@ from __future__ import annotations
 import pytest
 
 from bot.tasks import callbacks
-from bot.tasks.callbacks import PagePress, TaskPress, Verb
+from bot.tasks.callbacks import Flag, PagePress, SavePress, TaskPress, Verb
+from bot.tasks.models import Priority
 from bot.tasks.rules import SnoozeOption
-from handlers.tasks import _BUTTONS
+from handlers.tasks import BUTTONS
 
 _PERSON = callbacks._PERSON_VERBS
 _OPTION = callbacks._OPTION_VERBS
+_MOMENT = callbacks._MOMENT_VERBS
+AT = 1_796_000_000  # a moment, in Unix seconds
 
 
 def _every_press() -> list[callbacks.Press]:
-    presses: list[callbacks.Press] = [TaskPress(verb, 12) for verb in Verb]
+    presses: list[callbacks.Press] = [
+        TaskPress(verb, 12, rev) for verb in Verb for rev in (None, 5) if verb != Verb.SNOOZE_ANYWAY
+    ]
     presses += [TaskPress(verb, 12, person=34) for verb in _PERSON]
     presses += [TaskPress(Verb.SNOOZE, 12, option=o) for o in SnoozeOption]
-    presses += [PagePress(0), PagePress(3)]
+    presses += [TaskPress(verb, 12, 5, at=AT) for verb in _MOMENT]
+    presses += [TaskPress(Verb.PRIORITY, 12, 5, priority=p) for p in Priority]
+    presses += [
+        TaskPress(verb, 12, 5, flag=flag)
+        for verb, flags in callbacks._FLAG_VERBS.items()
+        for flag in flags
+    ]
+    presses += [PagePress(0), PagePress(3), SavePress()]
     return presses
 
 
@@ -38,6 +50,20 @@ def test_what_is_built_is_read_back(press: callbacks.Press):
         pytest.param(TaskPress(Verb.HAND, 12, person=34), "t:hand:12:34", id="hand-to"),
         pytest.param(TaskPress(Verb.ASK_REASSIGN, 7), "t:ask-reassign:7", id="ask"),
         pytest.param(PagePress(2), "t:my:2", id="page"),
+        pytest.param(TaskPress(Verb.KEEP, 12, 4), "t:keep:12@4", id="at-a-revision"),
+        pytest.param(
+            TaskPress(Verb.CANCEL, 12, 4, flag=Flag.YES), "t:cancel:12@4:yes", id="confirmed"
+        ),
+        pytest.param(TaskPress(Verb.EXTEND, 12, 4, at=AT), f"t:extend:12@4:{AT}", id="extend-to"),
+        pytest.param(
+            TaskPress(Verb.PRIORITY, 12, 4, priority=Priority.URGENT),
+            "t:priority:12@4:urgent",
+            id="priority",
+        ),
+        pytest.param(
+            TaskPress(Verb.NUDGE, 12, 4, flag=Flag.LIST), "t:nudge:12@4:list", id="nudge-listed"
+        ),
+        pytest.param(SavePress(), "t:save", id="save"),
     ],
 )
 def test_the_data_reads_as_what_it_does(press: callbacks.Press, data: str):
@@ -46,9 +72,16 @@ def test_the_data_reads_as_what_it_does(press: callbacks.Press, data: str):
 
 def test_the_longest_data_fits_telegrams_64_bytes():
     number, person = 999_999_999, 10**20 - 1
-    data = callbacks.build(TaskPress(Verb.REASSIGN, number, person=person))
-    assert len(data.encode()) <= 64
-    assert callbacks.parse(data) == TaskPress(Verb.REASSIGN, number, person=person)
+    press = TaskPress(Verb.REASSIGN_TYPED, number, number)
+    longest = [
+        TaskPress(Verb.REASSIGN, number, number, person=person),
+        TaskPress(Verb.SNOOZE_ANYWAY, number, number, at=10**11 - 1),
+        press,
+    ]
+    for press in longest:
+        data = callbacks.build(press)
+        assert len(data.encode()) <= 64
+        assert callbacks.parse(data) == press
 
 
 @pytest.mark.parametrize(
@@ -116,6 +149,19 @@ def test_buttons_already_in_chats_read_as_the_verbs_they_stood_for(
         "my:1:2",
         "t:my:1:2",
         "t:ack:" + "1" * 70,
+        "t:ack:12@",  # a revision is digits
+        "t:ack:@3",
+        "t:ack:12@x",
+        "t:ack:12@3@4",
+        "t:snooze-anyway:12",  # the moment is what it acts on
+        "t:snooze-anyway:12:soon",
+        "t:extend:12:tomorrow",
+        "t:priority:12:very",
+        "t:cancel:12:maybe",
+        "t:done:12:list",
+        "t:nudge:12:yes",
+        "t:save:1",
+        "t:save:",
     ],
 )
 def test_tampered_or_foreign_data_reads_as_nothing(data: str):
@@ -130,6 +176,10 @@ def test_tampered_or_foreign_data_reads_as_nothing(data: str):
         TaskPress(Verb.DONE, -1),
         TaskPress(Verb.DONE, 10**10),
         PagePress(-1),
+        TaskPress(Verb.SNOOZE_ANYWAY, 12),
+        TaskPress(Verb.ACK, 12, -1),
+        TaskPress(Verb.HAND, 12, person=34, at=AT),
+        TaskPress(Verb.ACK, 12, flag=Flag.YES),
     ],
     ids=str,
 )
@@ -139,4 +189,4 @@ def test_a_button_that_could_not_be_read_back_is_not_built(press: callbacks.Pres
 
 
 def test_every_verb_has_a_handler():
-    assert set(_BUTTONS) == set(Verb)
+    assert set(BUTTONS) == set(Verb)

@@ -196,13 +196,74 @@ def test_undo_only_within_ten_minutes():
         rules.undo(make(), LEADER, NOW + timedelta(minutes=11))
 
 
-def test_snooze_to_the_past_is_refused_and_resets_reminders():
-    task = replace(make(due=NOW), reminder_state={"stage": 2})
+def test_a_snooze_is_the_snoozers_own_and_leaves_the_deadline():
+    """Issue #13: a snooze brings the task back to whoever snoozed it; the deadline, the other
+    assignee and the reminders already said stay as they were."""
+    task = replace(make(due=NOW, assignees=(ZHANG, LI)), reminder_state={"stage": 2})
     with pytest.raises(TaskRefused, match="snooze_past"):
         rules.snooze(task, ZHANG, NOW, NOW - timedelta(minutes=1))
     later = rules.snooze(task, ZHANG, NOW, NOW + timedelta(hours=2))
-    assert later.due == NOW + timedelta(hours=2)
-    assert later.reminder_state == {}
+    assert later.due == NOW and later.reminder_state == {"stage": 2}
+    assert [a.snoozed_until for a in later.assignees] == [NOW + timedelta(hours=2), None]
+    assert later.events[-1].action == rules.SNOOZED
+    assert rules.snoozed_until(later, ZHANG, NOW) == NOW + timedelta(hours=2)
+    assert rules.snoozed_until(later, LI, NOW) is None
+    assert rules.snoozed_until(later, ZHANG, NOW + timedelta(hours=2)) is None  # its time came
+    woken = rules.wake_up(later, NOW + timedelta(hours=2))
+    assert [a.snoozed_until for a in woken.assignees] == [None, None]
+    assert rules.wake_up(later, NOW) is later
+
+
+def test_only_an_assignee_snoozes_and_the_deadline_is_the_assigners():
+    with pytest.raises(TaskRefused, match="refused_snooze"):
+        rules.snooze(make(due=NOW), LEADER, NOW, NOW + timedelta(hours=1))
+    with pytest.raises(TaskRefused, match="refused_due"):
+        rules.change_due(make(due=NOW), ZHANG, NOW, NOW + timedelta(days=1))
+    moved = rules.change_due(make(due=NOW), LEADER, NOW, NOW + timedelta(days=1))
+    assert moved.due == NOW + timedelta(days=1)
+    assert moved.events[-1].data == {
+        "data_due": (NOW + timedelta(days=1)).isoformat(),
+        "old_due": NOW.isoformat(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("until", "late"),
+    [
+        pytest.param(NOW + timedelta(hours=1), False, id="before-the-deadline"),
+        pytest.param(NOW + timedelta(hours=3), True, id="after-it"),
+    ],
+)
+def test_a_snooze_past_the_deadline_is_said_to_be_late(until, late):
+    assert rules.snooze_is_late(make(due=NOW + timedelta(hours=2)), until) is late
+    assert not rules.snooze_is_late(make(), until)  # no deadline: never late
+
+
+def test_keep_only_while_someone_waits_for_the_decision():
+    """Issue #13 (4): 仍由原人办理 after the task was handed on is refused."""
+    task = rules.cannot(make(), ZHANG, NOW, "no access")
+    assert rules.waiting_decision(task) == ZHANG
+    handed = rules.hand_over(task, ZHANG, LI, NOW)
+    assert rules.waiting_decision(handed) is None
+    with pytest.raises(TaskRefused, match="nothing_to_decide"):
+        rules.keep(handed, LEADER, NOW)
+    with pytest.raises(TaskRefused, match="nothing_to_decide"):
+        rules.keep(make(), LEADER, NOW)
+
+
+def test_ones_own_note_has_nobody_to_report_to():
+    own = make(assignees=(LEADER,))
+    assert own.own and not make().own
+    with pytest.raises(TaskRefused, match="cannot_own"):
+        rules.cannot(own, LEADER, NOW, "no time")
+    with pytest.raises(TaskRefused, match="cannot_own"):
+        rules.ask_reassign(own, LEADER, NOW)
+
+
+def test_reading_numbers_in_replies():
+    assert rules.numbers_in("#3 a · #5 b · #3 again") == [3, 5]
+    assert rules.hash_number_first("#12 已报送") == (12, "已报送")
+    assert rules.hash_number_first("12 点前交") == (None, "12 点前交")
 
 
 def test_finished_tasks_refuse_changes():
@@ -261,6 +322,14 @@ NINE = time(9, 0)
 )
 def test_snooze_buttons_mean_a_time_in_the_persons_zone(option, now, tz, target):
     assert rules.snooze_target(option, now, tz, NINE) == target
+
+
+def test_next_monday_is_the_first_work_day_of_next_week():
+    def after_holiday(d):
+        return d + timedelta(days=1)  # Monday 7 Dec is a holiday here
+
+    target = rules.snooze_target(SnoozeOption.MONDAY, NOW, TZ, NINE, after_holiday)
+    assert target == datetime(2026, 12, 8, 9, tzinfo=TZ)
 
 
 def test_the_afternoon_is_offered_only_before_two():

@@ -17,9 +17,9 @@ from bot.core.render import RenderContext, Renderer
 from bot.core.workdays import WorkCalendar
 from bot.people.models import Person, Workspace
 from bot.tasks import views
-from bot.tasks.models import Status, Task
+from bot.tasks.models import Assignee, Priority, Status, Task
 from bot.tasks.rules import Action, SnoozeOption, TaskRefused
-from bot.tasks.service import Actor, Outcome, TaskService
+from bot.tasks.service import Actor, Outcome, SnoozeLate, TaskService
 from storage import Database
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -301,13 +301,15 @@ def test_nudge_reaches_whoever_has_not_finished_with_their_buttons(world: World)
     assert told(world.tasks.nudge(task.number, by(LEADER))) == [("task_nudge", WANG)]
 
 
-def test_snooze_by_the_assignee_tells_the_assigner_the_new_time(world: World):
-    task = world.assign()
+def test_a_snooze_is_told_to_nobody_and_leaves_the_deadline(world: World):
+    """Issue #13 (1): snoozing used to move the deadline and tell the assigner so."""
+    task = world.assign("@zhang @wang 下周二前交总结")
     until = MON_10 + timedelta(days=1)
     outcome = world.tasks.snooze(task.number, by(ZHANG), until)
-    assert world.stored(task.number).due == until
-    assert told(outcome) == [("task_due_changed", LEADER)]
-    assert outcome.entries[0].params["due"] == until.isoformat()
+    stored = world.stored(task.number)
+    assert stored.due == task.due
+    assert [a.snoozed_until for a in stored.assignees] == [until, None]
+    assert told(outcome) == []
     with pytest.raises(TaskRefused) as refused:
         world.tasks.snooze(task.number, by(ZHANG), MON_10 - timedelta(hours=1))
     assert refused.value.key == "snooze_past"
@@ -401,9 +403,9 @@ def test_my_pages_ten_at_a_time_and_an_old_page_stays_in_range(world: World):
 def test_next_is_the_top_of_the_queue(world: World):
     world.assign("@zhang 下周五前整理档案")
     urgent = world.assign("@zhang 今天下班前报送材料，急")
-    card, count = world.tasks.next_for(ZHANG)
-    assert card is not None and card.number == urgent.number and count == 2
-    assert world.tasks.next_for(WANG) == (None, 0)
+    card, count, snoozed = world.tasks.next_for(ZHANG)
+    assert card is not None and card.number == urgent.number and (count, snoozed) == (2, 0)
+    assert world.tasks.next_for(WANG) == (None, 0, 0)
 
 
 def test_assigned_lists_each_persons_state_and_offers_a_nudge(world: World):
@@ -464,3 +466,237 @@ def test_a_waiting_username_becomes_the_person_and_they_are_sent_the_card(world:
     assert [(e.template, e.to_user) for e in entries] == [("task_assigned", 20)]
     assert world.stored(task.number).assignee_ids() == (20,)
     assert world.tasks.bind_person(newbie) == []
+
+
+# ----- issue #13: who may change what ---------------------------------------------------------
+def test_a_snooze_past_the_deadline_is_asked_about_first(world: World):
+    task = world.assign("@zhang 明天上午十点前交总结")
+    assert task.due is not None
+    with pytest.raises(SnoozeLate) as late:
+        world.tasks.snooze(task.number, by(ZHANG), task.due + timedelta(hours=1))
+    assert (late.value.due, late.value.rev, late.value.own) == (task.due, task.revision, False)
+    assert world.stored(task.number).assignees[0].snoozed_until is None
+    outcome = world.tasks.snooze(task.number, by(ZHANG), task.due + timedelta(hours=1), anyway=True)
+    assert told(outcome) == [] and world.stored(task.number).due == task.due
+
+
+def test_next_lets_a_snoozed_task_sleep_and_my_shows_until_when(world: World):
+    task = world.assign("@zhang 周五前交总结")
+    world.tasks.snooze(task.number, by(ZHANG), MON_10 + timedelta(hours=2))
+    assert world.tasks.next_for(ZHANG) == (None, 1, 1)
+    (card,) = world.tasks.my_page(ZHANG, 0).items
+    assert card.snoozed_until == (MON_10 + timedelta(hours=2)).isoformat()
+    world.clock.advance(timedelta(hours=2))
+    card, count, snoozed = world.tasks.next_for(ZHANG)
+    assert card is not None and (count, snoozed) == (1, 0) and card.snoozed_until is None
+
+
+def test_a_request_for_more_time_and_its_answers(world: World):
+    task = world.assign("@zhang @wang 周三前交总结")
+    asked = world.tasks.ask_extension(
+        task.number, by(ZHANG), datetime(2026, 12, 7, 18, tzinfo=SH), "还差数据"
+    )
+    assert told(asked) == [("task_extension_asked", LEADER)]
+    assert asked.entries[0].params["rev"] == asked.task.revision and asked.taker == "李主任"
+    assert world.stored(task.number).due == task.due
+    rev = asked.task.revision
+    approved = world.tasks.answer_extension(
+        task.number, by(LEADER, update_id=700), rev, approve=True
+    )
+    # Everyone on the task hears it once: the asker the answer, the other the new deadline.
+    assert told(approved) == [("task_extension_answered", ZHANG), ("task_due_changed", WANG)]
+    assert approved.entries[1].params["extension"] is True and world.db.applied(700)
+    assert world.stored(task.number).due == datetime(2026, 12, 7, 18, tzinfo=SH)
+    with pytest.raises(TaskRefused) as refused:
+        world.tasks.answer_extension(task.number, by(LEADER), rev, approve=False)
+    assert refused.value.key == "extension_settled"
+
+
+def test_a_declined_request_tells_only_the_asker(world: World):
+    task = world.assign("@zhang @wang 周三前交总结")
+    world.tasks.ask_extension(task.number, by(ZHANG), datetime(2026, 12, 7, 18, tzinfo=SH))
+    outcome = world.tasks.answer_extension(task.number, by(LEADER), None, approve=False)
+    assert told(outcome) == [("task_extension_answered", ZHANG)]
+    assert outcome.entries[0].params["approved"] is False
+    assert world.stored(task.number).due == task.due
+
+
+def test_the_assigners_changes_tell_exactly_the_people_on_it(world: World):
+    task = world.assign("@zhang @wang 周五前交总结")
+    world.tasks.complete(task.number, by(WANG))  # 王五 is done: no longer concerned
+    due = MON_10 + timedelta(days=2)
+    moved = world.tasks.change_due(task.number, by(LEADER), due)
+    assert told(moved) == [("task_due_changed", ZHANG)]
+    assert moved.entries[0].params["old"] == task.due.isoformat()  # type: ignore[union-attr]
+    renamed = world.tasks.rename(task.number, by(LEADER), "交季度总结")
+    assert told(renamed) == [("task_changed", ZHANG)]
+    assert (renamed.entries[0].params["old"], renamed.entries[0].params["new"]) == (
+        "交总结",
+        "交季度总结",
+    )
+    urgent = world.tasks.set_priority(task.number, by(LEADER), Priority.URGENT)
+    assert told(urgent) == [("task_changed", ZHANG)] and urgent.toast == "toast_priority"
+    for change in (
+        lambda: world.tasks.rename(task.number, by(ZHANG), "x"),
+        lambda: world.tasks.set_priority(task.number, by(ZHANG), Priority.LOW),
+        lambda: world.tasks.change_due(task.number, by(ZHANG), due + timedelta(days=1)),
+    ):
+        with pytest.raises(TaskRefused):
+            change()
+
+
+def test_reassign_by_command_tells_who_comes_and_who_goes(world: World):
+    task = world.assign("@zhang 周五前交总结")
+    people, add = world.tasks.people_named("@wang", task)
+    outcome = world.tasks.set_people(task.number, by(LEADER), people, add=add)
+    assert told(outcome) == [("task_assigned", WANG), ("task_handed", ZHANG)]
+    assert outcome.entries[0].params["heading"] == "tasks.reassigned_title"
+    assert (outcome.entries[1].params["giver"], outcome.entries[1].params["taker"]) == (
+        "张三",
+        "王五",
+    )
+    people, add = world.tasks.people_named("+ 张三", world.stored(task.number))
+    assert add and world.tasks.set_people(
+        task.number, by(LEADER), people, add=add
+    ).task.assignee_ids() == (WANG, ZHANG)
+
+
+def test_the_people_a_reassign_names(world: World):
+    task = world.assign("@zhang 周五前交总结")
+    people, add = world.tasks.people_named("@wang 张三、@newbie", task)
+    assert [(p.user_id, p.username) for p in people] == [
+        (WANG, None),
+        (ZHANG, None),
+        (None, "newbie"),
+    ]
+    assert not add
+    assert world.tasks.people_named("给王五", task)[0] == [Assignee(user_id=WANG)]
+    with pytest.raises(TaskRefused) as refused:
+        world.tasks.people_named("某某某", task)
+    assert refused.value.key == "unknown_person_named"
+
+
+def test_a_decision_on_a_report_after_the_task_moved_on_is_refused_and_writes_nothing(world: World):
+    task = world.assign("@zhang 周五前交总结")
+    report = world.tasks.cannot(task.number, by(ZHANG), "办不了")
+    rev = report.entries[0].params["rev"]
+    world.tasks.hand_over(task.number, by(ZHANG), WANG)
+    before = world.db.pending_outbox()
+    for decide in (
+        lambda: world.tasks.keep(task.number, by(LEADER, update_id=801), rev=rev),
+        lambda: world.tasks.reassign(task.number, by(LEADER, update_id=801), LEADER, rev=rev),
+        lambda: world.tasks.cancel(task.number, by(LEADER, update_id=801), rev=rev),
+    ):
+        with pytest.raises(TaskRefused) as refused:
+            decide()
+        assert refused.value.key == "stale_handed"
+        assert refused.value.values == {"number": task.number, "giver": "张三", "taker": "王五"}
+    assert world.db.pending_outbox() == before and not world.db.applied(801)
+    assert world.stored(task.number).assignee_ids() == (WANG,)
+
+
+def test_someone_the_task_moved_on_from_is_told_who_has_it(world: World):
+    task = world.assign("@zhang 周五前交总结")
+    world.tasks.hand_over(task.number, by(ZHANG), WANG)
+    with pytest.raises(TaskRefused) as refused:
+        world.tasks.acknowledge(task.number, by(ZHANG))
+    assert (refused.value.key, refused.value.values["names"]) == ("no_longer_yours", "王五")
+    with pytest.raises(TaskRefused) as refused:
+        world.tasks.acknowledge(task.number, by(STRANGER))
+    assert refused.value.key == "not_yours"
+
+
+def test_cancel_with_a_reason_and_undo_of_what_one_did(world: World):
+    task = world.assign("@zhang @wang 周五前交总结")
+    acked = world.tasks.acknowledge(task.number, by(ZHANG))
+    reverted = world.tasks.revert(task.number, by(ZHANG), acked.task.revision)
+    assert told(reverted) == [("task_reverted", LEADER)]
+    assert reverted.entries[0].params["what"] == "acknowledged"
+    outcome = world.tasks.cancel(task.number, by(LEADER), "不用报了")
+    assert told(outcome) == [("task_cancelled", ZHANG), ("task_cancelled", WANG)]
+    assert outcome.entries[0].params["reason"] == "不用报了"
+
+
+def test_ones_own_note_reports_to_nobody(world: World):
+    task = world.assign("周五前整理档案", by=ZHANG, chat=ZHANG)
+    card = world.tasks.card(task)
+    assert card.own
+    outcome = world.tasks.report(task.number, by(ZHANG), "整理了一半")
+    assert told(outcome) == [] and outcome.toast == "report_noted"
+    done = world.tasks.complete(task.number, by(ZHANG))
+    assert told(done) == [] and done.toast == "toast_done_own"
+    with pytest.raises(TaskRefused) as refused:
+        world.tasks.cannot(
+            world.assign("明天整理档案", by=ZHANG, chat=ZHANG).number, by(ZHANG), "x"
+        )
+    assert refused.value.key == "cannot_own"
+
+
+def test_a_card_for_others_says_whose_me_and_where_a_forward_came_from(world: World):
+    task = world.assign("@zhang 明天给我打印二十份材料")
+    assert world.tasks.card(task).me == "李主任"
+    assert world.tasks.card(world.assign("@zhang 周五前交总结")).me is None
+    forwarded = world.tasks.create(
+        actor=ZHANG, chat_id=ZHANG, text="周五前报送年度总结", source="王局长"
+    ).task
+    assert world.tasks.card(forwarded).source == "王局长"
+
+
+def test_assigned_says_when_a_task_was_last_nudged(world: World):
+    task = world.assign()
+    world.clock.advance(timedelta(minutes=5))
+    world.tasks.nudge(task.number, by(LEADER))
+    (item,), _ = world.tasks.handed_out(LEADER)
+    assert item.nudged_at == (MON_10 + timedelta(minutes=5)).isoformat()
+
+
+def test_times_asked_for(world: World):
+    task = world.assign("@zhang 周三前交总结")
+    until, reason = world.tasks.extension_wanted(task.number, "下周一前，还差两个科室的数据")
+    assert until == datetime(2026, 12, 7, 18, tzinfo=SH) and reason == "还差两个科室的数据"
+    assert world.tasks.extension_wanted(task.number, "下周一") == (until, "")
+    with pytest.raises(TaskRefused) as refused:
+        world.tasks.until(task.number, "昨天", Action.SNOOZE)
+    assert refused.value.key == "time_past"
+
+
+def test_the_end_of_a_snooze_brings_the_card_back(world: World):
+    task = world.assign()
+    entry = world.tasks.wake_entry(task, ZHANG, MON_10, "k")
+    assert (entry.template, entry.to_user, entry.params["heading"]) == (
+        "task_assigned",
+        ZHANG,
+        "tasks.snooze_over_title",
+    )
+
+
+def test_every_entry_the_new_use_cases_make_renders(world: World):
+    task = world.assign("@zhang @wang 周三前交总结")
+    n = task.number
+    asked = world.tasks.ask_extension(n, by(ZHANG), datetime(2026, 12, 7, 18, tzinfo=SH), "理由")
+    acked = world.tasks.acknowledge(n, by(WANG))
+    outcomes = [
+        asked,
+        world.tasks.answer_extension(n, by(LEADER), asked.task.revision, approve=True),
+        world.tasks.revert(n, by(WANG), acked.task.revision),
+        world.tasks.change_due(n, by(LEADER), MON_10 + timedelta(days=3)),
+        world.tasks.rename(n, by(LEADER), "交季度总结"),
+        world.tasks.set_priority(n, by(LEADER), Priority.LOW),
+        world.tasks.comment(n, by(LEADER), "周四前先给我看初稿"),
+        world.tasks.cancel(n, by(LEADER), "不用了"),
+    ]
+    entries = [e for o in outcomes for e in o.entries]
+    renderer = Renderer(views.MESSAGES)
+    for lang in ("zh", "en"):
+        ctx = RenderContext(lang, SH, MON_10, "officebot_bot")
+        for e in entries:
+            assert f"#{n}" in renderer.render(e.template, e.params, ctx).text
+    assert {e.template for e in entries} >= {
+        "task_extension_asked",
+        "task_extension_answered",
+        "task_reverted",
+        "task_changed",
+        "task_comment",
+        "task_due_changed",
+        "task_cancelled",
+    }

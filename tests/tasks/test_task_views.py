@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.render import MessageParams, RenderContext, Rendered, Renderer
-from bot.tasks import callbacks, views
+from bot.reports import callbacks as report_callbacks
+from bot.tasks import callbacks, screens, views
 from bot.tasks.callbacks import TaskPress, Verb
 from bot.tasks.rules import Page, Prompt, SnoozeOption
 
@@ -107,7 +108,11 @@ def test_what_the_outbox_already_holds_still_renders(kind: str, params: dict[str
     renderer = Renderer(views.MESSAGES)
     rendered = renderer.render(kind, params, CTX)
     assert says in rendered.text
-    assert all(callbacks.parse(d) is not None for d in _data(rendered))
+    # Task buttons read back through the tasks codec; 加到日历 through the reports codec.
+    assert all(
+        (report_callbacks.parse(d) if d.startswith("cal:") else callbacks.parse(d)) is not None
+        for d in _data(rendered)
+    )
     # Read as its record and stored again, an entry keeps every value it had.
     record = next(k.params for k in views.MESSAGES if k.name == kind).from_json(params)
     assert record.to_json().items() >= params.items()
@@ -117,7 +122,7 @@ def test_what_the_outbox_already_holds_still_renders(kind: str, params: dict[str
 def test_every_kind_has_a_typed_record():
     for kind in views.MESSAGES:
         assert issubclass(kind.params, MessageParams) and dataclasses.is_dataclass(kind.params)
-    assert len(views.MESSAGES) == 12
+    assert len(views.MESSAGES) == 17
 
 
 def test_a_record_without_a_required_value_cannot_be_made():
@@ -130,7 +135,9 @@ def test_a_record_without_a_required_value_cannot_be_made():
 def test_a_card_record_is_stored_flat():
     card = views.Card.from_json(CARD)
     record = views.TaskNudge(card, "李主任", acked=True)
-    assert record.to_json() == {**CARD, "urgency": "", "who": "李主任", "acked": True}
+    # The card's values (with those a card gained later, at their defaults) beside its own.
+    later = {"revision": None, "own": False, "me": None, "source": None, "snoozed_until": None, "urgency": ""}
+    assert record.to_json() == {**CARD, **later, "who": "李主任", "acked": True}
     assert views.TaskNudge.from_json(record.to_json()) == record
 
 
@@ -138,7 +145,9 @@ def test_an_assignee_gets_the_work_buttons_and_they_say_what_they_do():
     rendered = Renderer(views.MESSAGES).render(
         "task_assigned", {**CARD, "heading": "tasks.assigned_title"}, CTX
     )
-    assert _data(rendered) == ["t:ack:7", "t:done:7", "t:snooze:7", "t:hand:7", "t:cannot:7"]
+    work = ["t:ack:7", "t:done:7", "t:snooze:7", "t:hand:7", "t:cannot:7"]
+    # A card with a due time also offers 加到日历 (the reports feature's .ics).
+    assert _data(rendered) == ([*work, "cal:task:7"] if CARD.get("due") else work)
     acked = views.work_buttons(7, acked=True)
     assert [b.callback_data for b in acked[0]] == ["t:done:7"]
 
@@ -151,7 +160,7 @@ def test_the_card_of_a_finished_task_has_no_buttons():
 
 def test_the_snooze_menu_after_two_oclock_has_no_afternoon():
     options = [SnoozeOption.HOUR, SnoozeOption.TOMORROW, SnoozeOption.MONDAY]
-    rows = views.snooze_menu(7, options)
+    rows = screens.snooze_menu(7, options)
     assert [[b.callback_data for b in row] for row in rows] == [
         ["t:snooze:7:1h", "t:snooze:7:tam"],
         ["t:snooze:7:mon"],
@@ -160,7 +169,7 @@ def test_the_snooze_menu_after_two_oclock_has_no_afternoon():
 
 
 def test_the_hand_menu_offers_colleagues_two_a_row():
-    rows = views.hand_menu(7, [(12, "王五"), (10, "李主任"), (13, "路人")])
+    rows = screens.hand_menu(7, [(12, "王五"), (10, "李主任"), (13, "路人")])
     people = [b.values["name"] for row in rows[:2] for b in row]
     assert people == ["王五", "李主任", "路人"]
     assert callbacks.parse(rows[0][0].callback_data) == TaskPress(Verb.HAND, 7, person=12)
@@ -170,24 +179,24 @@ def test_the_hand_menu_offers_colleagues_two_a_row():
 def test_my_page_turns_with_the_codecs_buttons():
     card = views.Card.from_json(CARD)
     page = Page((card,), 1, 3, 21)
-    rendered = views.my_page(page, CTX)
+    rendered = screens.my_page(page, CTX)
     assert "第 2/3 页" in rendered.text and "交总结" in rendered.text
     assert _data(rendered) == ["t:my:0", "t:my:2"]
-    assert views.my_page(Page((), 0, 1, 0), CTX).text == "🎉 你现在没有待办任务。"
+    assert screens.my_page(Page((), 0, 1, 0), CTX).text == "🎉 你现在没有待办任务。"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("prompt", list(Prompt))
 def test_our_questions_are_recognised_from_their_text(lang, prompt: Prompt):
-    text = views.prompt_text(lang, prompt, 42)
-    assert views.which_prompt(text) == (prompt, 42)
-    assert views.which_prompt("@张三 " + text) == (prompt, 42)  # in a group: by name first
-    assert views.which_prompt(text + " 好的") is None
+    text = screens.prompt_text(lang, prompt, 42)
+    assert screens.which_prompt(text) == (prompt, 42)
+    assert screens.which_prompt("@张三 " + text) == (prompt, 42)  # in a group: by name first
+    assert screens.which_prompt(text + " 好的") is None
 
 
 def test_a_message_that_is_not_a_question_is_not_one():
-    assert views.which_prompt("📥 新任务 #42 交总结") is None
-    assert views.which_prompt("no number") is None
+    assert screens.which_prompt("📥 新任务 #42 交总结") is None
+    assert screens.which_prompt("no number") is None
 
 
 @pytest.mark.parametrize(
@@ -223,5 +232,5 @@ def test_a_message_that_is_not_a_question_is_not_one():
 )
 def test_a_queue_line_says_why_it_is_where_it_is(changes, expected):
     card = views.Card.from_json({**CARD, "assigner_name": None, **changes})
-    line = views.queue_line(card, CTX).replace("<b>", "").replace("</b>", "")
+    line = screens.queue_line(card, CTX).replace("<b>", "").replace("</b>", "")
     assert line == expected

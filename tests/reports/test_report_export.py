@@ -1,0 +1,221 @@
+"""The Excel exports (pure): periods, which tasks a period holds, rows and counts; workbooks
+read back with openpyxl."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+
+from bot.reports import export
+from bot.reports.models import Collection, Item, ItemKind, Member, MemberState
+from bot.tasks.models import Assignee, Priority, Status, Task, TaskEvent
+
+SH = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 30, 10, tzinfo=SH)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        pytest.param(
+            "", datetime(2026, 11, 1, tzinfo=SH), datetime(2026, 12, 1, tzinfo=SH), id="default"
+        ),
+        pytest.param(
+            "本月",
+            datetime(2026, 11, 1, tzinfo=SH),
+            datetime(2026, 12, 1, tzinfo=SH),
+            id="this-month",
+        ),
+        pytest.param(
+            "上月",
+            datetime(2026, 10, 1, tzinfo=SH),
+            datetime(2026, 11, 1, tzinfo=SH),
+            id="last-month",
+        ),
+        pytest.param(
+            "last month",
+            datetime(2026, 10, 1, tzinfo=SH),
+            datetime(2026, 11, 1, tzinfo=SH),
+            id="en",
+        ),
+        pytest.param(
+            "本周",
+            datetime(2026, 11, 30, tzinfo=SH),
+            datetime(2026, 12, 7, tzinfo=SH),
+            id="this-week",
+        ),
+        pytest.param(
+            "上周",
+            datetime(2026, 11, 23, tzinfo=SH),
+            datetime(2026, 11, 30, tzinfo=SH),
+            id="last-week",
+        ),
+        pytest.param(
+            "2026-12",
+            datetime(2026, 12, 1, tzinfo=SH),
+            datetime(2027, 1, 1, tzinfo=SH),
+            id="december",
+        ),
+        pytest.param(
+            "2025年3月",
+            datetime(2025, 3, 1, tzinfo=SH),
+            datetime(2025, 4, 1, tzinfo=SH),
+            id="zh-month",
+        ),
+    ],
+)
+def test_periods_are_read_in_the_readers_zone(text: str, start: datetime, end: datetime) -> None:
+    period = export.period_of(text, NOW, SH)
+    assert period is not None and (period.start, period.end) == (start, end)
+
+
+@pytest.mark.parametrize("text", ["明年", "2026-13", "1999-01", "tasks"])
+def test_anything_else_is_no_period(text: str) -> None:
+    assert export.period_of(text, NOW, SH) is None
+
+
+def test_labels_and_file_names() -> None:
+    month = export.period_of("本月", NOW, SH)
+    week = export.period_of("本周", NOW, SH)
+    assert month is not None and week is not None
+    assert (month.label("zh"), month.slug) == ("2026年11月", "2026-11")
+    assert (week.label("zh"), week.slug) == ("11月30日–12月6日", "2026-W49")
+
+
+def _task(number: int, **changes: object) -> Task:
+    task = Task(
+        number=number,
+        space="g-100",
+        chat_id=-100,
+        title=f"任务{number}",
+        assigner=10,
+        assignees=(Assignee(user_id=11),),
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    from dataclasses import replace
+
+    return replace(task, **changes)  # type: ignore[arg-type]
+
+
+def test_a_period_holds_what_was_made_due_or_finished_in_it() -> None:
+    november = export.period_of("本月", NOW, SH)
+    assert november is not None
+    october = NOW - timedelta(days=40)
+    assert export.in_period(_task(1), november)
+    assert export.in_period(_task(2, created_at=october, due=NOW), november)
+    assert export.in_period(
+        _task(3, created_at=october, status=Status.DONE, updated_at=NOW), november
+    )
+    assert not export.in_period(_task(4, created_at=october, updated_at=NOW), november)  # open, old
+
+
+def _names(uid: int | None, username: str | None) -> str:
+    return {10: "李主任", 11: "张三", 12: "王五"}.get(uid or 0, f"@{username}")
+
+
+def test_a_row_per_task_with_its_notes_and_state() -> None:
+    done_at = NOW + timedelta(hours=2)
+    tasks = [
+        _task(
+            2,
+            status=Status.DONE,
+            priority=Priority.URGENT,
+            assignees=(Assignee(user_id=11, done_at=done_at),),
+            events=(
+                TaskEvent(NOW, 11, "reported", "一半了"),
+                TaskEvent(done_at, 11, "done", "已交"),
+            ),
+        ),
+        _task(1, due=NOW - timedelta(hours=1), assignees=(Assignee(username="qian"),)),
+    ]
+    rows = export.task_rows(tasks, _names, NOW, SH, "zh")
+    assert [r[0] for r in rows] == [1, 2]
+    assert rows[0][3] == "@qian" and rows[0][7] == "待办（逾期）"
+    assert rows[1][6:] == [
+        "紧急",
+        "已完成",
+        done_at.replace(tzinfo=None),
+        "张三 汇报：一半了\n张三 完成：已交",
+    ]
+
+
+def test_counts_per_person() -> None:
+    tasks = [
+        _task(1, status=Status.DONE, assignees=(Assignee(user_id=11, done_at=NOW),)),
+        _task(2, due=NOW - timedelta(hours=1)),
+        _task(3, status=Status.CANNOT),
+        _task(4, status=Status.CANCELLED),
+        _task(5, assigner=11, assignees=(Assignee(user_id=11),)),  # a note to oneself
+    ]
+    counts = export.person_counts(tasks, NOW)
+    assert vars(counts[11]) == {
+        "assigned": 4,
+        "done": 1,
+        "open": 2,
+        "overdue": 1,
+        "cannot": 1,
+        "handed_out": 0,
+    }
+    assert counts[10].handed_out == 3
+    rows = export.count_rows(counts, _names)
+    assert rows[0] == ["张三", 4, 1, 2, 1, 1, 0]
+
+
+def test_the_tasks_workbook_reads_back() -> None:
+    rows = export.task_rows([_task(1, due=NOW)], _names, NOW, SH, "en")
+    content = export.tasks_workbook(rows, [["Zhang", 1, 0, 1, 0, 0, 0]], "en", "Office tasks")
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["Tasks", "By person"]
+    header, first = list(book["Tasks"].iter_rows(values_only=True))
+    assert header[0] == "No." and first[:6] == (
+        1,
+        "任务1",
+        "李主任",
+        "张三",
+        NOW.replace(tzinfo=None),
+        NOW.replace(tzinfo=None),
+    )
+    assert book["Tasks"]["E2"].number_format == "yyyy-mm-dd hh:mm"
+    assert book.properties.title == "Office tasks"
+
+
+def test_the_collection_workbook_reads_back() -> None:
+    c = Collection(
+        number=3,
+        space="g-100",
+        chat_id=-100,
+        sender=10,
+        title="交总结",
+        created_at=NOW,
+        due=NOW + timedelta(days=4),
+        members=(
+            Member(
+                "张三",
+                11,
+                "zhang",
+                "138",
+                MemberState.SUBMITTED,
+                items=(Item(ItemKind.TEXT, NOW, "正文"), Item(ItemKind.PHOTO, NOW, "现场", "P1")),
+                answered_at=NOW,
+            ),
+            Member("王五", 12, state=MemberState.DECLINED, reason="出差"),
+        ),
+    )
+    book = openpyxl.load_workbook(io.BytesIO(export.collection_workbook(c, SH, "zh")))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[1] == (
+        "张三",
+        "@zhang",
+        "138",
+        "已交",
+        NOW.replace(tzinfo=None),
+        "正文\n\n现场",
+        "照片",
+        None,
+    )
+    assert rows[2][:4] == ("王五", None, None, "办不了") and rows[2][7] == "出差"
