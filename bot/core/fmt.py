@@ -44,3 +44,9 @@ def priority_label(priority: Priority, lang: Lang) -> str:
     """The 轻重缓急 scale as people say it: 🔴 紧急, 🟠 较急, (normal: nothing), 🟢 不急;
     en Urgent / Soon / Low."""
     return t(lang, f"fmt.priority_{priority.value}")
+
+
+def priority_name(priority: Priority, lang: Lang) -> str:
+    """A priority named in a sentence ("从 普通 改为 🔴 紧急"): the label, or for normal its
+    word."""
+    return t(lang, f"fmt.priority_name_{priority.value}")

@@ -103,6 +103,16 @@ async def test_sigterm_in_a_backlog_stops_within_5_s_and_loses_nothing(
     def confirmations() -> list[str]:
         return [m.text for m in fake.bot_messages() if "已记下" in m.text]
 
+    def confirmed() -> list[tuple[int, int]]:
+        """(chat, task number) of every confirmation, alone or in a burst's one summary
+        (issue #14: "✅ 已记下（6）" lists them)."""
+        return [
+            (m.chat_id, int(n))
+            for m in fake.bot_messages()
+            if "已记下" in m.text
+            for n in re.findall(r"(?:已记下 |· )#(\d+)", m.text)
+        ]
+
     proc = _spawn(env, tmp_path)
     try:
         await fake.wait_for(confirmations, timeout=30)
@@ -111,18 +121,17 @@ async def test_sigterm_in_a_backlog_stops_within_5_s_and_loses_nothing(
     assert code == 0, err
     assert took <= 5.0, f"stopping took {took:.1f} s"
     assert "Traceback" not in err
-    sent_before = len(confirmations())
+    sent_before = len(confirmed())
     assert sent_before < total  # it really stopped in the middle
 
     again = _spawn(env, tmp_path)
     try:
-        await fake.wait_for(lambda: len(confirmations()) >= total, timeout=90)
+        await fake.wait_for(lambda: len(confirmed()) >= total, timeout=90)
         await asyncio.sleep(1.0)
     finally:
         code, err, _ = _terminate(again)
     assert code == 0, err
-    texts = confirmations()
-    numbers = [int(m.group(1)) for t in texts if (m := re.search(r"已记下 #(\d+)", t))]
+    numbers = [n for _, n in confirmed()]
     assert sorted(numbers) == list(range(1, total + 1))  # every message once, none twice
-    per_chat = Counter(m.chat_id for m in fake.bot_messages() if "已记下" in m.text)
+    per_chat = Counter(chat for chat, _ in confirmed())
     assert set(per_chat.values()) == {per_person}
