@@ -41,4 +41,6 @@ def format_date(when: datetime, lang: Lang, tz: tzinfo) -> str:
 
 
 def priority_label(priority: Priority, lang: Lang) -> str:
+    """The 轻重缓急 scale as people say it: 🔴 紧急, 🟠 较急, (normal: nothing), 🟢 不急;
+    en Urgent / Soon / Low."""
     return t(lang, f"fmt.priority_{priority.value}")
