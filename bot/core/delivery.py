@@ -361,7 +361,9 @@ class Delivery:
         waiting = [
             e
             for e in self._db.pending_outbox()
-            if e.id not in self._inflight and _recipient(e) == key and self._due(e, now)
+            if e.id not in self._inflight
+            and _recipient(e) == key
+            and self._due(e, now)
             and not self._parked(e)
         ]
         person = self._db.get_person(head.to_user) if head.to_user is not None else None

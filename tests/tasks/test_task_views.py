@@ -136,7 +136,14 @@ def test_a_card_record_is_stored_flat():
     card = views.Card.from_json(CARD)
     record = views.TaskNudge(card, "李主任", acked=True)
     # The card's values (with those a card gained later, at their defaults) beside its own.
-    later = {"revision": None, "own": False, "me": None, "source": None, "snoozed_until": None, "urgency": ""}
+    later = {
+        "revision": None,
+        "own": False,
+        "me": None,
+        "source": None,
+        "snoozed_until": None,
+        "urgency": "",
+    }
     assert record.to_json() == {**CARD, **later, "who": "李主任", "acked": True}
     assert views.TaskNudge.from_json(record.to_json()) == record
 
