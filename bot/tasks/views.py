@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Self
 
 from bot.core.bundling import HOLD_GRID, Item
 from bot.core.config import Lang
-from bot.core.fmt import format_when, priority_label
+from bot.core.fmt import format_when, priority_label, priority_name
 from bot.core.i18n import t
 from bot.core.models import Button
 from bot.core.render import MessageKind, MessageParams, RenderContext, Rendered
@@ -498,8 +498,8 @@ class TaskChanged(MessageParams):
 def task_changed(p: TaskChanged, ctx: RenderContext) -> Rendered:
     old, new = p.old, p.new
     if p.what == "priority":
-        old = priority_label(Priority(old), ctx.lang)
-        new = priority_label(Priority(new), ctx.lang)
+        old = priority_name(Priority(old), ctx.lang)
+        new = priority_name(Priority(new), ctx.lang)
     key = f"tasks.changed_{p.what}"
     return Rendered(t(ctx.lang, key, number=p.number, title=p.title, who=p.who, old=old, new=new))
 

@@ -293,7 +293,10 @@ def test_a_snooze_holds_back_only_the_snoozers_reminders_until_its_time():
     got = timeline(snoozed, sh(1, 13))
     assert [m for m in got if m[2] == WANG] == plain
     zhang = [(at, step) for at, step, to in got if to == ZHANG]
-    assert zhang == [(sh(1, 10), Step.AT_DUE), (sh(1, 12), Step.NAG)]
+    # Nothing for him before his time; then what was held back comes (the nag cadence after
+    # that is the back-off of issue #14: on a later overdue day, once at work-day start).
+    assert zhang[0] == (sh(1, 10), Step.AT_DUE)
+    assert all(at >= sh(1, 10) for at, _ in zhang)
 
 
 def test_a_snooze_before_the_deadline_brings_the_card_back_at_its_time():
