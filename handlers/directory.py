@@ -21,6 +21,7 @@ from bot.core.delivery import keyboard
 from bot.core.feature import Feature
 from bot.core.i18n import t
 from bot.core.render import Rendered
+from bot.core.spaces import group_space, private_space
 from bot.directory import callbacks
 from bot.directory.callbacks import Press, Verb
 from bot.directory.contacts import (
@@ -41,11 +42,9 @@ from bot.directory.rules import (
     after_two_words,
     chat_of_space,
     export_ask,
-    group_space,
     is_add_word,
     is_group_space,
     member_refs,
-    private_space,
     roster_action,
     template_action,
 )

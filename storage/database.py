@@ -40,6 +40,7 @@ from typing import Any
 
 from tinydb.table import Table
 
+from bot.core import spaces
 from bot.core.clock import Clock, SystemClock
 from bot.core.models import OutboxEntry
 from bot.people.models import Person, Workspace
@@ -83,7 +84,7 @@ INBOX_FILE = "inbox.jsonl"
 
 def space_of_chat(chat_id: int, user_id: int) -> str:
     """The shard a chat's tasks live in: the group's for a group, else the person's own."""
-    return f"g{chat_id}" if chat_id < 0 else f"p{user_id}"
+    return spaces.space_of_chat(chat_id, user_id)
 
 
 def _check_space(space: str) -> None:

@@ -61,6 +61,7 @@ from bot.core.feature import SentHook
 from bot.core.models import Button, OutboxEntry
 from bot.core.neterrors import ON_WIRE, describe, is_network_error, may_have_been_delivered
 from bot.core.render import RenderContext, Rendered, Renderer, Text, button_label
+from bot.core.spaces import private_space
 from bot.groups.rules import start_link, task_payload, topic_gone
 from bot.people.models import Person
 from bot.people.rules import group_lang, lang_of, mention, tz_of
@@ -532,7 +533,7 @@ class Delivery:
         notices = []
         for admin in sorted(admins):
             notice = new_entry(
-                space=f"p{admin}",
+                space=private_space(admin),
                 now=now,
                 message=message,
                 to_user=admin,

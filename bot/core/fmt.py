@@ -47,6 +47,5 @@ def priority_label(priority: Priority, lang: Lang) -> str:
 
 
 def priority_name(priority: Priority, lang: Lang) -> str:
-    """A priority named in a sentence ("从 普通 改为 🔴 紧急"): the label, or for normal its
-    word."""
-    return t(lang, f"fmt.priority_name_{priority.value}")
+    """The label in a sentence that says from what to what: normal is named (普通 / Normal)."""
+    return priority_label(priority, lang) or t(lang, "fmt.priority_normal_named")

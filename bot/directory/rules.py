@@ -8,17 +8,10 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.core.spaces import group_space, private_space
 from bot.directory.models import Roster, RosterMember
 
 # ----- spaces -----------------------------------------------------------------------------------
-
-
-def private_space(user_id: int) -> str:
-    return f"p{user_id}"
-
-
-def group_space(chat_id: int) -> str:
-    return f"g{chat_id}"
 
 
 def chat_of_space(space: str) -> int | None:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from bot.core.clock import Clock
 from bot.core.config import Settings
+from bot.core.spaces import group_space, private_space
 from bot.directory.contacts import ParsedContact
 from bot.directory.exchange import MAX_IMPORT_BYTES, FileFormat, RowError, read_contacts
 from bot.directory.library import find_documents, guess_category
@@ -38,11 +39,9 @@ from bot.directory.rules import (
     RosterChange,
     candidate_spaces,
     chat_of_space,
-    group_space,
     is_group_space,
     may_change,
     needs_membership,
-    private_space,
 )
 from bot.directory.search import ContactIndex, Match, fold, rank_hits
 from bot.people.membership import MemberCheck

@@ -27,6 +27,7 @@ from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.models import OutboxEntry
 from bot.core.outbox import new_entry
+from bot.core.spaces import group_space
 from bot.groups import rules
 from bot.groups.rules import Edit, Reading
 from bot.groups.views import MemberLeft, TaskEdited
@@ -144,7 +145,7 @@ class GroupService:
         moved = migrate_chat(self.db, old, new, update_id=update_id)
         if moved.changed:
             for told in self._space_moved:
-                told(f"g{old}", f"g{new}")
+                told(group_space(old), group_space(new))
         return moved
 
     # ----- people leaving ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot.core.spaces import private_space
 from bot.directory.models import RosterMember
 from bot.notices import rules
 from bot.notices.rules import Notice, NoticeRefused, Reach, Recipient, Target
@@ -115,7 +116,7 @@ class Who:
     def _phone(self, user_id: int, space: str, actor: int) -> str | None:
         if self.directory is None:
             return None
-        spaces = list(dict.fromkeys([space, f"p{actor}", f"p{user_id}"]))
+        spaces = list(dict.fromkeys([space, private_space(actor), private_space(user_id)]))
         try:
             return self.directory.phone_for(user_id, spaces)
         except Exception:  # the directory is another feature: a lookup must not stop a notice

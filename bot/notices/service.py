@@ -25,6 +25,7 @@ from bot.core.config import Lang, Settings
 from bot.core.delivery import keyboard
 from bot.core.models import OutboxEntry
 from bot.core.render import RenderContext, Rendered
+from bot.core.spaces import group_space
 from bot.core.workdays import WorkCalendar
 from bot.notices import fanout, records, rules, views
 from bot.notices.recipients import Directory, Who
@@ -129,7 +130,7 @@ class NoticeService:
         """/notices: a group's notices in a group; privately the ones the person sent (all of
         them for a bot admin)."""
         if chat_id < 0:
-            mine = [n for n in self.store.in_space(f"g{chat_id}") if n.chat_id == chat_id]
+            mine = [n for n in self.store.in_space(group_space(chat_id)) if n.chat_id == chat_id]
             tz = self.settings.tz
         else:
             everything = self.store.all()

@@ -21,6 +21,7 @@ from bot.core.i18n import t_plain
 from bot.core.models import OutboxEntry
 from bot.core.outbox import new_entry
 from bot.core.render import RenderContext, Rendered
+from bot.core.spaces import group_space, private_space
 from bot.core.workdays import WorkCalendar
 from bot.directory.service import DirectoryService
 from bot.notices.rules import NoticeRefused
@@ -169,7 +170,7 @@ class ReportService:
         """/collect: in a group, the ones made there; privately, the ones I sent or am asked for
         (open first, newest first)."""
         if chat_id < 0:  # counts only: what each person handed in is the sender's
-            found = [c for c in self.store.in_space(f"g{chat_id}") if c.chat_id == chat_id]
+            found = [c for c in self.store.in_space(group_space(chat_id)) if c.chat_id == chat_id]
             mine = {c.number for c in found}
         else:
             sent = self.store.of_sender(user_id)
@@ -280,7 +281,7 @@ class ReportService:
 
     def _person(self, user_id: int, space: str, actor: int) -> Member:
         person = self.db.get_person(user_id)
-        spaces = list(dict.fromkeys([space, f"p{actor}", f"p{user_id}"]))
+        spaces = list(dict.fromkeys([space, private_space(actor), private_space(user_id)]))
         return Member(
             name=name_of(person, user_id),
             user_id=user_id,

@@ -15,7 +15,7 @@ from telegram import (
 )
 
 from bot.context import Ctx
-from bot.directory.rules import private_space
+from bot.core.spaces import private_space
 from bot.directory.views import render_found, space_labels
 from bot.groups.rules import topic_of
 from bot.parsing import ParseError
