@@ -328,6 +328,8 @@ def _tracking_state(p: NoticeTracking, ctx: RenderContext) -> list[str]:
         lines.append(t(lang, "notices.tracking_changed", at=clock_text(p.changed_at, ctx)))
     if p.confirmed_count == p.total:
         lines.append(t(lang, "notices.tracking_all_done"))
+    elif p.missing_reported and p.max_resends == 0:
+        lines.append(t(lang, "notices.tracking_reported_once"))
     elif p.missing_reported:
         lines.append(t(lang, "notices.tracking_reported"))
     elif p.max_resends == 0:

@@ -504,10 +504,20 @@ def due_now(
                 d.step == Step.WAKE
                 and any((s, d.to) in firing for s in (Step.BEFORE, Step.AT_DUE, Step.NAG))
             )
+            # A day's once-a-day nag is not said on a later day (its digest, or the stop, was
+            # that day's word); the next comes at the next work start.
+            or (d.step == Step.NAG and d.round == 0 and _stale_day(d, now, calendar_for))
         )
         late = d.step in (Step.BEFORE, Step.AT_DUE) and now - d.at > policy.late_after
         out.append(replace(d, late=late, silent=silent))
     return out
+
+
+def _stale_day(d: Due, now: datetime, calendar_for: CalendarFor) -> bool:
+    if d.to is None:
+        return False
+    cal = calendar_for(d.to)
+    return _local_day(d.at, cal) < _local_day(now, cal)
 
 
 def record(task: Task, fired: Iterable[Due], now: datetime, **extra: Any) -> dict[str, Any]:

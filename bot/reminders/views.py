@@ -187,10 +187,18 @@ class WeekSummary(MessageParams):
 
 # ----- small pieces -----------------------------------------------------------------------------
 def duration(lang: Lang, delta: timedelta) -> str:
-    """A rough length of time: 25 分钟 / 3 小时 / 2 天 (en: 25 min / 3 h / 2 days)."""
+    """A length of time: 25 分钟 / 1 小时 30 分钟 / 12 小时 / 2 天 (en: 25 min / 1 h 30 min /
+    12 h / 2 days) — minutes told within the first hours, so two nags of one day never read
+    the same."""
     minutes = max(int(delta.total_seconds() // 60), 1)
     if minutes < 60:
         return t(lang, "reminders.dur_minutes", n=minutes)
+    if minutes < 10 * 60:
+        hours, rest = divmod(minutes, 60)
+        rest -= rest % 5
+        if rest:
+            return t(lang, "reminders.dur_hours_minutes", h=hours, m=rest)
+        return t(lang, "reminders.dur_hours", n=hours)
     hours = round(minutes / 60)
     if hours < 48:
         return t(lang, "reminders.dur_hours", n=hours)
