@@ -38,7 +38,7 @@ from bot.sim.fake_api import FakeBotAPI, FakeUser
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT_ROOT = ROOT  # --bot-root: run another checkout's bot (e.g. to compare with main)
-TITLE = re.compile(r"已记下 #(\d+) 核对报表(\d+)")
+TITLE = re.compile(r"#(\d+) 核对报表(\d+)")  # single 已记下 #n or a bundled 已记下（k）
 
 
 def _env(fake: FakeBotAPI, data: Path) -> dict[str, str]:

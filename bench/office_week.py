@@ -526,22 +526,27 @@ class Week:
             return self.fake.private_chat(self.users[who])
         return self.groups[where]
 
-    def find_button(self, uid: int, data: str) -> BotMessage | None:
+    def find_button(self, uid: int, data: str) -> tuple[BotMessage, str] | None:
+        """The newest message with a button whose data is `data` (a task button may carry the
+        task's revision after it: `t:ack:3@1`), and that button's data."""
         for msg in reversed(self.fake.bot_messages(uid)):
             rows = (msg.reply_markup or {}).get("inline_keyboard", [])
-            if any(b.get("callback_data") == data for row in rows for b in row):
-                return msg
+            for b in (b for row in rows for b in row):
+                found = str(b.get("callback_data") or "")
+                if found == data or found.startswith(data + "@"):
+                    return msg, found
         return None
 
     async def press(self, who: str, data: str, what: str) -> bool:
         user = self.users[who]
-        msg = self.find_button(user.id, data)
-        if msg is None:
+        found = self.find_button(user.id, data)
+        if found is None:
             self.misses.append(
                 f"{self.clock.now():%a %H:%M} {user.first_name}: no button {data} ({what})"
             )
             return False
-        await self.act(who, lambda: self.fake.press(user, msg, data))
+        msg, pressed = found
+        await self.act(who, lambda: self.fake.press(user, msg, pressed))
         self.done_counts[what] += 1
         return True
 

@@ -93,7 +93,7 @@ from bot.sim.runner import BotRunner
 
 SH = ZoneInfo("Asia/Shanghai")
 TITLE = "核对报表 {n}"
-CONFIRM_RE = re.compile(r"已记下 #(\d+) 核对报表 (\d+)(?!\d)")
+CONFIRM_RE = re.compile(r"#(\d+) 核对报表 (\d+)(?!\d)")  # single or in a bundled 已记下（k）
 TITLE_RE = re.compile(r"核对报表 (\d+)")
 TAG_RE = re.compile(r"<[^>]+>")
 _BIN = Path(sys.executable).with_name("officebot")

@@ -11,7 +11,7 @@ import gc
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeAlias
 
@@ -29,11 +29,13 @@ from bot.core.commands import menu
 from bot.core.config import Lang, Settings
 from bot.core.delivery import Delivery
 from bot.core.feature import Feature, SentHook
+from bot.core.models import OutboxEntry
 from bot.core.render import Renderer
 from bot.core.workdays import WorkCalendar
 from bot.directory.service import DirectoryService
 from bot.groups.service import GroupService
 from bot.notices.service import NoticeService
+from bot.people.models import Person
 from bot.people.service import PeopleService
 from bot.reminders.service import Scheduler
 from bot.reports.service import ReportService
@@ -94,7 +96,6 @@ def build_services(
     task_service = TaskService(
         db, clock, settings, calendar, roster_resolver=directory_service.resolve_roster
     )
-    scheduler = Scheduler(db, clock, settings, calendar, task_service, store=ReminderTables(db))
     notice_service = NoticeService(
         app.bot,
         db=db,
@@ -103,6 +104,21 @@ def build_services(
         calendar=calendar,
         directory=directory_service,
     )
+    scheduler = Scheduler(
+        db,
+        clock,
+        settings,
+        calendar,
+        task_service,
+        store=ReminderTables(db),
+        notices_for=notice_service.unconfirmed_for,
+        sent_notices_for=notice_service.missing_for_sender,
+    )
+
+    def bind_person(person: Person) -> list[OutboxEntry]:
+        """Tasks and notices that waited for this person (by @username or name) become theirs."""
+        return [*task_service.bind_person(person), *notice_service.bind_person(person)]
+
     collections = CollectionStore(db)
     group_service = GroupService(
         db,
@@ -125,7 +141,7 @@ def build_services(
             db,
             clock,
             settings,
-            bind_person=task_service.bind_person,
+            bind_person=bind_person,
             person_changed=scheduler.person_changed,
         ),
         tasks=task_service,
@@ -205,6 +221,7 @@ def build_application(
         renderer=Renderer(kind for f in declared for kind in f.messages),
         sent_hooks=hooks,
         routes=services.groups,  # topics, upgrades, groups the bot is out of
+        chat_quiet=_chat_quiet(app),
     )
 
     data: BotData = app.bot_data
@@ -222,6 +239,14 @@ def build_application(
 
     register(app, declared)
     return app
+
+
+def _chat_quiet(app: OfficeApp) -> Callable[[int], Awaitable[None]] | None:
+    """What delivery waits for before it bundles a chat's replies: its burst handled."""
+    from bot.core.updates import ChatOrderedProcessor
+
+    processor = app.update_processor
+    return processor.chat_quiet if isinstance(processor, ChatOrderedProcessor) else None
 
 
 async def _post_init(app: OfficeApp) -> None:

@@ -663,7 +663,10 @@ async def _change_template(update: Update, context: Ctx, action: TemplateAction,
             await msg.reply_text(t(lang, "directory.template.deleted", name=name))
             return
         source = msg.reply_to_message
-        text = (source.text or source.caption or "") if source is not None else ""
+        if source is None:  # nothing to keep: say how
+            await msg.reply_text(t(lang, "directory.template.no_reply", name=name))
+            return
+        text = source.text or source.caption or ""
         if not text.strip():
             await msg.reply_text(t(lang, "directory.template.no_text"))
             return

@@ -1,7 +1,7 @@
 """Reminders on Telegram: the due-work tick step, /digest and /week.
 
-The step asks the scheduler what is due by the clock (it commits), then sends in the background
-so a large batch paced by Telegram's limits never holds up the next tick.
+The step asks the scheduler what is due by the clock (it commits); the tick's flush sends it in
+the background, so a large batch paced by Telegram's limits never holds up the next tick.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from telegram.ext import CommandHandler
 from bot.context import Ctx, Services
 from bot.core.feature import Feature
 from bot.core.i18n import t
-from bot.core.models import OutboxEntry
 from bot.people.models import Person
 from bot.reminders import views
 from bot.reminders.digest import DigestAsk, read_digest_command
@@ -26,21 +25,11 @@ log = logging.getLogger(__name__)
 
 
 async def step_due(context: Ctx) -> None:
-    """Work out what is due by the clock and store it; send it without waiting for the send."""
-    data = context.bot_data
-    for batch in data.services.reminders.batches():
-        if batch.entries:
-            await _send_later(context, batch.entries)
-        await asyncio.sleep(0)  # let the first sends start while the rest is written
-
-
-async def _send_later(context: Ctx, entries: tuple[OutboxEntry, ...]) -> None:
-    data = context.bot_data
-    app = context.application
-    if app.running:
-        app.create_task(data.delivery.send(entries), name="reminders:send")
-    else:  # not running (a one-off tick): the outbox flush of this tick sends them
-        log.debug("application not running; %d entries left to the flush", len(entries))
+    """Work out what is due by the clock and store it. The tick's outbox flush right after
+    sends it, all of it queued at once: what one person is due to hear now is together in
+    their queue, and delivery sends it as one message (bot/core/bundling.py)."""
+    for _batch in context.bot_data.services.reminders.batches():
+        await asyncio.sleep(0)  # one space at a time: the event loop is not held up
 
 
 def _person(update: Update, context: Ctx) -> Person | None:

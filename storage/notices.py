@@ -61,6 +61,8 @@ def notice_to_dict(n: Notice) -> Doc:
         "meeting_at": _str_dt(n.meeting_at),
         "urgent": n.urgent,
         "interval": n.interval,
+        "max_resends": n.max_resends,
+        "changes": list(n.changes),
         "version": n.version,
         "status": n.status.value,
         "resends": n.resends,
@@ -93,6 +95,9 @@ def notice_from_dict(doc: Any) -> Notice:
             meeting_at=_dt(doc.get("meeting_at")),
             urgent=bool(doc.get("urgent", False)),
             interval=int(doc.get("interval", 30)),
+            # Notices stored before these were known went on as they were planned.
+            max_resends=int(doc.get("max_resends", 3)),
+            changes=tuple(str(c) for c in doc.get("changes", ())),
             version=int(doc.get("version", 1)),
             status=NoticeStatus(doc.get("status", "open")),
             resends=int(doc.get("resends", 0)),

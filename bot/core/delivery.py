@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -54,6 +54,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.core import bundling
 from bot.core.clock import Clock
 from bot.core.config import Lang, Settings
 from bot.core.feature import SentHook
@@ -171,9 +172,12 @@ class Delivery:
         renderer: Renderer,
         sent_hooks: Mapping[str, Sequence[SentHook]] | None = None,
         routes: ChatRoutes | None = None,
+        chat_quiet: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         self._bot = bot
         self._routes: ChatRoutes = routes if routes is not None else _NoGroups()
+        # Until a burst of updates in a chat is handled (bot/core/updates.py), if known.
+        self._chat_quiet = chat_quiet
         self._db = db
         self._clock = clock
         self._settings = settings
@@ -192,6 +196,8 @@ class Delivery:
         }
         self._closing = False
         self._admin_told: deque[datetime] = deque()
+        # Entries going out in one message with the entry of this id (bot/core/bundling.py).
+        self._bundles: dict[str, list[OutboxEntry]] = {}
 
     @property
     def bot_username(self) -> str:
@@ -209,7 +215,7 @@ class Delivery:
         With `wait=True`, return once they were sent or given up (their result is stored).
         """
         now = self._clock.now()
-        due = [e for e in entries if e.pending and (e.not_before is None or e.not_before <= now)]
+        due = [e for e in entries if e.pending and self._due(e, now)]
         self._enqueue(due)
         if wait:
             await self._wait_for([e.id for e in due])
@@ -221,11 +227,17 @@ class Delivery:
         due = [
             e
             for e in self._db.pending_outbox()
-            if e.id not in self._inflight
-            and (e.not_before is None or e.not_before <= now)
-            and not self._parked(e)
+            if e.id not in self._inflight and self._due(e, now) and not self._parked(e)
         ]
         return self._enqueue(due)
+
+    def _due(self, entry: OutboxEntry, now: datetime) -> bool:
+        """Its time has come: not held back (a retry, quiet hours), and a kind held on the
+        clock's grid released (bot/core/bundling.py)."""
+        if entry.not_before is not None and entry.not_before > now:
+            return False
+        hold = self._renderer.hold(entry.template)
+        return not hold or bundling.released_at(entry.created_at, hold, self._settings.tz) <= now
 
     def _parked(self, entry: OutboxEntry) -> bool:
         """Waits for a group the bot is out of (and, for a person, nowhere else to go)."""
@@ -299,6 +311,8 @@ class Delivery:
         try:
             while queue and not self._closing:
                 entry = queue.popleft()
+                await self._after_burst(entry)
+                self._bundle(entry, queue)
                 ON_WIRE.set(None)
                 try:
                     await self._deliver(entry)
@@ -324,6 +338,54 @@ class Delivery:
         for fut in self._waiters.pop(entry_id, ()):
             if not fut.done():
                 fut.set_result(None)
+        for other in self._bundles.pop(entry_id, ()):
+            self._forget(other.id)
+
+    async def _after_burst(self, entry: OutboxEntry) -> None:
+        """A bundleable entry for a chat whose updates are still being handled waits for the
+        last of them: what that burst says there goes as one message."""
+        chat = entry.to_chat if entry.to_chat is not None else entry.to_user
+        if self._chat_quiet is None or chat is None:
+            return
+        if self._renderer.bundleable(entry.template, entry.params):
+            await self._chat_quiet(chat)
+
+    def _bundle(self, head: OutboxEntry, queue: deque[OutboxEntry]) -> None:
+        """Take what goes out with `head` as one message: queued for the same person, or due
+        in the outbox and not queued yet (a receipt held to this quarter hour), of bundleable
+        kinds, due now (bot/core/bundling.py decides)."""
+        if not self._renderer.bundleable(head.template, head.params):
+            return
+        now = self._clock.now()
+        key = _recipient(head)
+        waiting = [
+            e
+            for e in self._db.pending_outbox()
+            if e.id not in self._inflight
+            and _recipient(e) == key
+            and self._due(e, now)
+            and not self._parked(e)
+        ]
+        person = self._db.get_person(head.to_user) if head.to_user is not None else None
+        extra = bundling.take(
+            head,
+            [*queue, *waiting],
+            now=now,
+            bundleable=lambda e: self._renderer.bundleable(e.template, e.params),
+            private=person is not None and person.reachable_privately,
+        )
+        if not extra:
+            return
+        taken = {e.id for e in extra}
+        kept = [e for e in queue if e.id not in taken]
+        queue.clear()
+        queue.extend(kept)
+        self._inflight.update(taken)
+        fresh = [c for e in extra if (c := self._db.get_outbox(e.id)) is not None and c.pending]
+        for gone in taken - {c.id for c in fresh}:
+            self._forget(gone)
+        if fresh:
+            self._bundles[head.id] = fresh
 
     def _wake_idle(self) -> None:
         if self.busy and not self._closing:
@@ -336,8 +398,12 @@ class Delivery:
     # ----- recording results -----------------------------------------------------------------
 
     def _record(self, entry: OutboxEntry) -> None:
-        """Keep a result; written with the others of its window (one write per shard)."""
+        """Keep a result; written with the others of its window (one write per shard). The
+        entries bundled with it have the same result (they went in the same message)."""
         self._results.append(entry)
+        self._results.extend(
+            bundling.same_outcome(entry, e) for e in self._bundles.pop(entry.id, ())
+        )
         # More sends under way than results waiting (a big notice): gather them for up to
         # MARK_WINDOW; the last one of a burst, or a lone send, is written at once.
         more_coming = len(self._inflight) > len(self._results)
@@ -557,7 +623,9 @@ class Delivery:
     ) -> tuple[str, InlineKeyboardMarkup | ForceReply | None]:
         try:
             ctx = self._context_for(chat_id, person)
-            rendered = self._renderer.render(entry.template, entry.params, ctx)
+            rendered = self._render_bundle(entry, ctx) or self._renderer.render(
+                entry.template, entry.params, ctx
+            )
             text = rendered.text
             if with_mention and entry.to_user is not None:
                 text = f"{mention(person, entry.to_user)}\n{text}"
@@ -565,6 +633,18 @@ class Delivery:
             return text, keyboard(rendered, ctx.lang)
         except Exception as exc:
             raise _RenderError(f"{type(exc).__name__}: {exc}") from exc
+
+    def _render_bundle(self, head: OutboxEntry, ctx: RenderContext) -> Rendered | None:
+        """The head and what goes with it as one message (None: it goes alone)."""
+        extra = self._bundles.get(head.id)
+        if not extra:
+            return None
+        items = [self._renderer.item(e.template, e.params, ctx) for e in (head, *extra)]
+        if any(item is None for item in items):  # one of them must go alone: all go alone
+            for other in self._bundles.pop(head.id):
+                self._forget(other.id)
+            return None
+        return self._renderer.render_bundle([i for i in items if i is not None], ctx)
 
     def _with_start_link(self, rendered: Rendered, entry: OutboxEntry) -> Rendered:
         """A mention in a group for someone the bot cannot write to: a button that opens the

@@ -41,4 +41,11 @@ def format_date(when: datetime, lang: Lang, tz: tzinfo) -> str:
 
 
 def priority_label(priority: Priority, lang: Lang) -> str:
+    """The 轻重缓急 scale as people say it: 🔴 紧急, 🟠 较急, (normal: nothing), 🟢 不急;
+    en Urgent / Soon / Low."""
     return t(lang, f"fmt.priority_{priority.value}")
+
+
+def priority_name(priority: Priority, lang: Lang) -> str:
+    """The label in a sentence that says from what to what: normal is named (普通 / Normal)."""
+    return priority_label(priority, lang) or t(lang, "fmt.priority_normal_named")

@@ -10,12 +10,13 @@ is there when the outbox entry is made, not when it is sent.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Self, TypeVar
 from zoneinfo import ZoneInfo
 
+from bot.core.bundling import Item, merge
 from bot.core.config import Lang
 from bot.core.i18n import t
 from bot.core.models import Button
@@ -60,10 +61,17 @@ P = TypeVar("P", bound=MessageParams)
 
 @dataclass(frozen=True, slots=True)
 class MessageKind(Generic[P]):
-    """One kind of message: its parameter record and the function that renders it."""
+    """One kind of message: its parameter record and the function that renders it.
+
+    `item`, when given, makes the kind bundleable (bot/core/bundling.py): the entry as one line
+    of a message that lists several (None for a record that must go on its own). `hold`, for
+    news that is not urgent: minutes of the clock's grid it waits for, to go with the rest.
+    """
 
     params: type[P]
     render: Callable[[P, RenderContext], Rendered]
+    item: Callable[[P, RenderContext], Item | None] | None = None
+    hold: int = 0  # minutes: held until the next multiple on the clock (bundling.released_at)
 
     @property
     def name(self) -> str:
@@ -71,6 +79,11 @@ class MessageKind(Generic[P]):
 
     def render_stored(self, data: Mapping[str, Any], ctx: RenderContext) -> Rendered:
         return self.render(self.params.from_json(data), ctx)
+
+    def item_stored(self, data: Mapping[str, Any], ctx: RenderContext) -> Item | None:
+        if self.item is None:
+            return None
+        return self.item(self.params.from_json(data), ctx)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +126,10 @@ def untyped(
     return MessageKind(params, lambda p, ctx: render(p.data, ctx))
 
 
+# Only to ask whether a record has an item at all (bundleable); never shown to anyone.
+_NEUTRAL = RenderContext("zh", ZoneInfo("UTC"), datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC")))
+
+
 class Renderer:
     """Every message kind of the bot, by name; built once by the composition root."""
 
@@ -129,6 +146,31 @@ class Renderer:
     def render(self, name: str, params: Mapping[str, Any], ctx: RenderContext) -> Rendered:
         """Render a stored entry; an unknown kind or bad params raise (delivery parks it)."""
         return self._kinds[name].render_stored(params, ctx)
+
+    def bundleable(self, name: str, params: Mapping[str, Any]) -> bool:
+        """This stored entry may go out in one message with others: its kind declares an
+        item, and the record is one that has one (the language does not decide that)."""
+        kind = self._kinds.get(name)
+        if kind is None or kind.item is None:
+            return False
+        try:
+            return kind.item_stored(params, _NEUTRAL) is not None
+        except Exception:  # noqa: BLE001 - a record it cannot read goes alone (and fails there)
+            return False
+
+    def hold(self, name: str) -> int:
+        """The grid (minutes) an entry of this kind is held on (0: not held)."""
+        kind = self._kinds.get(name)
+        return kind.hold if kind is not None else 0
+
+    def item(self, name: str, params: Mapping[str, Any], ctx: RenderContext) -> Item | None:
+        """A stored entry as a line of a bundled message (None: it goes on its own)."""
+        return self._kinds[name].item_stored(params, ctx)
+
+    def render_bundle(self, items: Sequence[Item], ctx: RenderContext) -> Rendered:
+        """Several entries' items as one message (bot/core/bundling.py)."""
+        text, rows = merge(items, ctx.lang)
+        return Rendered(text, rows)
 
 
 def button_label(button: Button, lang: Lang) -> str:

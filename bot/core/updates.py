@@ -133,6 +133,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         "_chains",
         "_limit",
         "_per_turn",
+        "_quiet",
         "_refs",
         "_running",
         "_slots",
@@ -154,6 +155,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._chains: dict[Hashable, asyncio.Lock] = {}
         self._refs: Counter[Hashable] = Counter()
         self._running: set[asyncio.Task[Any]] = set()
+        self._quiet: dict[Hashable, asyncio.Event] = {}
         self._taking = True
         #: Called with each update whose handlers finished (not when cancelled or skipped).
         self.on_done: Callable[[object], None] | None = None
@@ -185,6 +187,18 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             if self._refs[key] <= 0:
                 del self._refs[key]
                 self._chains.pop(key, None)
+                quiet = self._quiet.pop(key, None)
+                if quiet is not None:
+                    quiet.set()
+
+    async def chat_quiet(self, chat_id: int) -> None:
+        """Until no update of this chat waits or is being handled: a burst of them (ten
+        /task pasted at once) is over. Delivery waits for it before it sends what the burst
+        said in that chat, so it goes as one message (bot/core/bundling.py)."""
+        key = ("chat", chat_id)
+        while self._refs.get(key, 0) > 0:
+            quiet = self._quiet.setdefault(key, asyncio.Event())
+            await quiet.wait()
 
     async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
         if not self._taking:

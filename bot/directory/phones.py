@@ -41,7 +41,8 @@ def normalize_phone(text: str) -> str | None:
     """The display form of one number, or None if `text` is not a phone number.
 
     13800138000, +86 138-0013-8000 → 13800138000; (010)12345678转801 → 010-12345678 转 801;
-    0571-8888 8888-12 → 0571-88888888 转 12; 4008-123-456 → 400-812-3456; 88881234 → 88881234.
+    0571-8888 8888-12 → 0571-88888888 转 12; 4008-123-456 → 400-812-3456; 88881234 → 88881234;
+    87001234-2 → 87001234 转 2.
     """
     raw = text.strip().replace("（", "(").replace("）", ")")
     if not raw or re.search(r"[^\d\s()+\-#.转分机内線线extEXT]", raw):
@@ -58,11 +59,13 @@ def normalize_phone(text: str) -> str | None:
     if international and digits and digits[0] != "0" and not _is_mobile(digits):
         digits = "0" + digits  # +86 10 1234 5678 is dialled 010-12345678 at home
     if not ext:
-        # 0571-8888 8888-12: a trailing short group after a full landline is an extension.
+        # 0571-8888 8888-12, 87001234-2: a trailing short group after a full landline (with
+        # its area code, or a local 7-8 digit one) is an extension.
         groups = re.findall(r"\d+", body)
-        if len(groups) >= 2 and len(groups[-1]) <= 5 and digits.startswith("0"):
+        if len(groups) >= 2 and len(groups[-1]) <= 5:
             head = "".join(groups[:-1])
-            if _landline(head) is not None:
+            service = re.fullmatch(r"[48]00\d{7}", digits) is not None  # 4008-123-456
+            if _landline(head) is not None or (_local_landline(head) and not service):
                 digits, ext = head, groups[-1]
     if _is_mobile(digits) and not ext:
         return digits
@@ -78,6 +81,11 @@ def normalize_phone(text: str) -> str | None:
 
 def _is_mobile(digits: str) -> bool:
     return len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789"
+
+
+def _local_landline(digits: str) -> bool:
+    """A landline without its area code: 7 or 8 digits, not a mobile's or a code's start."""
+    return 7 <= len(digits) <= 8 and digits[0] not in "01"
 
 
 def _landline(digits: str) -> str | None:

@@ -440,6 +440,11 @@ class DirectoryService:
                 return s, roster
         return None
 
+    def roster_names(self, space: str, actor: int) -> list[str]:
+        """The names of the rosters a /notify or /task here may use, nearest first."""
+        names = (r.name for s in self._roster_spaces(space, actor) for r in self.rosters.list(s))
+        return list(dict.fromkeys(names))
+
     def list_rosters(self, spaces: Sequence[str]) -> list[tuple[str, Roster]]:
         return [(s, r) for s in spaces for r in self.rosters.list(s)]
 

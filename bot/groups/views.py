@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from bot.core.fmt import format_when, priority_label
+from bot.core.fmt import format_when, priority_name
 from bot.core.i18n import t
 from bot.core.models import Button
 from bot.core.paging import fit_lines
@@ -62,7 +62,7 @@ def _value(what: str, value: str | None, ctx: RenderContext) -> str:
     if what == "due":
         return format_when(datetime.fromisoformat(value), ctx.lang, ctx.tz, ctx.now)
     if what == "priority":
-        return priority_label(Priority(value), ctx.lang)
+        return priority_name(Priority(value), ctx.lang)
     return value
 
 

@@ -211,14 +211,18 @@ def apply_due(
     reach: Reaches,
     calendar: WorkCalendar,
     now: datetime,
+    reported_by_digest: bool = False,
 ) -> tuple[Notice, list[OutboxEntry]]:
-    """What is due on a notice, applied: resends queued, the sender told who is missing, the
-    meeting reminders queued (and posted in the group for those the bot cannot write to)."""
+    """What is due on a notice, applied: resends queued, the sender told who is missing (not
+    again when their morning digest today listed them: `reported_by_digest`), the meeting
+    reminders queued (and posted in the group for those the bot cannot write to)."""
     reachable = {uid for uid, how in reach.items() if how == Reach.PRIVATE}
     entries: list[OutboxEntry] = []
     for action in actions:
         if action == Due.RESEND:
             notice = rules.resend(notice, now, calendar, reachable)
+        elif action == Due.REPORT and reported_by_digest:
+            notice = rules.reported(notice, now)
         elif action == Due.REPORT:
             report = records.missing_report(notice, reach, now)
             entries.append(

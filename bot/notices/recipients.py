@@ -31,6 +31,7 @@ class Directory(Protocol):
     """Rosters and phones (the directory feature)."""
 
     def roster_members(self, space: str, name: str, actor: int) -> list[RosterMember] | None: ...
+    def roster_names(self, space: str, actor: int) -> list[str]: ...
     def phone_for(self, user_id: int, spaces: Sequence[str]) -> str | None: ...
 
 
@@ -54,6 +55,10 @@ class Who:
     def name(self, user_id: int) -> str:
         person = self.people.get_person(user_id)
         return person.display_name if person is not None else str(user_id)
+
+    def roster_names(self, space: str, actor: int) -> list[str]:
+        """The rosters a /notify here may name (nearest first)."""
+        return [] if self.directory is None else self.directory.roster_names(space, actor)
 
     def roster(self, space: str, name: str, actor: int) -> list[Recipient] | None:
         """The members of roster `name` (None: there is no such roster)."""

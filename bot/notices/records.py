@@ -55,6 +55,7 @@ def card(notice: Notice, sender_name: str, kind: Heading = "notice", round_: int
         urgent=notice.urgent,
         kind=kind,
         round=round_,
+        changes=list(notice.changes),
     )
 
 
@@ -80,6 +81,7 @@ def group_post(
         meeting_at=iso(notice.meeting_at),
         urgent=notice.urgent,
         kind=kind,
+        changes=list(notice.changes),
         mentions=_mention_rows(unreachable),
         total=len(notice.recipients),
     )
@@ -106,11 +108,12 @@ def tracking(notice: Notice, reach: Reaches, *, full: bool = False) -> NoticeTra
         more_waiting=view.more_waiting,
         more_unreachable=view.more_unreachable,
         resends=notice.resends,
-        max_resends=rules.MAX_RESENDS,
+        max_resends=notice.max_resends,
         next_at=iso(notice.next_at),
         missing_reported=notice.missing_reported,
         changed_at=iso(notice.changed_at),
         cancelled_at=iso(notice.cancelled_at),
+        change=notice.changes[-1] if notice.changes else None,
     )
 
 
@@ -132,7 +135,12 @@ def missing_report(notice: Notice, reach: Reaches, now: datetime) -> NoticeMissi
 
 def meeting_soon(notice: Notice) -> MeetingSoon:
     """会议即将开始, to one confirmer."""
-    return MeetingSoon(number=notice.number, text=notice.text, meeting_at=iso(notice.meeting_at))
+    return MeetingSoon(
+        number=notice.number,
+        text=notice.text,
+        meeting_at=iso(notice.meeting_at),
+        changes=list(notice.changes),
+    )
 
 
 def meeting_in_group(notice: Notice, reachable: Collection[int]) -> MeetingSoon | None:
@@ -148,11 +156,14 @@ def meeting_in_group(notice: Notice, reachable: Collection[int]) -> MeetingSoon 
         text=notice.text,
         meeting_at=iso(notice.meeting_at),
         mentions=_mention_rows(there),
+        changes=list(notice.changes),
     )
 
 
 def cancelled(notice: Notice, who: str) -> NoticeCancelled:
-    return NoticeCancelled(number=notice.number, text=notice.text, who=who)
+    return NoticeCancelled(
+        number=notice.number, text=notice.text, who=who, changes=list(notice.changes)
+    )
 
 
 def list_line(notice: Notice) -> ListLine:

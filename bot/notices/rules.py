@@ -1,15 +1,19 @@
 """Notices (会议通知 that require 收到): who gets one, who confirmed, when to send again, and
 how the sender's tracking reads. Pure: `now`, the calendar and who is reachable come in.
 
-A notice goes to its recipients once, then again to whoever has not confirmed every
-`interval` minutes (at most MAX_RESENDS times, only in work hours unless urgent); after that
-the sender is told who is still missing. A notice that names a meeting time reminds its
+A notice goes to its recipients once. Whoever has not confirmed finds it in their next morning
+digest (spec "How much the bot says": say one thing once); when the sender asks for an interval
+(提醒间隔 15分钟) it is sent again every `interval` minutes, up to MAX_RESENDS times, only in
+work hours unless urgent. The sender is then told who is still missing: after the resends, at
+the meeting's reminder time, or — a notice without a meeting, not sent again — at the next
+work-day start, once the digests have said it. A notice that names a meeting time reminds its
 confirmers MEETING_LEAD before it, and resending stops then (the sender gets the list of who
 is still missing, with time left to phone them).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -20,7 +24,8 @@ from typing import Any
 from bot.core.workdays import WorkCalendar
 from bot.parsing.numbers import to_int
 
-MAX_RESENDS = 3
+MAX_RESENDS = 3  # when the sender asked for resends (提醒间隔 15分钟)
+NO_RESENDS = 0  # otherwise: not sent again; the morning digest lists it (say one thing once)
 DEFAULT_INTERVAL = 30  # minutes between sends to whoever has not confirmed
 MIN_INTERVAL = 5
 MAX_INTERVAL = 24 * 60
@@ -111,6 +116,8 @@ class Notice:
     meeting_at: datetime | None = None
     urgent: bool = False
     interval: int = DEFAULT_INTERVAL  # minutes
+    max_resends: int = MAX_RESENDS  # NO_RESENDS unless the sender asked for an interval
+    changes: tuple[str, ...] = ()  # what each change said; `text` stays the original
     version: int = 1  # +1 on every change; buttons carry it
     status: NoticeStatus = NoticeStatus.OPEN
     resends: int = 0
@@ -270,6 +277,42 @@ class NotifyCommand:
     targets: tuple[Target, ...]
     text: str
     interval: int  # minutes
+    resends: int = NO_RESENDS  # MAX_RESENDS when the interval was asked for
+
+
+# A first word this long or shorter, with the notice after it, was meant as a roster's name.
+_ROSTER_NAME_MAX = 12
+
+
+def near_names(name: str, names: Sequence[str], most: int = 3) -> list[str]:
+    """The rosters whose names are nearest to `name` (sharing most of its characters)."""
+
+    def score(other: str) -> float:
+        if name in other or other in name:
+            return 1.0
+        return difflib.SequenceMatcher(None, name, other).ratio()
+
+    ranked = sorted(((score(n), n) for n in names), key=lambda p: (-p[0], p[1]))
+    return [n for s, n in ranked if s >= 0.3][:most]
+
+
+def _no_such_roster(text: str, rosters: Sequence[str]) -> NoticeRefused:
+    """Nobody to notify: a first word meant as a roster's name is said not to exist (with
+    the rosters nearest to it); otherwise the question is whom to notify."""
+    words = text.split(maxsplit=1)
+    first = words[0] if words else ""
+    meant = first[1:] if first.startswith("#") else first
+    looks_like_a_name = first.startswith("#") or (
+        len(words) > 1 and len(meant) <= _ROSTER_NAME_MAX and not meant.startswith("@")
+    )
+    if not meant or not looks_like_a_name:
+        return NoticeRefused("no_targets")
+    near = near_names(meant, rosters)
+    if near:
+        return NoticeRefused("unknown_roster_near", name=meant, near=" / ".join(near))
+    if rosters:
+        return NoticeRefused("unknown_roster_list", name=meant, names=" / ".join(rosters[:8]))
+    return NoticeRefused("unknown_roster", name=meant)
 
 
 def read_notify(
@@ -278,22 +321,21 @@ def read_notify(
     is_roster: Callable[[str], bool],
     mentions: Mapping[int, int] | None = None,
     replied_text: str | None = None,
+    rosters: Sequence[str] = (),
 ) -> NotifyCommand:
     """Read /notify's arguments (raises NoticeRefused). Without a text after the recipients,
-    the text is that of the message replied to; `提醒间隔 15分钟` may stand in either."""
+    the text is that of the message replied to; `提醒间隔 15分钟` may stand in either.
+    `rosters`: the names of the rosters here (to say which are near a name that is none)."""
     text, interval = take_interval(text)
     targets, body = split_targets(text, is_roster=is_roster, mentions=mentions)
     if not targets:
-        first = text.split(maxsplit=1)[0] if text.strip() else ""
-        if first.startswith("#"):
-            raise NoticeRefused("unknown_roster", name=first[1:])
-        raise NoticeRefused("no_targets")
+        raise _no_such_roster(text, rosters)
     if not body.strip() and replied_text:
         body, interval2 = take_interval(replied_text)
         interval = interval or interval2
     check_text(body)
     minutes = check_interval(interval) if interval else DEFAULT_INTERVAL
-    return NotifyCommand(tuple(targets), body, minutes)
+    return NotifyCommand(tuple(targets), body, minutes, MAX_RESENDS if interval else NO_RESENDS)
 
 
 def take_interval(text: str) -> tuple[str, int | None]:
@@ -449,6 +491,20 @@ def _bump(notice: Notice, now: datetime, **changes: Any) -> Notice:
     return replace(notice, rev=notice.rev + 1, updated_at=now, **changes)
 
 
+def first_resend_at(notice: Notice, now: datetime, calendar: WorkCalendar) -> datetime | None:
+    """When to look again at who has not confirmed: `interval` minutes on, to send it again,
+    when the sender asked for resends. Otherwise nobody is sent it again (their morning digest
+    lists it) and this is when the sender hears who is missing: for a meeting at its reminder
+    time (None: `due` sees to it), else at the next work-day start, after the digests."""
+    if notice.max_resends > NO_RESENDS:
+        at = now + timedelta(minutes=notice.interval)
+        return quiet_until(at, urgent=notice.urgent, calendar=calendar)
+    if notice.meeting_at is not None:
+        return None
+    day = calendar.next_workday(now.astimezone(calendar.tz).date())
+    return datetime.combine(day, calendar.workday_start, tzinfo=calendar.tz)
+
+
 def initial(notice: Notice, now: datetime, calendar: WorkCalendar) -> Notice:
     """Queue the first send to everyone with a Telegram account; plan the first resend."""
     queue = tuple(
@@ -462,12 +518,33 @@ def initial(notice: Notice, now: datetime, calendar: WorkCalendar) -> Notice:
     return replace(
         notice,
         queue=queue,
-        next_at=quiet_until(
-            now + timedelta(minutes=notice.interval), urgent=notice.urgent, calendar=calendar
-        ),
+        next_at=first_resend_at(notice, now, calendar),
         meeting_reminded=meeting_done,
         updated_at=now,
     )
+
+
+def waits_for(notice: Notice, user_id: int, username: str | None, name: str) -> Recipient | None:
+    """The recipient of an open notice who had no Telegram account the bot knew and turns
+    out to be this person (by @username, or by the name a roster gave): None if none, or if
+    the notice already reaches them."""
+    if not notice.open or user_id == notice.sender or notice.find(user_id) is not None:
+        return None
+    uname = (username or "").lower() or None
+    for r in notice.recipients:
+        if r.user_id is None and ((uname and r.username == uname) or (name and r.name == name)):
+            return r
+    return None
+
+
+def bind(notice: Notice, recipient: Recipient, user_id: int, name: str, now: datetime) -> Notice:
+    """The person is known now (by this name): the notice, as it stands (its current
+    version), goes to them."""
+    known = replace(recipient, user_id=user_id, name=name or recipient.name)
+    recipients = tuple(known if r is recipient else r for r in notice.recipients)
+    kind = Kind.CHANGED if notice.version > 1 else Kind.NOTICE
+    queue = (*notice.queue, Outgoing(user_id, kind, notice.version))
+    return _bump(notice, now, recipients=recipients, queue=queue)
 
 
 def confirm(
@@ -510,7 +587,7 @@ def due(notice: Notice, now: datetime) -> list[Due]:
         if near_after_send or started:
             out.append(Due.REPORT)
         elif notice.next_at is not None and now >= notice.next_at:
-            out.append(Due.RESEND if notice.resends < MAX_RESENDS else Due.REPORT)
+            out.append(Due.RESEND if notice.resends < notice.max_resends else Due.REPORT)
     if meeting_near and not notice.meeting_reminded:
         out.append(Due.MEETING)
     return out
@@ -599,17 +676,19 @@ def change(
     *,
     is_admin: bool,
 ) -> Notice:
-    """New text: everyone gets it and confirms again (a moved meeting needs a new 收到)."""
+    """A change (`text`: what changed, e.g. 改为明天下午3点，地点不变): the notice keeps its
+    original text and says what changed; everyone gets it and confirms again (a moved meeting
+    needs a new 收到). `meeting_at`: the meeting time the change names, else the one it had."""
     may_manage(notice, actor, is_admin=is_admin)
     check_text(text)
     version = notice.version + 1
     recipients = tuple(replace(r, confirmed_at=None) for r in notice.recipients)
     changed = replace(
         notice,
-        text=text,
+        changes=(*notice.changes, text),
         version=version,
         recipients=recipients,
-        meeting_at=meeting_at,
+        meeting_at=meeting_at or notice.meeting_at,
         resends=0,
         missing_reported=False,
         changed_at=now,

@@ -33,7 +33,10 @@ from bot.notices.rules import Confirm, Notice, NoticeRefused, Reach, Recipient
 from bot.notices.tracking import TrackingPacer
 from bot.notices.views import ListLine, NoticeCard, NoticeTracking
 from bot.parsing import ParseError, parse_assignment
+from bot.people.models import Person
 from bot.people.rules import lang_of, tz_of
+from bot.reminders.digest import digest_clock
+from bot.reminders.views import DigestNotice, DigestSentNotice
 from bot.tasks.models import Priority
 from storage import Database, space_of_chat
 from storage.notices import NoticeStore
@@ -229,7 +232,11 @@ class NoticeService:
             return self.who.roster(space, name, actor) is not None
 
         command = rules.read_notify(
-            text, is_roster=is_roster, mentions=mentions, replied_text=replied_text
+            text,
+            is_roster=is_roster,
+            mentions=mentions,
+            replied_text=replied_text,
+            rosters=self.who.roster_names(space, actor),
         )
         found = self.who.recipients(command.targets, space, actor, chat_id)
         recipients = rules.merge_recipients(found, sender=actor)
@@ -247,6 +254,7 @@ class NoticeService:
             meeting_at=meeting,
             urgent=urgent,
             interval=command.interval,
+            max_resends=command.resends,
             updated_at=now,
             thread_id=thread_id,  # the forum topic it was sent from: its group posts go there
         )
@@ -257,6 +265,85 @@ class NoticeService:
             entries.append(fanout.group_post(notice, self.who.name(actor), reach, now))
         notice, queued = self._commit(notice, entries, update_id)
         return Created(notice, queued, self.who.reach(actor) == Reach.PRIVATE)
+
+    def unconfirmed_for(self, user_id: int) -> list[DigestNotice]:
+        """The open notices this person has not confirmed (and whose meeting, if any, is still
+        to come), for their morning digest: number, text, meeting time (ISO), sender's name."""
+        now = self.clock.now()
+        out: list[DigestNotice] = []
+        for notice in self.store.all():
+            if not notice.open or (notice.meeting_at is not None and notice.meeting_at <= now):
+                continue
+            mine = next((r for r in notice.recipients if r.user_id == user_id), None)
+            if mine is None or mine.confirmed:
+                continue
+            out.append(
+                {
+                    "number": notice.number,
+                    "text": notice.text,
+                    "meeting_at": records.iso(notice.meeting_at),
+                    "sender": self.who.name(notice.sender),
+                }
+            )
+        return out
+
+    def missing_for_sender(self, user_id: int) -> list[DigestSentNotice]:
+        """The open notices this person sent that some have not confirmed (not reported yet,
+        the meeting still to come), for their morning digest: number, text, meeting time,
+        and who is missing ([name, phone])."""
+        now = self.clock.now()
+        out: list[DigestSentNotice] = []
+        for notice in self.store.all():
+            if notice.sender != user_id or not notice.open or notice.missing_reported:
+                continue
+            if notice.meeting_at is not None and notice.meeting_at <= now:
+                continue
+            missing: list[list[str | None]] = [[r.name, r.phone] for r in notice.missing()]
+            if missing:
+                out.append(
+                    {
+                        "number": notice.number,
+                        "text": notice.text,
+                        "meeting_at": records.iso(notice.meeting_at),
+                        "missing": missing[: records.REPORT_LIMIT],
+                    }
+                )
+        return out
+
+    def _told_by_digest(self, notice: Notice, now: datetime) -> bool:
+        """The sender's morning digest today, made after the notice went out, listed who is
+        missing: the report would say it again."""
+        person = self.db.get_person(notice.sender)
+        if person is None or not person.reachable_privately:
+            return False
+        clock = digest_clock(person.digest_time, self.settings.digest_time)
+        if clock is None:
+            return False
+        tz = tz_of(person, self.settings)
+        today = now.astimezone(tz).date()
+        if not self.calendar.is_workday(today):
+            return False
+        digest_at = datetime.combine(today, clock, tzinfo=tz)
+        return notice.sent_at < digest_at <= now
+
+    # ----- people becoming known --------------------------------------------------------------
+    def bind_person(self, person: Person) -> list[OutboxEntry]:
+        """Someone a notice named but the bot did not know (an @username, a roster entry)
+        has been seen: each open notice waiting for them now goes to them, as it stands (held
+        by delivery until they start the bot, if they have not). One write per notice, no
+        update id (like TaskService.bind_person: this runs before the update's own change)."""
+        now = self.clock.now()
+        out: list[OutboxEntry] = []
+        in_group = set(person.chats)
+        for notice in self.store.all():
+            # A name alone binds only within the group the notice was sent in.
+            name = person.display_name if notice.chat_id in in_group else ""
+            found = rules.waits_for(notice, person.user_id, person.username, name)
+            if found is not None:
+                bound = rules.bind(notice, found, person.user_id, person.display_name, now)
+                _, queued = self._commit(bound)
+                out.extend(queued)
+        return out
 
     # ----- confirming ------------------------------------------------------------------------
     def confirm(
@@ -319,7 +406,8 @@ class NoticeService:
         *,
         update_id: int | None = None,
     ) -> Changed:
-        """New text: everyone gets it and confirms again."""
+        """A change (what changed, as the sender says it): the notice keeps its text and shows
+        the change; everyone gets it and confirms again."""
         is_admin = await self._is_admin(self.get(number), actor, admin)
         now = self.clock.now()
         before = self.get(number)
@@ -330,7 +418,8 @@ class NoticeService:
         base = replace(
             before,
             interval=rules.check_interval(interval) if interval else before.interval,
-            urgent=urgent,
+            max_resends=rules.MAX_RESENDS if interval else before.max_resends,
+            urgent=urgent or before.urgent,
         )
         notice = rules.change(base, actor, text, meeting, now, self.calendar, is_admin=is_admin)
         entries = []
@@ -357,7 +446,12 @@ class NoticeService:
             if not actions and not notice.queue:  # a queue: left by an older version
                 continue
             after, entries = fanout.apply_due(
-                notice, actions, reach=self.who.reaches(notice), calendar=self.calendar, now=now
+                notice,
+                actions,
+                reach=self.who.reaches(notice),
+                calendar=self.calendar,
+                now=now,
+                reported_by_digest=self._told_by_digest(notice, now),
             )
             self._commit(after, entries)
             changed.append(notice.number)

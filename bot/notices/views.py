@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
+from bot.core.bundling import Item
 from bot.core.config import LANGS, Lang
 from bot.core.fmt import format_when
 from bot.core.i18n import Safe, t, t_plain
@@ -52,6 +53,7 @@ class _NoticeHead(MessageParams):
     urgent: bool
     kind: Heading = "notice"
     round: int = 0  # which resend, for kind "resend"
+    changes: list[str] = field(default_factory=list)  # what each change said (text: original)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,6 +98,7 @@ class NoticeTracking(MessageParams):
     missing_reported: bool
     changed_at: str | None
     cancelled_at: str | None
+    change: str | None = None  # what the last change said
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,6 +127,7 @@ class MeetingSoon(MessageParams):
     text: str
     meeting_at: str | None
     mentions: list[Mention] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,6 +138,7 @@ class NoticeCancelled(MessageParams):
     number: int
     text: str
     who: str  # who cancelled it
+    changes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +225,7 @@ def notice_lines(p: _NoticeHead, ctx: RenderContext) -> list[str]:
         t(lang, _HEADINGS.get(p.kind, "notices.heading"), number=p.number, round=p.round),
         t(lang, "notices.body", text=p.text),
     ]
+    lines.extend(t(lang, "notices.change_line", text=change) for change in p.changes)
     if p.urgent:
         lines.append(t(lang, "notices.urgent"))
     if p.meeting_at:
@@ -315,12 +321,20 @@ def _tracking_state(p: NoticeTracking, ctx: RenderContext) -> list[str]:
     """The tracking's closing lines: changed when, and what happens next."""
     lang = ctx.lang
     lines = []
-    if p.version > 1:
+    if p.version > 1 and p.change:
+        at = clock_text(p.changed_at, ctx)
+        lines.append(t(lang, "notices.tracking_changed_to", at=at, change=p.change))
+    elif p.version > 1:
         lines.append(t(lang, "notices.tracking_changed", at=clock_text(p.changed_at, ctx)))
     if p.confirmed_count == p.total:
         lines.append(t(lang, "notices.tracking_all_done"))
+    elif p.missing_reported and p.max_resends == 0:
+        lines.append(t(lang, "notices.tracking_reported_once"))
     elif p.missing_reported:
         lines.append(t(lang, "notices.tracking_reported"))
+    elif p.max_resends == 0:
+        key = "notices.tracking_digest_meeting" if p.meeting_at else "notices.tracking_digest"
+        lines.append(t(lang, key, at=_when(p.next_at, ctx)))
     elif p.next_at:
         lines.append(
             t(
@@ -387,6 +401,8 @@ def notice_missing(p: NoticeMissing, ctx: RenderContext) -> Rendered:
     """To the sender: resends are spent (or the meeting is near) and these people are missing."""
     lang = ctx.lang
     key = "notices.missing_meeting" if p.meeting_near else "notices.missing_title"
+    if not p.meeting_near and p.resends == 0:
+        key = "notices.missing_after_digest"  # not sent again: the digests have said it
     lines = [
         t(
             lang,
@@ -420,6 +436,7 @@ def notice_meeting(p: MeetingSoon, ctx: RenderContext) -> Rendered:
     lines = [
         t(lang, "notices.meeting_soon", number=p.number, when=_when(p.meeting_at, ctx)),
         t(lang, "notices.body", text=p.text),
+        *(t(lang, "notices.change_line", text=change) for change in p.changes),
     ]
     mentions = _mentions(p.mentions)
     if mentions:
@@ -434,6 +451,7 @@ def notice_cancelled(p: NoticeCancelled, ctx: RenderContext) -> Rendered:
             [
                 t(lang, "notices.cancelled", number=p.number, who=p.who),
                 t(lang, "notices.cancelled_text", text=p.text),
+                *(t(lang, "notices.change_line", text=change) for change in p.changes),
             ]
         )
     )
@@ -505,11 +523,30 @@ def export_csv(rows: Sequence[ExportRow], lang: Lang, tz: ZoneInfo) -> bytes:
 
 
 # The message kinds this feature sends (the composition root hands them to the Renderer).
+def missing_item(p: NoticeMissing, ctx: RenderContext) -> Item:
+    """The report of who is missing, as a line of a message that says several things
+    (bot/core/bundling.py): whom to phone, with their phones."""
+    lang = ctx.lang
+    people = "；".join(
+        t(lang, "notices.item_person", who=_person(row, lang), phone=_phone(row[2], lang))
+        for row in p.people
+    )
+    more = t(lang, "notices.item_more", count=p.more) if p.more else ""
+    text = t(
+        lang,
+        "notices.item_missing",
+        number=p.number,
+        text=snippet(p.text),
+        people=Safe(people + more),
+    )
+    return Item("notices.bundle_missing", text)
+
+
 MESSAGES: tuple[MessageKind[Any], ...] = (
     MessageKind(NoticeCard, notice),
     MessageKind(NoticeGroupPost, notice_group),
     MessageKind(NoticeTracking, notice_tracking),
-    MessageKind(NoticeMissing, notice_missing),
+    MessageKind(NoticeMissing, notice_missing, missing_item),
     MessageKind(MeetingSoon, notice_meeting),
     MessageKind(NoticeCancelled, notice_cancelled),
 )

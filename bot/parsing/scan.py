@@ -45,7 +45,7 @@ _VERBATIM_RE: Final = re.compile(
     r"|(?<![a-z0-9_.\-])(?:[a-z0-9\-]+\.)+(?:com|cn|net|org|gov|edu|io)(?![a-z0-9\-])"
     r"(?::[0-9]{1,5})?(?:/[\x21-\x7e]*[a-z0-9/#=_~\-+&%])?"
     r"|[a-z0-9][a-z0-9_.+\-]*@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}(?![a-z0-9\-])"
-    rf"|(?<![a-z0-9])[a-z]:\\(?:{_PATH_PART}+\\)*(?:{_PATH_PART}*?\.[a-z0-9]{{1,5}}(?![a-z0-9])|{_PATH_PART}*)"
+    rf"|(?<![a-z0-9])[a-z]:[\\/]+(?:{_PATH_PART}+[\\/]+)*(?:{_PATH_PART}*?\.[a-z0-9]{{1,5}}(?![a-z0-9])|{_PATH_PART}*)"
     rf"|\\\\{_PATH_PART}+(?:\\{_PATH_PART}*?\.[a-z0-9]{{1,5}}(?![a-z0-9])|\\{_PATH_PART}+)+"
     r"|(?<![^\s(（\[【\"“'‘,，:：])(?:~|\.{1,2})?(?:/[a-z0-9_.\-]*[a-z_][a-z0-9_.\-]*){2,}/?"
 )
@@ -208,7 +208,7 @@ class Family:
                         rx = digit_rx
                     if rx is not None:
                         m = rx.match(work, start)
-                        if m is not None:
+                        if m is not None and not _possessive(work, m.end()):
                             en.append(m)
                             taken = m.end()
         if not en:
@@ -226,6 +226,12 @@ class Family:
 
 def _start(m: re.Match[str]) -> int:
     return m.start()
+
+
+def _possessive(work: str, end: int) -> bool:
+    """The phrase is followed by 's: it names something ("next Tuesday's meeting"), it is no
+    date or time of this message, and the title keeps it whole."""
+    return work[end : end + 2] in ("'s", "’s") and not work[end + 2 : end + 3].isalnum()
 
 
 def _any_of(needs: Iterable[str]) -> re.Pattern[str] | None:

@@ -66,13 +66,19 @@ def build_title(scan: Scan) -> str:
         parts.append(text[pos:])
         text = "".join(parts)
     pieces: list[str] = []
+    seams: list[int] = []  # where in the title something was cut out
+    length = 0
     pos = 0
     for start, end in sorted(scan.cuts):
         if start > pos:
             piece = text[pos:start]
             if pieces and _joins_words(pieces[-1], piece):
                 pieces.append(" ")
+                length += 1
             pieces.append(piece)
+            length += len(piece)
+        if end > pos:
+            seams.append(length)
         pos = max(pos, end)
     if pos < len(text):
         piece = text[pos:]
@@ -83,11 +89,27 @@ def build_title(scan: Scan) -> str:
     if scan.cuts:
         if not _BRACKET_OPENERS.isdisjoint(title):
             title = _EMPTY_BRACKETS_RE.sub("", title)
-        title = _RUN_RE.sub(_collapse, title)
+            seams = []  # positions moved: tidy every run, as before
+        title = _collapse_at(title, seams)
     title = _tidy_edges(title)
     if kept:
         title = _restore(title, placeholder, "".join(scan.text[a:b] for a, b in kept))
     return title
+
+
+def _collapse_at(title: str, seams: list[int]) -> str:
+    """Runs of punctuation left where something was cut become one mark; runs the message
+    itself has elsewhere (~删除~, ||剧透||, a -- b) stay as they were typed. Without known
+    seams, every run."""
+
+    def tidy(run: re.Match[str]) -> str:
+        text = run.group()
+        if seams and not any(run.start() <= at <= run.end() for at in seams):
+            return text
+        marks = "".join(ch for ch in text if ch in _PAIRED and title.count(ch) > text.count(ch))
+        return marks or _collapse(run)
+
+    return _RUN_RE.sub(tidy, title)
 
 
 def _placeholder(text: str) -> str:
@@ -105,10 +127,29 @@ def _restore(title: str, placeholder: str, originals: str) -> str:
 
 
 def _tidy_edges(title: str) -> str:
-    title = title.strip(_EDGE_CHARS)
+    title = _strip_edges(title)
     if title[:1] == "的" or title[:3].lower() in ("to ", "and"):
         title = _LEAD_TO_RE.sub("", title).strip(_EDGE_CHARS)
     return title
+
+
+# Marks that come in pairs (~删除~, ||剧透||): at an edge they close what the text opened.
+_PAIRED: Final = frozenset("~～|")
+
+
+def _strip_edges(title: str) -> str:
+    """Trim leftover punctuation at both ends, but not a paired mark the title also has
+    inside (the closing ~ of ~删除~ at the end)."""
+    start, end = 0, len(title)
+    while start < end and title[start] in _EDGE_CHARS:
+        if title[start] in _PAIRED and title.count(title[start]) >= 2:
+            break
+        start += 1
+    while end > start and title[end - 1] in _EDGE_CHARS:
+        if title[end - 1] in _PAIRED and title.count(title[end - 1]) >= 2:
+            break
+        end -= 1
+    return title[start:end]
 
 
 def _joins_words(left: str, right: str) -> bool:

@@ -19,8 +19,15 @@ class Person:
     blocked: bool = False  # a 403 told us they blocked the bot
     chats: tuple[int, ...] = ()  # group chats they were seen in
     digest_time: str | None = None  # "HH:MM", "off", or None (= OFFICEBOT_DIGEST_TIME)
-    digest_quiet: bool = False  # nothing to report → send nothing
+    # /digest loud: a line even on a day with nothing. Not "digest_quiet" (the old field,
+    # false for everyone stored before): by default nothing to report sends nothing (#14).
+    digest_loud: bool = False
     updated_at: datetime | None = None
+
+    @property
+    def digest_quiet(self) -> bool:
+        """Nothing to report → nothing sent (the default)."""
+        return not self.digest_loud
 
     @property
     def display_name(self) -> str:

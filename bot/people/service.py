@@ -202,7 +202,7 @@ class PeopleService:
         """Nothing to report: send nothing (True) or one line (False); None turns it over."""
         person = self.person(user_id)
         value = not person.digest_quiet if quiet is None else quiet
-        return self._save(replace(person, digest_quiet=value))
+        return self._save(replace(person, digest_loud=not value))
 
     def group(self, chat_id: int, title: str = "") -> Workspace:
         """The stored group, or a blank one."""

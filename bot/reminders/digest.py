@@ -17,7 +17,8 @@ from enum import StrEnum
 from bot.core.workdays import WorkCalendar
 from bot.people.models import Person
 from bot.tasks.models import Kind, Status, Task
-from bot.tasks.rules import is_overdue, open_for, queue_key
+from bot.tasks.rules import is_overdue, open_for
+from bot.tasks.rules import queue_key as task_queue_key
 
 SECTIONS = ("overdue", "today", "unacked", "soon")
 SOON_DAYS = 3
@@ -103,7 +104,7 @@ def with_digest(person: Person, command: DigestCommand) -> Person:
     if command.ask == DigestAsk.ON:
         return replace(person, digest_time=None)
     if command.ask in (DigestAsk.QUIET, DigestAsk.LOUD):
-        return replace(person, digest_quiet=command.ask == DigestAsk.QUIET)
+        return replace(person, digest_loud=command.ask == DigestAsk.LOUD)
     if command.ask == DigestAsk.AT and command.at is not None:
         return replace(person, digest_time=command.at.strftime("%H:%M"))
     return person
@@ -222,13 +223,24 @@ def _waits_on_others(task: Task, user_id: int, now: datetime) -> bool:
 
 
 def compose_digest(
-    user_id: int, *, mine: Iterable[Task], handed: Iterable[Task], now: datetime, tz: tzinfo
+    user_id: int,
+    *,
+    mine: Iterable[Task],
+    handed: Iterable[Task],
+    now: datetime,
+    tz: tzinfo,
+    calendar: WorkCalendar | None = None,
 ) -> Digest:
-    """The reader's morning digest as of `now` (their zone `tz` decides "today")."""
+    """The reader's morning digest as of `now` (their zone `tz` decides "today"; `calendar`,
+    their work hours, the queue order within a section)."""
     today = now.astimezone(tz).date()
+
+    def queue_key(t: Task) -> tuple[int, float, float, int]:
+        return task_queue_key(t, now, calendar)
+
     buckets: dict[str, list[Task]] = {key: [] for key in SECTIONS}
     undated = 0
-    for task in sorted((t for t in mine if _mine(t, user_id)), key=lambda t: queue_key(t, now)):
+    for task in sorted((t for t in mine if _mine(t, user_id)), key=queue_key):
         if task.kind == Kind.REMINDER and task.due is not None and task.due <= now:
             continue  # already reminded at its time
         me = next(a for a in task.assignees if a.user_id == user_id)
@@ -244,9 +256,7 @@ def compose_digest(
         elif due_day is None:
             undated += 1
     sections = tuple(Section(key, _grouped(buckets[key])) for key in SECTIONS if buckets[key])
-    waiting = sorted(
-        (t for t in handed if _waits_on_others(t, user_id, now)), key=lambda t: queue_key(t, now)
-    )
+    waiting = sorted((t for t in handed if _waits_on_others(t, user_id, now)), key=queue_key)
     return Digest(today, sections, tuple(waiting), undated)
 
 
@@ -283,6 +293,7 @@ def compose_week(
     live: Iterable[Task],
     now: datetime,
     tz: tzinfo,
+    calendar: WorkCalendar | None = None,
 ) -> Week:
     """The weekly summary: `finished` are archived tasks the reader took part in (this week or
     later), `live` their live tasks as assignee or assigner."""
@@ -312,7 +323,7 @@ def compose_week(
             if open_for(t, user_id)
             and not (t.kind == Kind.REMINDER and t.due is not None and t.due <= now)
         ),
-        key=lambda t: queue_key(t, now),
+        key=lambda t: task_queue_key(t, now, calendar),
     )
     handed_open = sum(1 for t in live_list if _handed_to_others(t, user_id) and not t.finished)
     ordered = tuple(task for _, task in sorted(done.values(), key=lambda p: (p[0], p[1].number)))

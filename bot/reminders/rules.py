@@ -1,6 +1,20 @@
 """When to remind (pure): before and at the due time, overdue nags, escalation to the assigner,
 the not-acknowledged resend, quiet hours, and the moment a recurring task spawns its next one.
 
+How much is said (spec/conversations.md "How much the bot says"; docs/REMINDERS.md):
+
+* On the work day a task falls overdue its assignee hears at most three nags, backing off
+  (urgent: 30 work minutes after the due, then 1 h, then 2 h; others 2 h, then 4 h, then 8 h),
+  each saying something new, and none once they have acted on it since the last reminder.
+* From the next work day on, once a day at work-day start: the morning digest's 已逾期 section
+  for whoever gets a digest, else one nag at work start (bundled with their others).
+* The assigner hears of an overdue task once per work day, and of a card not acknowledged
+  once; a day whose morning digest already told them (its 📤 section) brings nothing more.
+* An unacknowledged card is sent again once, and only when the task is due within the next
+  work day; otherwise the morning digest lists it.
+* The moments of these steps lie on a 15-minute grid, so what one person would hear within
+  the same few minutes comes at one tick and goes out as one message (core/bundling.py).
+
 A task's `reminder_state` records what was already said::
 
     {"due": "<iso of the due it belongs to>", "sent": {"<step>:<uid>": "<iso sent at>"},
@@ -8,14 +22,15 @@ A task's `reminder_state` records what was already said::
 
 Every rule answers "what is next, given what was sent", so the same answers come back after a
 restart: the scheduler keeps nothing else. Work time and quiet hours are read in the
-recipient's own zone (`calendar_for(uid)`).
+recipient's own zone (`calendar_for(uid)`), the digest in their own digest time
+(`digest_for(uid)`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +38,14 @@ from bot.core.workdays import WorkCalendar
 from bot.tasks.models import Kind, Priority, Status, Task
 
 CalendarFor = Callable[[int], WorkCalendar]
+#: A person's morning digest time (None: they get no digest: turned off, or unreachable).
+DigestFor = Callable[[int], time | None]
+
+
+def no_digest(_uid: int) -> time | None:
+    """`DigestFor` of a world without digests."""
+    return None
+
 
 # Events after which the reminder clock starts over (the task service resets reminder_state too).
 RESET_ACTIONS = frozenset({"snoozed", "due_changed", "handed_over", "reassigned", "kept"})
@@ -31,7 +54,7 @@ RESET_ACTIONS = frozenset({"snoozed", "due_changed", "handed_over", "reassigned"
 class Step(StrEnum):
     BEFORE = "before"  # ahead of the due time (a Kind.REMINDER with remind_before: the reminder)
     AT_DUE = "due"  # at the due time: "due now" (a Kind.REMINDER: the reminder itself)
-    NAG = "nag"  # overdue: again every 2 work hours (urgent: 30 work minutes)
+    NAG = "nag"  # overdue: at most 3 on its first overdue day, then daily at work start
     ESCALATE = "esc"  # overdue: the assigner is told (after 1 work day; urgent: 2 work hours)
     ACK_RESEND = "ackre"  # 收到 not pressed within 30 work minutes: the card again, once
     ACK_ESCALATE = "ackesc"  # …and within 2 work hours: the assigner is told, once
@@ -46,13 +69,15 @@ class Policy:
     urgent_before: int = 15  # wall minutes before the due time
     high_before: int = 60
     normal_before: int = 60  # normal and low: only when the due time has a clock time
-    nag_every: int = 120
-    urgent_nag_every: int = 30
+    # The gaps before each nag of the first overdue work day (backing off; as many as fit).
+    nag_gaps: tuple[int, ...] = (120, 240, 480)
+    urgent_nag_gaps: tuple[int, ...] = (30, 60, 120)
     escalate_after: int | None = None  # None: one work day
     urgent_escalate_after: int = 120
     ack_resend_after: int = 30
     ack_escalate_after: int = 120
     late_after: timedelta = timedelta(minutes=2)  # later than this: said as (补发)/(late)
+    grid: int = 15  # wall minutes: nags, escalations and resends fall on this grid
 
 
 POLICY = Policy()
@@ -71,10 +96,17 @@ class Due:
     to: int | None = None
     late: bool = False
     silent: bool = False  # superseded by another step firing now: recorded, not said
+    round: int = 0  # NAG: 1-3 on the first overdue work day, 0 for the daily one
+
+    @property
+    def tag(self) -> str:
+        if self.step == Step.NAG:
+            return f"nag{self.round}" if self.round else "nagday"
+        return self.step.value
 
     @property
     def key(self) -> str:
-        return f"{self.step.value}:{self.to}" if self.to is not None else self.step.value
+        return f"{self.tag}:{self.to}" if self.to is not None else self.tag
 
 
 # ----- small rules ------------------------------------------------------------------------------
@@ -116,19 +148,37 @@ def release(at: datetime, cal: WorkCalendar, exempt: bool) -> datetime:
     return cal.next_work_start(at)
 
 
+def release_due(at: datetime, cal: WorkCalendar, exempt: bool) -> datetime:
+    """Like `release`, but a due at the very end of a work day is said then: "due now" at
+    18:00 is still heard by whoever is at work, not the next morning after the digest."""
+    local = at.astimezone(cal.tz)
+    if cal.is_workday(local.date()) and local.timetz().replace(tzinfo=None) == cal.workday_end:
+        return at
+    return release(at, cal, exempt)
+
+
+def on_grid(at: datetime, cal: WorkCalendar, minutes: int) -> datetime:
+    """`at` moved up to the next multiple of `minutes` on the recipient's wall clock, so that
+    what one person hears within the same few minutes comes at one tick (and is bundled). A
+    moment in work time stays in work time: then it is left as it is."""
+    if minutes <= 1:
+        return at
+    local = at.astimezone(cal.tz)
+    over = (local.minute % minutes) * 60 + local.second + local.microsecond / 1e6
+    if over == 0:
+        return at
+    up = local + timedelta(seconds=minutes * 60 - over)
+    if cal.is_work_time(local) and not cal.is_work_time(up):
+        return at
+    return up
+
+
 def _day_start(cal: WorkCalendar, d: date) -> datetime:
     return datetime.combine(d, cal.workday_start, tzinfo=cal.tz)
 
 
-def next_in_work_time(last: datetime, minutes: int, cal: WorkCalendar) -> datetime:
-    """`minutes` of work time after `last`; a moment that lands on a later day moves to that
-    day's work start (so every work day begins with one reminder, then the cadence)."""
-    nxt = cal.add_work_minutes(last, minutes)
-    if not cal.is_work_time(nxt):
-        nxt = cal.next_work_start(nxt)
-    if nxt.astimezone(cal.tz).date() != last.astimezone(cal.tz).date():
-        nxt = _day_start(cal, nxt.astimezone(cal.tz).date())
-    return max(nxt, last)
+def _local_day(at: datetime, cal: WorkCalendar) -> date:
+    return at.astimezone(cal.tz).date()
 
 
 def next_escalation(last: datetime, cal: WorkCalendar) -> datetime:
@@ -137,6 +187,15 @@ def next_escalation(last: datetime, cal: WorkCalendar) -> datetime:
     if nxt.astimezone(cal.tz).date() == last.astimezone(cal.tz).date():
         nxt = cal.next_work_start(_day_start(cal, cal.next_workday(last.astimezone(cal.tz).date())))
     return nxt
+
+
+def due_within_next_workday(due: datetime | None, at: datetime, cal: WorkCalendar) -> bool:
+    """The task is due before the end of the work day after the one `at` falls on (an
+    unacknowledged card is sent again only then; later tasks wait for the morning digest)."""
+    if due is None:
+        return False
+    end = datetime.combine(cal.next_workday(_local_day(at, cal)), cal.workday_end, tzinfo=cal.tz)
+    return due <= end
 
 
 def reset_at(task: Task) -> datetime | None:
@@ -195,7 +254,20 @@ class _Facts:
     exempt: bool
     urgent: bool
     calendar_for: CalendarFor
+    digest_for: DigestFor
     policy: Policy
+
+    def grid(self, at: datetime, cal: WorkCalendar) -> datetime:
+        return on_grid(at, cal, self.policy.grid)
+
+    def told_by_digest(self, uid: int, day: date, since: datetime) -> bool:
+        """This person's morning digest of `day` (a work day in their zone) was made after
+        `since`: it already listed what happened then (overdue, not acknowledged)."""
+        clock = self.digest_for(uid)
+        cal = self.calendar_for(uid)
+        if clock is None or not cal.is_workday(day):
+            return False
+        return since < datetime.combine(day, clock, tzinfo=cal.tz)
 
 
 def _before(f: _Facts, due: datetime, uid: int, lead: int, cal: WorkCalendar) -> Due | None:
@@ -209,19 +281,35 @@ def _before(f: _Facts, due: datetime, uid: int, lead: int, cal: WorkCalendar) ->
     return Due(Step.BEFORE, when, uid) if at > start and when < due else None
 
 
-def _nag(f: _Facts, uid: int, changed_while_overdue: bool, cal: WorkCalendar) -> Due | None:
-    due_key = f"due:{uid}"
-    marks = [
-        _when(f.sent.get(f"nag:{uid}")),
-        _when(f.sent.get(due_key)),
-        f.reset if changed_while_overdue else None,
-        last_activity(f.task, uid) if due_key in f.sent or changed_while_overdue else None,
-    ]
-    last = max((m for m in marks if m is not None), default=None)
-    if last is None:
-        return None
-    every = f.policy.urgent_nag_every if f.urgent else f.policy.nag_every
-    return Due(Step.NAG, next_in_work_time(last, every, cal), uid)
+def _nag(f: _Facts, uid: int, since: datetime, cal: WorkCalendar) -> Due | None:
+    """The next overdue nag of this person (`since`: when the task became overdue for them).
+
+    The first overdue work day: up to len(gaps) nags, each a gap after the last reminder, as
+    long as they fall on that day and the person has not acted since the last reminder; none
+    when that day's morning digest already listed the task as overdue. Every later work day:
+    the morning digest for a person who gets one, else one nag at work start."""
+    first_day = _local_day(cal.next_work_start(since), cal)
+    gaps = f.policy.urgent_nag_gaps if f.urgent else f.policy.nag_gaps
+    said = [_when(f.sent.get(f"{tag}:{uid}")) for tag in ("due", "nag", "nagday")]
+    rounds = [_when(f.sent.get(f"nag{k}:{uid}")) for k in range(1, len(gaps) + 1)]
+    told = [m for m in (*said, *rounds) if m is not None and m >= since]
+    last = max(told, default=since)
+    acted = last_activity(f.task, uid)
+    acted = acted if acted is not None and acted >= since else None
+    done = sum(1 for m in rounds if m is not None)
+    if (
+        done < len(gaps)
+        and not f.told_by_digest(uid, first_day, since)
+        and (acted is None or acted <= last)
+        and _local_day(last, cal) <= first_day
+    ):
+        at = f.grid(cal.add_work_minutes(max(last, since), gaps[done]), cal)
+        if cal.is_work_time(at) and _local_day(at, cal) == first_day:
+            return Due(Step.NAG, at, uid, round=done + 1)
+    if f.digest_for(uid) is not None:
+        return None  # every later day: the morning digest says it
+    day = max(first_day, _local_day(max(last, acted or last), cal))
+    return Due(Step.NAG, _day_start(cal, cal.next_workday(day)), uid)
 
 
 def _due_streams(f: _Facts, due: datetime, office: WorkCalendar) -> list[Due]:
@@ -231,6 +319,7 @@ def _due_streams(f: _Facts, due: datetime, office: WorkCalendar) -> list[Due]:
     out: list[Due] = []
     lead = lead_minutes(task, office, f.policy)
     changed_while_overdue = f.reset is not None and f.reset >= due
+    since = f.reset if changed_while_overdue and f.reset is not None else due
     for uid in open_recipients(task):
         cal = f.calendar_for(uid)
         due_key, before_key = f"due:{uid}", f"before:{uid}"
@@ -241,36 +330,41 @@ def _due_streams(f: _Facts, due: datetime, office: WorkCalendar) -> list[Due]:
         if task.kind == Kind.REMINDER and lead is not None:
             continue  # one reminder only, ahead of time
         if due_key not in f.sent and not changed_while_overdue:
-            out.append(Due(Step.AT_DUE, release(due, cal, f.exempt), uid))
-        if task.kind == Kind.TASK:
-            nag = _nag(f, uid, changed_while_overdue, cal)
+            out.append(Due(Step.AT_DUE, release_due(due, cal, f.exempt), uid))
+        elif task.kind == Kind.TASK:  # nags follow the due-now message (or a change since)
+            nag = _nag(f, uid, since, cal)
             if nag is not None:
                 out.append(nag)
     return out
 
 
 def _escalation(f: _Facts, due: datetime) -> Due | None:
-    """The assigner is told of an overdue task (once a work day), if others have it."""
+    """The assigner is told of an overdue task (once a work day), if others have it; not on
+    a day whose morning digest already told them (nor, then, on any later one)."""
     task = f.task
     if task.kind != Kind.TASK or not [u for u in open_recipients(task) if u != task.assigner]:
         return None
     cal = f.calendar_for(task.assigner)
+    anchor = max(due, f.reset) if f.reset is not None else due
     last_esc = _when(f.sent.get(f"esc:{task.assigner}"))
     if last_esc is not None:
-        return Due(Step.ESCALATE, next_escalation(last_esc, cal), task.assigner)
-    anchor = max(due, f.reset) if f.reset is not None else due
-    after = (
-        f.policy.urgent_escalate_after
-        if f.urgent
-        else (f.policy.escalate_after or workday_minutes(cal))
-    )
-    at = release(cal.add_work_minutes(anchor, after), cal, False)
+        at = next_escalation(last_esc, cal)
+    else:
+        after = (
+            f.policy.urgent_escalate_after
+            if f.urgent
+            else (f.policy.escalate_after or workday_minutes(cal))
+        )
+        at = f.grid(release(cal.add_work_minutes(anchor, after), cal, False), cal)
+    if f.told_by_digest(task.assigner, _local_day(at, cal), anchor):
+        return None
     return Due(Step.ESCALATE, at, task.assigner)
 
 
 def _ack_streams(f: _Facts) -> list[Due]:
-    """Per assignee who has not pressed 收到 (nor done anything): the card again, then the
-    assigner told — once each."""
+    """Per assignee who has not pressed 收到 (nor done anything): the card again if it is due
+    within the next work day, then the assigner told — once each, unless a morning digest
+    has told them first."""
     task = f.task
     out: list[Due] = []
     for a in task.assignees:
@@ -283,14 +377,17 @@ def _ack_streams(f: _Facts) -> list[Due]:
             continue  # they did something with it: seen
         cal = f.calendar_for(uid)
         if f"ackre:{uid}" not in f.sent:
-            out.append(
-                Due(Step.ACK_RESEND, cal.add_work_minutes(anchor, f.policy.ack_resend_after), uid)
-            )
+            at = f.grid(cal.add_work_minutes(anchor, f.policy.ack_resend_after), cal)
+            if due_within_next_workday(task.due, at, cal) and not f.told_by_digest(
+                uid, _local_day(at, cal), anchor
+            ):
+                out.append(Due(Step.ACK_RESEND, at, uid))
         if f"ackesc:{uid}" not in f.sent:
+            boss = f.calendar_for(task.assigner)
             at = cal.add_work_minutes(anchor, f.policy.ack_escalate_after)
-            out.append(
-                Due(Step.ACK_ESCALATE, release(at, f.calendar_for(task.assigner), f.exempt), uid)
-            )
+            at = f.grid(release(at, boss, f.exempt), boss)
+            if not f.told_by_digest(task.assigner, _local_day(at, boss), anchor):
+                out.append(Due(Step.ACK_ESCALATE, at, uid))
     return out
 
 
@@ -299,6 +396,7 @@ def plan(
     *,
     calendar: WorkCalendar,
     calendar_for: CalendarFor,
+    digest_for: DigestFor = no_digest,
     policy: Policy = POLICY,
 ) -> list[Due]:
     """The next moment of every reminder stream of this task that is still to come."""
@@ -311,6 +409,7 @@ def plan(
         exempt=quiet_exempt(task),
         urgent=task.priority == Priority.URGENT,
         calendar_for=calendar_for,
+        digest_for=digest_for,
         policy=policy,
     )
     live = task.status != Status.CANNOT
@@ -351,10 +450,17 @@ def _held_back(task: Task, steps: list[Due]) -> list[Due]:
 
 
 def next_moment(
-    task: Task, *, calendar: WorkCalendar, calendar_for: CalendarFor, policy: Policy = POLICY
+    task: Task,
+    *,
+    calendar: WorkCalendar,
+    calendar_for: CalendarFor,
+    digest_for: DigestFor = no_digest,
+    policy: Policy = POLICY,
 ) -> datetime | None:
     """The earliest moment anything is due for this task (None: nothing ever)."""
-    steps = plan(task, calendar=calendar, calendar_for=calendar_for, policy=policy)
+    steps = plan(
+        task, calendar=calendar, calendar_for=calendar_for, digest_for=digest_for, policy=policy
+    )
     return min((d.at for d in steps), default=None)
 
 
@@ -364,6 +470,7 @@ def due_now(
     *,
     calendar: WorkCalendar,
     calendar_for: CalendarFor,
+    digest_for: DigestFor = no_digest,
     policy: Policy = POLICY,
 ) -> list[Due]:
     """What is due by `now`; each stream fires once even after a long stop (marked late).
@@ -374,7 +481,13 @@ def due_now(
     """
     steps = [
         d
-        for d in plan(task, calendar=calendar, calendar_for=calendar_for, policy=policy)
+        for d in plan(
+            task,
+            calendar=calendar,
+            calendar_for=calendar_for,
+            digest_for=digest_for,
+            policy=policy,
+        )
         if d.at <= now
     ]
     firing = {(d.step, d.to) for d in steps}
@@ -391,10 +504,20 @@ def due_now(
                 d.step == Step.WAKE
                 and any((s, d.to) in firing for s in (Step.BEFORE, Step.AT_DUE, Step.NAG))
             )
+            # A day's once-a-day nag is not said on a later day (its digest, or the stop, was
+            # that day's word); the next comes at the next work start.
+            or (d.step == Step.NAG and d.round == 0 and _stale_day(d, now, calendar_for))
         )
         late = d.step in (Step.BEFORE, Step.AT_DUE) and now - d.at > policy.late_after
         out.append(replace(d, late=late, silent=silent))
     return out
+
+
+def _stale_day(d: Due, now: datetime, calendar_for: CalendarFor) -> bool:
+    if d.to is None:
+        return False
+    cal = calendar_for(d.to)
+    return _local_day(d.at, cal) < _local_day(now, cal)
 
 
 def record(task: Task, fired: Iterable[Due], now: datetime, **extra: Any) -> dict[str, Any]:

@@ -30,7 +30,13 @@ from bot.reminders.index import DueIndex
 from bot.reminders.series import Series
 from bot.reminders.steps import TaskSteps, Worked
 from bot.reminders.store import Records, ReminderStateStore
-from bot.reminders.summaries import Summaries
+from bot.reminders.summaries import (
+    NoticesFor,
+    SentNoticesFor,
+    Summaries,
+    no_notices,
+    no_sent_notices,
+)
 from bot.reminders.zones import Zones
 from bot.tasks.models import Task
 from bot.tasks.service import TaskService
@@ -69,6 +75,8 @@ class Scheduler:
         *,
         store: ReminderStateStore,
         policy: rules.Policy = rules.POLICY,
+        notices_for: NoticesFor = no_notices,
+        sent_notices_for: SentNoticesFor = no_sent_notices,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -76,8 +84,18 @@ class Scheduler:
         self.store = store
         self.zones = Zones(db, settings, calendar)
         self.series = Series(db, self.zones, tasks)
-        self.steps = TaskSteps(db, self.zones, tasks, self.series, policy)
-        self.summaries = Summaries(db, store, self.zones, tasks, settings.digest_time)
+        self.summaries = Summaries(
+            db,
+            store,
+            self.zones,
+            tasks,
+            settings.digest_time,
+            notices_for=notices_for,
+            sent_notices_for=sent_notices_for,
+        )
+        self.steps = TaskSteps(
+            db, self.zones, tasks, self.series, policy, digest_for=self.summaries.digest_clock_for
+        )
         self._built = False
         self._due = DueIndex()  # task number → its next moment
         self._seen: dict[int, Task] = {}  # the task object last planned
@@ -133,15 +151,25 @@ class Scheduler:
         self._people_due.plan(person.user_id, moment)
 
     def person_changed(self, user_id: int) -> None:
-        """A person's zone, language or digest setting changed: plan their digests again."""
+        """A person's zone, language or digest setting changed: plan their digests again, and
+        their tasks' reminders (whether a digest tells them of a task decides some)."""
         person = self.db.get_person(user_id)
         if person is not None and self._built:
             self._plan_person(person)
+            self._plan_tasks_of(user_id)
+
+    def _plan_tasks_of(self, user_id: int) -> None:
+        for task in (*self.db.tasks_for_assignee(user_id), *self.db.tasks_by_assigner(user_id)):
+            if not task.finished:
+                self._plan(task)
 
     def _sync_people(self) -> None:
         for person in self.db.people():
-            if self._people_seen.get(person.user_id) is not person:
+            seen = self._people_seen.get(person.user_id)
+            if seen is not person:
                 self._plan_person(person)
+                if seen is not None and _digest_changed(seen, person):
+                    self._plan_tasks_of(person.user_id)
 
     def next_task_due(self) -> datetime | None:
         """The earliest moment something is due for a task."""
@@ -329,6 +357,14 @@ class Scheduler:
         self.db.put_person(changed)
         self.person_changed(person.user_id)
         return changed
+
+
+def _digest_changed(before: Person, after: Person) -> bool:
+    return (before.digest_time, before.reachable_privately, before.tz) != (
+        after.digest_time,
+        after.reachable_privately,
+        after.tz,
+    )
 
 
 __all__ = ["MAX_PER_TICK", "Scheduler", "Work"]

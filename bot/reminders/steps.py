@@ -60,11 +60,14 @@ class TaskSteps:
         tasks: TaskService,
         series: Series,
         policy: rules.Policy = rules.POLICY,
+        *,
+        digest_for: rules.DigestFor = rules.no_digest,
     ) -> None:
         self._records = records
         self._zones = zones
         self._tasks = tasks
         self._series = series
+        self._digest_for = digest_for
         self.policy = policy
 
     def next_moment(self, task: Task) -> datetime | None:
@@ -72,6 +75,7 @@ class TaskSteps:
             task,
             calendar=self._zones.calendar,
             calendar_for=self._zones.of_user,
+            digest_for=self._digest_for,
             policy=self.policy,
         )
 
@@ -81,6 +85,7 @@ class TaskSteps:
             now,
             calendar=self._zones.calendar,
             calendar_for=self._zones.of_user,
+            digest_for=self._digest_for,
             policy=self.policy,
         )
 
@@ -154,10 +159,16 @@ class TaskSteps:
         # Time-critical messages tell the assigner if they cannot be delivered.
         origin = task.assigner if d.step != Step.NAG and task.assigner != d.to else None
         record = _TO_ASSIGNEE[d.step]
+        acked = bool(me and me.acknowledged_at)
+        message = (
+            Overdue(card=card, late=d.late, acked=acked, round=d.round)
+            if d.step == Step.NAG
+            else record(card=card, late=d.late, acked=acked)
+        )
         return new_entry(
             space=task.space,
             now=now,
-            message=record(card=card, late=d.late, acked=bool(me and me.acknowledged_at)),
+            message=message,
             to_user=d.to,
             fallback_chat=_group(task),
             origin_user=origin,

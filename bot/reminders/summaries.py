@@ -6,7 +6,7 @@ them, the person's digest setting and zone, and the work calendar (bot/reminders
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
@@ -20,7 +20,9 @@ from bot.reminders.store import DigestMarks, Records, ReminderStateStore
 from bot.reminders.views import (
     DigestGroup,
     DigestItem,
+    DigestNotice,
     DigestSection,
+    DigestSentNotice,
     HandedItem,
     MorningDigest,
     WeekSummary,
@@ -33,6 +35,22 @@ from bot.tasks.service import TaskService
 # A morning digest sent later than this after its time says so (补发).
 LATE = timedelta(minutes=10)
 
+#: The notices a person has not confirmed (the notices feature's, for their digest).
+NoticesFor = Callable[[int], Sequence[DigestNotice]]
+
+
+def no_notices(_user_id: int) -> Sequence[DigestNotice]:
+    """`NoticesFor` of a bot without notices."""
+    return ()
+
+
+#: The notices a person sent that some have not confirmed (for their digest).
+SentNoticesFor = Callable[[int], Sequence[DigestSentNotice]]
+
+
+def no_sent_notices(_user_id: int) -> Sequence[DigestSentNotice]:
+    return ()
+
 
 class Summaries:
     """Each person's morning digest and weekly summary."""
@@ -44,7 +62,12 @@ class Summaries:
         zones: Zones,
         tasks: TaskService,
         default_time: time,
+        *,
+        notices_for: NoticesFor = no_notices,
+        sent_notices_for: SentNoticesFor = no_sent_notices,
     ) -> None:
+        self._notices_for = notices_for
+        self._sent_notices_for = sent_notices_for
         self._records = records
         self._store = store
         self._zones = zones
@@ -100,6 +123,14 @@ class Summaries:
     def next_moment(self, person: Person, now: datetime) -> datetime | None:
         return min((m for m in self.moments(person, now) if m is not None), default=None)
 
+    def digest_clock_for(self, user_id: int) -> time | None:
+        """When this person's morning digest goes (None: they get none: it is off, or the bot
+        cannot write to them privately) — `rules.DigestFor` for the reminder steps."""
+        person = self._records.get_person(user_id)
+        if person is None or not person.reachable_privately:
+            return None
+        return rules.digest_clock(person.digest_time, self._default_time)
+
     # ----- the scheduled ones -----------------------------------------------------------------
     def due(self, person: Person, now: datetime) -> tuple[DigestMarks, list[OutboxEntry]]:
         """What is due for this person by `now`, and the marks that record it was sent."""
@@ -140,14 +171,19 @@ class Summaries:
             handed=self._records.tasks_by_assigner(uid),
             now=now,
             tz=self._zones.tz(person),
+            calendar=self._zones.of(person),
         )
+        notices = list(self._notices_for(uid))
+        sent = list(self._sent_notices_for(uid))
         return MorningDigest(
             day=composed.day.isoformat(),
             sections=[self._section(section, uid) for section in composed.sections],
             handed=[self._handed(task, uid, now) for task in composed.handed],
             undated=composed.undated,
-            empty=composed.empty,
+            empty=composed.empty and not notices and not sent,
             late=late,
+            notices=notices,
+            sent_notices=sent,
         )
 
     def _section(self, section: rules.Section, uid: int) -> DigestSection:
@@ -181,6 +217,7 @@ class Summaries:
             live=live.values(),
             now=now,
             tz=tz,
+            calendar=self._zones.of(person),
         )
         return WeekSummary(
             start=composed.start.isoformat(),
@@ -201,15 +238,18 @@ class Summaries:
     def week_entry(
         self, person: Person, now: datetime, *, key: str, force: bool = False
     ) -> OutboxEntry | None:
-        """The weekly summary as an outbox entry (None: nothing to say and the person is quiet)."""
+        """The weekly summary as an outbox entry (None: it has nothing in it and was not asked
+        for with /week — a person with nothing this week is skipped, quiet or loud)."""
         message = self.week(person, now)
-        return self._entry(person, now, message, key=key, send=force or not message.empty)
+        if message.empty and not force:
+            return None
+        return self._entry(person, now, message, key=key, send=True)
 
     def _entry(
         self, person: Person, now: datetime, message: MessageParams, *, key: str, send: bool
     ) -> OutboxEntry | None:
         if not send and person.digest_quiet:
-            return None
+            return None  # nothing to report (spec: not sent unless asked for: /digest loud)
         return new_entry(
             space=self._store.personal_space(person.user_id),
             now=now,

@@ -6,11 +6,13 @@ render time, so an entry that waited in the outbox still says the truth when it 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar, Self, TypedDict
 
+from bot.core.bundling import Item
 from bot.core.config import Lang
 from bot.core.fmt import format_date, format_when, priority_label
 from bot.core.i18n import t
@@ -38,10 +40,15 @@ class CardReminder(MessageParams):
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
+        own = {f.name for f in dataclasses.fields(cls)} - {"card", "late", "acked"}
+        extra = {k: v for k, v in data.items() if k in own}
         if "card" not in data:  # stored flat before the records were typed: card keys beside
-            card = {k: v for k, v in data.items() if k not in ("late", "acked")}
-            return cls(card=card, late=bool(data.get("late")), acked=bool(data.get("acked")))
-        return cls(card=dict(data["card"]), late=bool(data["late"]), acked=bool(data["acked"]))
+            card = {k: v for k, v in data.items() if k not in ("late", "acked", *own)}
+            late, acked = bool(data.get("late")), bool(data.get("acked"))
+            return cls(card=card, late=late, acked=acked, **extra)
+        return cls(
+            card=dict(data["card"]), late=bool(data["late"]), acked=bool(data["acked"]), **extra
+        )
 
     @property
     def number(self) -> int:
@@ -68,9 +75,11 @@ class DueNow(CardReminder):
 
 @dataclass(frozen=True, slots=True)
 class Overdue(CardReminder):
-    """Overdue, again (the nag)."""
+    """Overdue, again (the nag): `round` 1-3 on its first overdue work day (each says something
+    new), 0 for the once-a-day one after that."""
 
     KIND: ClassVar[str] = "rem_nag"
+    round: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +133,24 @@ class DigestGroup(TypedDict):
     items: list[DigestItem]
 
 
+class DigestNotice(TypedDict):
+    """A notice the reader has not confirmed (the notices feature says which)."""
+
+    number: int
+    text: str
+    meeting_at: str | None  # ISO
+    sender: str
+
+
+class DigestSentNotice(TypedDict):
+    """A notice the reader sent that some have not confirmed: whom to phone."""
+
+    number: int
+    text: str
+    meeting_at: str | None  # ISO
+    missing: list[list[str | None]]  # [name, phone]
+
+
 class DigestSection(TypedDict):
     key: str  # one of bot.reminders.digest.SECTIONS
     count: int
@@ -141,6 +168,8 @@ class MorningDigest(MessageParams):
     undated: int
     empty: bool
     late: bool
+    notices: list[DigestNotice] = dataclasses.field(default_factory=list)
+    sent_notices: list[DigestSentNotice] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,10 +187,18 @@ class WeekSummary(MessageParams):
 
 # ----- small pieces -----------------------------------------------------------------------------
 def duration(lang: Lang, delta: timedelta) -> str:
-    """A rough length of time: 25 分钟 / 3 小时 / 2 天 (en: 25 min / 3 h / 2 days)."""
+    """A length of time: 25 分钟 / 1 小时 30 分钟 / 12 小时 / 2 天 (en: 25 min / 1 h 30 min /
+    12 h / 2 days) — minutes told within the first hours, so two nags of one day never read
+    the same."""
     minutes = max(int(delta.total_seconds() // 60), 1)
     if minutes < 60:
         return t(lang, "reminders.dur_minutes", n=minutes)
+    if minutes < 10 * 60:
+        hours, rest = divmod(minutes, 60)
+        rest -= rest % 5
+        if rest:
+            return t(lang, "reminders.dur_hours_minutes", h=hours, m=rest)
+        return t(lang, "reminders.dur_hours", n=hours)
     hours = round(minutes / 60)
     if hours < 48:
         return t(lang, "reminders.dur_hours", n=hours)
@@ -225,15 +262,21 @@ def rem_due(p: DueNow, ctx: RenderContext) -> Rendered:
     return Rendered("\n".join(lines), _buttons(p))
 
 
-def rem_nag(p: Overdue, ctx: RenderContext) -> Rendered:
-    """Overdue, again: with the buttons that end it (完成 / 推迟 / 办不了)."""
+def _overdue_head(p: Overdue, ctx: RenderContext) -> str:
+    """The first line of a nag; no two of one day read the same."""
     lang = ctx.lang
     ago = duration(lang, ctx.now - datetime.fromisoformat(p.card["due"]))
-    lines = [
-        t(lang, "reminders.overdue", number=p.number, ago=ago),
-        *card_lines(p.card, ctx),
-        t(lang, "reminders.overdue_hint"),
-    ]
+    if p.round == 0:
+        today = format_date(ctx.now, lang, ctx.tz)
+        return t(lang, "reminders.overdue_daily", number=p.number, ago=ago, today=today)
+    if p.round == 1:
+        return t(lang, "reminders.overdue", number=p.number, ago=ago)
+    return t(lang, f"reminders.overdue_again{min(p.round, 3)}", number=p.number, ago=ago)
+
+
+def rem_nag(p: Overdue, ctx: RenderContext) -> Rendered:
+    """Overdue, again: with the buttons that end it (完成 / 推迟 / 办不了)."""
+    lines = [_overdue_head(p, ctx), *card_lines(p.card, ctx), t(ctx.lang, "reminders.overdue_hint")]
     return Rendered("\n".join(lines), _buttons(p))
 
 
@@ -264,11 +307,84 @@ def rem_ack_escalate(p: AckEscalation, ctx: RenderContext) -> Rendered:
     return Rendered(text, _nudge(p.number))
 
 
+# ----- as lines of one message (bot/core/bundling.py) ----------------------------------------
+def _view(number: int) -> Button:
+    return button("reminders.btn_view", Verb.VIEW, number, {"number": number})
+
+
+def _line(card: Mapping[str, Any], ctx: RenderContext, *extra: str) -> str:
+    head = t(ctx.lang, "reminders.item", number=card["number"], title=card["title"])
+    return " · ".join((head, *(x for x in extra if x)))
+
+
+def _work_row(p: CardReminder) -> tuple[Button, ...]:
+    """An assignee's line: 收到 (not yet acknowledged) or 完成, and 看看 for the whole card."""
+    n = p.number
+    if p.acked:
+        act = button("reminders.btn_done_n", Verb.DONE, n, {"number": n})
+    else:
+        act = button("reminders.btn_ack_n", Verb.ACK, n, {"number": n})
+    return (act, _view(n))
+
+
+def _due_text(p: CardReminder, ctx: RenderContext) -> str:
+    return t(ctx.lang, "reminders.item_due", due=_due(p.card.get("due"), ctx))
+
+
+def before_item(p: BeforeDue, ctx: RenderContext) -> Item | None:
+    if p.is_reminder:
+        return None  # the reminder someone set rings on its own
+    left = duration(ctx.lang, datetime.fromisoformat(p.card["due"]) - ctx.now)
+    due = t(ctx.lang, "reminders.item_left", due=_due(p.card.get("due"), ctx), left=left)
+    return Item(
+        "reminders.bundle_before", _late(p.late, ctx.lang) + _line(p.card, ctx, due), _work_row(p)
+    )
+
+
+def due_item(p: DueNow, ctx: RenderContext) -> Item | None:
+    if p.is_reminder:
+        return None
+    text = _late(p.late, ctx.lang) + _line(p.card, ctx, _due_text(p, ctx))
+    return Item("reminders.bundle_due", text, _work_row(p))
+
+
+def nag_item(p: Overdue, ctx: RenderContext) -> Item:
+    ago = duration(ctx.lang, ctx.now - datetime.fromisoformat(p.card["due"]))
+    text = _line(p.card, ctx, t(ctx.lang, "reminders.item_overdue", ago=ago))
+    return Item("reminders.bundle_overdue", text, _work_row(p))
+
+
+def ack_resend_item(p: AckResend, ctx: RenderContext) -> Item:
+    return Item("reminders.bundle_unacked", _line(p.card, ctx, _due_text(p, ctx)), _work_row(p))
+
+
+def escalate_item(p: Escalation, ctx: RenderContext) -> Item:
+    lang = ctx.lang
+    ago = duration(lang, ctx.now - datetime.fromisoformat(p.due))
+    who = t(lang, "reminders.item_not_done", names="、".join(p.names), ago=ago)
+    card = {"number": p.number, "title": p.title}
+    return Item(
+        "reminders.bundle_escalate", _line(card, ctx, who), (*_nudge(p.number)[0], _view(p.number))
+    )
+
+
+def ack_escalate_item(p: AckEscalation, ctx: RenderContext) -> Item:
+    lang = ctx.lang
+    ago = duration(lang, ctx.now - datetime.fromisoformat(p.since))
+    who = t(lang, "reminders.item_not_acked", name=p.name, ago=ago)
+    card = {"number": p.number, "title": p.title}
+    return Item(
+        "reminders.bundle_ack_escalate",
+        _line(card, ctx, who),
+        (*_nudge(p.number)[0], _view(p.number)),
+    )
+
+
 # ----- digests ----------------------------------------------------------------------------------
 def _item_line(item: DigestItem, ctx: RenderContext) -> str:
     parts = [t(ctx.lang, "reminders.item", number=item["number"], title=item["title"])]
     prio = Priority(item.get("priority", "normal"))
-    if prio in (Priority.URGENT, Priority.HIGH):
+    if prio != Priority.NORMAL:
         parts.append(priority_label(prio, ctx.lang))
     if item.get("due"):
         parts.append(t(ctx.lang, "reminders.item_due", due=_due(item["due"], ctx)))
@@ -303,6 +419,45 @@ def _handed_lines(handed: list[HandedItem], ctx: RenderContext) -> list[str]:
     return lines
 
 
+def _notice_lines(notices: list[DigestNotice], ctx: RenderContext) -> list[str]:
+    """The notices not confirmed yet: said here instead of sent again (say one thing once)."""
+    lang = ctx.lang
+    lines = ["", t(lang, "reminders.section_notices", count=len(notices))]
+    for n in notices:
+        text = " ".join(n["text"].split())
+        text = text if len(text) <= 40 else text[:39] + "…"
+        parts = [t(lang, "reminders.notice_item", number=n["number"], text=text)]
+        if n.get("meeting_at"):
+            parts.append(t(lang, "reminders.notice_when", when=_due(n["meeting_at"], ctx)))
+        parts.append(t(lang, "reminders.notice_from", name=n["sender"]))
+        lines.append("  " + " · ".join(parts))
+    lines.append("  " + t(lang, "reminders.notice_hint"))
+    return lines
+
+
+def _snippet(text: str) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= 40 else one[:39] + "…"
+
+
+def _sent_notice_lines(notices: list[DigestSentNotice], ctx: RenderContext) -> list[str]:
+    """What the reader sent that some have not confirmed: whom to phone (said here, not in a
+    report of its own later the same day)."""
+    lang = ctx.lang
+    lines = ["", t(lang, "reminders.section_sent_notices", count=len(notices))]
+    for n in notices:
+        parts = [t(lang, "reminders.notice_item", number=n["number"], text=_snippet(n["text"]))]
+        if n.get("meeting_at"):
+            parts.append(t(lang, "reminders.notice_when", when=_due(n["meeting_at"], ctx)))
+        lines.append("  " + " · ".join(parts))
+        people = "、".join(
+            t(lang, "reminders.notice_missing_person", name=name, phone=phone or "—")
+            for name, phone in n["missing"]
+        )
+        lines.append("    " + t(lang, "reminders.notice_missing", people=people))
+    return lines
+
+
 def digest(p: MorningDigest, ctx: RenderContext) -> Rendered:
     lang = ctx.lang
     head = _late(p.late, lang) + t(lang, "reminders.digest_title", day=_day(p.day, ctx))
@@ -311,8 +466,12 @@ def digest(p: MorningDigest, ctx: RenderContext) -> Rendered:
     lines = [head]
     for section in p.sections:
         lines.extend(_section_lines(section, ctx))
+    if p.notices:
+        lines.extend(_notice_lines(p.notices, ctx))
     if p.handed:
         lines.extend(_handed_lines(p.handed, ctx))
+    if p.sent_notices:
+        lines.extend(_sent_notice_lines(p.sent_notices, ctx))
     if p.undated:
         lines.append("")
         lines.append(t(lang, "reminders.undated", count=p.undated))
@@ -352,12 +511,12 @@ def digest_setting(lang: Lang, person: Person, default: time) -> str:
 
 # The message kinds this feature sends (the composition root hands them to the Renderer).
 MESSAGES: tuple[MessageKind[Any], ...] = (
-    MessageKind(BeforeDue, rem_before),
-    MessageKind(DueNow, rem_due),
-    MessageKind(Overdue, rem_nag),
-    MessageKind(Escalation, rem_escalate),
-    MessageKind(AckResend, rem_ack_resend),
-    MessageKind(AckEscalation, rem_ack_escalate),
+    MessageKind(BeforeDue, rem_before, before_item),
+    MessageKind(DueNow, rem_due, due_item),
+    MessageKind(Overdue, rem_nag, nag_item),
+    MessageKind(Escalation, rem_escalate, escalate_item),
+    MessageKind(AckResend, rem_ack_resend, ack_resend_item),
+    MessageKind(AckEscalation, rem_ack_escalate, ack_escalate_item),
     MessageKind(MorningDigest, digest),
     MessageKind(WeekSummary, week),
 )
@@ -370,6 +529,7 @@ __all__ = [
     "CardReminder",
     "DigestGroup",
     "DigestItem",
+    "DigestNotice",
     "DigestSection",
     "DueNow",
     "Escalation",

@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from bot.core.config import Lang
@@ -98,6 +98,11 @@ def _rows(msg: BotMessage) -> list[list[Any]]:
 
 def _plain(text: str) -> str:
     return html.unescape(_TAG_RE.sub("", text))
+
+
+def _next_minute(at: datetime) -> datetime:
+    """The next whole minute after `at` (the simulated clock moves by whole minutes)."""
+    return at.replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
 @dataclass
@@ -593,19 +598,37 @@ class Simulator:
         self._show_new(expect_reply=False)
 
     async def advance_to(self, target: datetime) -> None:
-        """Move the clock to `target` in steps, ticking at each, so nothing due is skipped."""
+        """Move the clock to `target` a minute at a time, ticking at each (the bot's own
+        background loop, as in production every 2 s), and show what the bot sent at each
+        moment under that moment's time: every message at its own time, in time order."""
         clock = self.runner.clock
-        step = timedelta(minutes=1) if target - clock.now() <= timedelta(hours=3) else None
+        day = clock.now().astimezone(self.runner.settings.tz).date()
         while clock.now() < target:
-            if step is None:
-                # Long waits: minute steps near the target, coarser steps before.
-                left = target - clock.now()
-                jump = timedelta(minutes=1) if left <= timedelta(hours=1) else timedelta(minutes=5)
-            else:
-                jump = step
-            clock.set(min(target, clock.now() + jump))
+            clock.set(min(target, _next_minute(clock.now())))
+            seen = self.fake.mark()
             await self.runner.tick()
-        await self._settle()
+            if self.fake.mark() == seen and self.fake.pending_updates() == 0:
+                continue
+            await self._settle()
+            day = self._show_at(day)
+
+    def _show_at(self, day: date) -> date:
+        """What the bot did at this moment, headed by the time (with the date when the day
+        has changed since the last heading); the day of this moment."""
+        fake = self.fake
+        answers = len(fake.callback_answers) > self._seen_answers
+        if not answers and not any(
+            m.seq > self._seen_seq or m.edit_seq > self._seen_seq for m in fake.bot_messages()
+        ):
+            return day
+        now = self.runner.clock.now().astimezone(self.runner.settings.tz)
+        if now.date() != day:
+            self._say("at_day", when=format_when(now, self.lang, self.runner.settings.tz))
+        else:
+            self._say("at_time", when=now.strftime("%H:%M"))
+        self._actor = None
+        self._show_new(expect_reply=False)
+        return now.date()
 
     # ------------------------------------------------------------------ waiting and showing
 
@@ -651,14 +674,17 @@ class Simulator:
             elif msg.deleted and key in self._msg_numbers and key not in self._deleted:
                 events.append((self._seen_seq, "deleted", msg))
         # One step reads in a fixed order whatever the interleaving of the handler's own edits
-        # and background delivery: first the edits of earlier messages (the pressed card shows
-        # its new state at once; several by their number here), then new messages in the order
-        # they were sent, then deletions.
+        # and background delivery (each recipient has its own sender): first the edits of
+        # earlier messages (the pressed card shows its new state at once; several by their
+        # number here), then new messages chat by chat — the chat where the person acted, the
+        # group, then each person's private chat in the order of the cast — each chat's in
+        # the order they were sent, then deletions.
         rank = {"edited": 0, "sent": 1, "deleted": 2}
         events.sort(
             key=lambda e: (
                 rank[e[1]],
                 self._msg_numbers.get((e[2].chat_id, e[2].message_id), 0),
+                self._chat_rank(e[2].chat_id),
                 e[0],
             )
         )
@@ -684,6 +710,18 @@ class Simulator:
         self._seen_seq = fake.mark()
         if expect_reply and not shown:
             self._say("no_reply")
+
+    def _chat_rank(self, chat_id: int) -> tuple[int, int]:
+        """Where a chat's new messages come in one step's output (see `_show_new`)."""
+        here = self._chat().id if self._actor is not None and self.me is not None else None
+        if chat_id == here:
+            return (0, 0)
+        if chat_id < 0:
+            return (1, 0)
+        index = next(
+            (i for i, p in enumerate(self.people) if p.user.id == chat_id), len(self.people)
+        )
+        return (2, index)
 
     def _number(self, msg: BotMessage) -> int:
         key = (msg.chat_id, msg.message_id)

@@ -119,6 +119,7 @@ class TaskCore:
             status=task.status.value,
             status_at=task.events[-1].at.isoformat() if task.events else None,
             overdue=rules.is_overdue(task, self.clock.now()),
+            urgency=rules.urgency(task, self.clock.now(), self.calendar).value,
             revision=task.revision,
             own=own,
             me=assigner if not own and _FIRST_PERSON.search(task.title) else None,

@@ -60,6 +60,7 @@ class Verb(StrEnum):
     MANAGE = "manage"  # ⚙️ the assigner's card of a task, with every change as a button
     NUDGE = "nudge"  # 催办 (with `list`: pressed under /assigned, which stays)
     BACK = "back"  # « 返回: the card as it stands
+    VIEW = "view"  # 看看 (on a message listing several tasks): the card, as a new message
 
 
 class Flag(StrEnum):

@@ -32,7 +32,7 @@ class Reading(TaskCore):
         """The person's open tasks in 轻重缓急 order (snoozed ones too)."""
         now = self.clock.now()
         mine = [t for t in self.db.tasks_for_assignee(user_id) if rules.open_for(t, user_id)]
-        return rules.order_queue(mine, now)
+        return rules.order_queue(mine, now, self.calendar)
 
     def my_page(self, user_id: int, page: int) -> Page[Card]:
         """A page of /my (kept within the list); a snoozed task says until when."""
@@ -49,7 +49,8 @@ class Reading(TaskCore):
 
     def assigned_by(self, user_id: int) -> list[Task]:
         """What the person handed out to others, in queue order."""
-        return rules.handed_out(self.db.tasks_by_assigner(user_id), user_id, self.clock.now())
+        tasks = self.db.tasks_by_assigner(user_id)
+        return rules.handed_out(tasks, user_id, self.clock.now(), self.calendar)
 
     def handed_out(self, user_id: int) -> tuple[list[HandedOut], int]:
         """/assigned: the first tasks the person handed out, each person's state; how many."""
@@ -75,7 +76,7 @@ class Reading(TaskCore):
 
     def in_chat(self, chat_id: int) -> list[Task]:
         now = self.clock.now()
-        return rules.order_queue(self.db.tasks_in_chat(chat_id), now)
+        return rules.order_queue(self.db.tasks_in_chat(chat_id), now, self.calendar)
 
     def chat_board(self, chat_id: int) -> tuple[int, list[tuple[str, list[Card]]]]:
         """/tasks in a group: how many tasks are open there, and each one's open assignees'."""

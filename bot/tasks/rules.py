@@ -13,7 +13,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from bot.tasks.models import FINISHED, PRIORITY_RANK, Assignee, Kind, Status, Task, TaskEvent
+from bot.core.workdays import WorkCalendar
+from bot.tasks.models import FINISHED, Assignee, Kind, Priority, Status, Task, TaskEvent
 
 UNDO_WINDOW = timedelta(minutes=10)
 SNOOZED = "snoozed_self"  # the event of a personal snooze (see `snooze`)
@@ -118,21 +119,72 @@ def is_overdue(task: Task, now: datetime) -> bool:
     return task.due is not None and task.due < now and not task.finished
 
 
-def queue_key(task: Task, now: datetime) -> tuple[int, int, float, float, int]:
-    """Overdue first, then urgent, high, normal, low, then by due (none last), then by creation."""
+class Urgency(StrEnum):
+    """Why a task is where it is in the queue (the line's marker), most pressing first."""
+
+    OVERDUE = "overdue"  # 🔴 逾期
+    SOON = "soon"  # ⏳ due within the next SOON_WORK_MINUTES of work time
+    URGENT = "urgent"  # marked 急/紧急
+    TODAY = "today"  # 📅 due today
+    HIGH = "high"  # marked 尽快/重要/优先
+    LATER = "later"  # the rest, by due time
+    LOW = "low"  # marked 不急 and undated: last
+
+
+# The order's tiers (docs/REMINDERS.md): the clock as well as the words decide.
+_TIER: dict[Urgency, int] = {
+    Urgency.OVERDUE: 0,
+    Urgency.SOON: 1,
+    Urgency.URGENT: 1,
+    Urgency.TODAY: 2,
+    Urgency.HIGH: 2,
+    Urgency.LATER: 3,
+    Urgency.LOW: 4,
+}
+SOON_WORK_MINUTES = 120
+_OFFICE = WorkCalendar()  # when no calendar is given: Asia/Shanghai, 09:00-18:00
+
+
+def urgency(task: Task, now: datetime, calendar: WorkCalendar | None = None) -> Urgency:
+    """How pressing a task is now (its tier in the queue, and the reason shown for it)."""
+    cal = calendar or _OFFICE
+    due = task.due
+    if is_overdue(task, now):
+        return Urgency.OVERDUE
+    if due is not None and due <= cal.add_work_minutes(now, SOON_WORK_MINUTES):
+        return Urgency.SOON
+    if task.priority == Priority.URGENT:
+        return Urgency.URGENT
+    if due is not None and due.astimezone(cal.tz).date() == now.astimezone(cal.tz).date():
+        return Urgency.TODAY
+    if task.priority == Priority.HIGH:
+        return Urgency.HIGH
+    if due is None and task.priority == Priority.LOW:
+        return Urgency.LOW
+    return Urgency.LATER
+
+
+def queue_key(
+    task: Task, now: datetime, calendar: WorkCalendar | None = None
+) -> tuple[int, float, float, int]:
+    """轻重缓急: overdue first; then what is due within the next 2 work hours or marked
+    urgent; then what is due today or marked 尽快/重要; then the rest by due time; undated
+    不急 last. Within a tier by due time (undated after dated), then by creation."""
     due_ts = task.due.timestamp() if task.due is not None else float("inf")
     return (
-        0 if is_overdue(task, now) else 1,
-        PRIORITY_RANK[task.priority],
+        _TIER[urgency(task, now, calendar)],
         due_ts,
         task.created_at.timestamp(),
         task.number,
     )
 
 
-def order_queue(tasks: Iterable[Task], now: datetime) -> list[Task]:
-    """One person's open tasks in 轻重缓急 order."""
-    return sorted((t for t in tasks if not t.finished), key=lambda t: queue_key(t, now))
+def order_queue(
+    tasks: Iterable[Task], now: datetime, calendar: WorkCalendar | None = None
+) -> list[Task]:
+    """One person's open tasks in 轻重缓急 order (`queue_key`)."""
+    live = (t for t in tasks if not t.finished)
+    return sorted(live, key=lambda t: queue_key(t, now, calendar))
 
 
 def open_for(task: Task, user_id: int) -> bool:
@@ -524,10 +576,12 @@ def waits_on(task: Task) -> bool:
     return any(a.done_at is None and a.user_id is not None for a in task.assignees)
 
 
-def handed_out(tasks: Iterable[Task], user_id: int, now: datetime) -> list[Task]:
+def handed_out(
+    tasks: Iterable[Task], user_id: int, now: datetime, calendar: WorkCalendar | None = None
+) -> list[Task]:
     """/assigned: what the person gave to others (not notes to themselves), in queue order."""
     theirs = [t for t in tasks if set(t.assignee_ids()) != {user_id}]
-    return sorted(theirs, key=lambda t: queue_key(t, now))
+    return sorted(theirs, key=lambda t: queue_key(t, now, calendar))
 
 
 # ----- prompts ------------------------------------------------------------------------------

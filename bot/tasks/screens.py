@@ -21,7 +21,7 @@ from bot.parsing import ParseError
 from bot.tasks import callbacks
 from bot.tasks.callbacks import Flag, PagePress, SavePress, TaskPress, Verb
 from bot.tasks.models import Priority
-from bot.tasks.rules import Page, Prompt, SnoozeOption, TaskRefused, number_in
+from bot.tasks.rules import Page, Prompt, SnoozeOption, TaskRefused, Urgency, number_in
 from bot.tasks.views import Card, Colleague, button, card_with_state, picker_rows
 
 _SNOOZE_LABELS = {
@@ -190,19 +190,32 @@ def past_time(lang: Lang, exc: ParseError | None = None) -> str:
 
 
 # ----- lists --------------------------------------------------------------------------------
+_WHY = {
+    Urgency.OVERDUE.value: "tasks.why_overdue",
+    Urgency.SOON.value: "tasks.why_soon",
+    Urgency.TODAY.value: "tasks.why_today",
+}
+
+
 def queue_line(card: Card, ctx: RenderContext) -> str:
-    """One line of a list: `#n title · overdue · priority · due · ⏰ snoozed · from X` (a long
+    """One line of a list: `#n title · why it is here · priority · due · ⏰ snoozed · from X`,
+    the why being 🔴 逾期 (overdue), ⏳ <due> (within 2 work hours) or 📅 <due> (today) (a long
     title cut: ten lines always fit in a message)."""
     lang = ctx.lang
     title = shorten(card.title, LIST_TITLE)
     parts = [t(lang, "tasks.line_head", number=card.number, title=title)]
-    if card.overdue:
-        parts.append(t(lang, "tasks.line_overdue"))
+    why = _WHY.get(card.urgency) or ("tasks.why_overdue" if card.overdue else None)
+    due = _when(card.due, ctx) if card.due else ""
+    if why == "tasks.why_overdue":
+        parts.append(t(lang, why))
+    elif why is not None:
+        parts.append(t(lang, why, due=due))
+        due = ""  # said with the why
     prio = Priority(card.priority)
-    if prio in (Priority.URGENT, Priority.HIGH):
+    if prio != Priority.NORMAL:
         parts.append(priority_label(prio, lang))
-    if card.due:
-        parts.append(_when(card.due, ctx))
+    if due:
+        parts.append(due)
     if card.snoozed_until:
         parts.append(t(lang, "tasks.line_snoozed", until=_when(card.snoozed_until, ctx)))
     if card.assigner_name and not card.own:

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Self
 
+from bot.core.bundling import HOLD_GRID, Item
 from bot.core.config import Lang
-from bot.core.fmt import format_when, priority_label
+from bot.core.fmt import format_when, priority_label, priority_name
 from bot.core.i18n import t
 from bot.core.models import Button
 from bot.core.render import MessageKind, MessageParams, RenderContext, Rendered
@@ -53,6 +54,7 @@ class Card:
     me: str | None = None  # whom "我" in the title means, for the others who read it
     source: str | None = None  # 来源: where a forwarded message came from
     snoozed_until: str | None = None  # ISO: the reader put it off until then
+    urgency: str = ""  # rules.Urgency when the card was made: why a list puts it where it is
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -496,8 +498,8 @@ class TaskChanged(MessageParams):
 def task_changed(p: TaskChanged, ctx: RenderContext) -> Rendered:
     old, new = p.old, p.new
     if p.what == "priority":
-        old = priority_label(Priority(old), ctx.lang)
-        new = priority_label(Priority(new), ctx.lang)
+        old = priority_name(Priority(old), ctx.lang)
+        new = priority_name(Priority(new), ctx.lang)
     key = f"tasks.changed_{p.what}"
     return Rendered(t(ctx.lang, key, number=p.number, title=p.title, who=p.who, old=old, new=new))
 
@@ -618,14 +620,45 @@ def unreachable(p: Unreachable, ctx: RenderContext) -> Rendered:
 
 
 # The message kinds this feature sends (the composition root hands them to the Renderer).
+# ----- as lines of one message (bot/core/bundling.py) ----------------------------------------
+def _numbered(label_key: str, verb: Verb, number: int, rev: int | None = None) -> Button:
+    return button(label_key, verb, number, {"number": number}, rev=rev)
+
+
+def created_item(p: TaskCreated, ctx: RenderContext) -> Item:
+    """One of a burst of tasks just recorded: the assigner's summary lists them."""
+    card, lang = p.card, ctx.lang
+    parts = [t(lang, "tasks.line_head", number=card.number, title=card.title)]
+    if card.assignee_names and not card.own:
+        parts.append("、".join(card.assignee_names))
+    if card.due:
+        parts.append(_when(card.due, ctx))
+    prio = Priority(card.priority)
+    if prio != Priority.NORMAL:
+        parts.append(priority_label(prio, lang))
+    undo = _numbered("tasks.btn_undo_n", Verb.UNDO, card.number, card.revision)
+    view = _numbered("tasks.btn_view_n", Verb.VIEW, card.number)
+    return Item("tasks.bundle_created", " · ".join(parts), (undo, view))
+
+
+def receipt_item(p: TaskReceipt, ctx: RenderContext) -> Item:
+    at = format_when(datetime.fromisoformat(p.at), ctx.lang, ctx.tz, ctx.now)
+    text = t(ctx.lang, "tasks.receipt_item", number=p.number, title=p.title, who=p.who, at=at)
+    return Item("tasks.bundle_receipts", text)
+
+
+def handed_item(p: TaskHanded, ctx: RenderContext) -> Item:
+    return Item("tasks.bundle_handed", task_handed(p, ctx).text.removeprefix("👉 "))
+
+
 MESSAGES: tuple[MessageKind[Any], ...] = (
-    MessageKind(TaskCreated, task_created),
+    MessageKind(TaskCreated, task_created, created_item),
     MessageKind(TaskAssigned, task_assigned),
-    MessageKind(TaskReceipt, task_receipt),
+    MessageKind(TaskReceipt, task_receipt, receipt_item, hold=HOLD_GRID),
     MessageKind(TaskDone, task_done),
     MessageKind(TaskCannot, task_cannot),
     MessageKind(TaskProgress, task_progress),
-    MessageKind(TaskHanded, task_handed),
+    MessageKind(TaskHanded, task_handed, handed_item, hold=HOLD_GRID),
     MessageKind(TaskCancelled, task_cancelled),
     MessageKind(TaskDueChanged, task_due_changed),
     MessageKind(TaskNudge, task_nudge),

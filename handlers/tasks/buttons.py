@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from telegram import (
     CallbackQuery,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     Update,
@@ -217,7 +218,13 @@ async def _apply(p: Pressed, action: Action, use: Use) -> None:
     if outcome is None:
         return
     message = p.message
-    if outcome.taker and message is not None and action in (Action.HAND_OVER, Action.REASSIGN):
+    rest = _list_without(message, p.number)
+    if rest is not None and message is not None:
+        # A message listing several tasks (bot/core/bundling.py): it stays; only the pressed
+        # task's buttons go.
+        with contextlib.suppress(BadRequest):
+            await message.edit_reply_markup(rest)
+    elif outcome.taker and message is not None and action in (Action.HAND_OVER, Action.REASSIGN):
         # Handed on: the card stays as it was, saying who has it now.
         note = t(p.lang, "tasks.now_with", name=outcome.taker)
         await _edit(message, (message.text_html or "") + "\n" + note, None)
@@ -493,6 +500,36 @@ async def _back(p: Pressed) -> None:
     await _show_state(p, p.task)
 
 
+async def _view(p: Pressed) -> None:
+    """看看 on a message listing several tasks: the card as a new message (the list stays)."""
+    if not await _allowed(p, Action.VIEW):
+        return
+    await p.query.answer()
+    uid = p.user.id
+    rendered = views.card_with_state(
+        p.tasks.card(p.task, uid), p.ctx, buttons=rules.open_for(p.task, uid)
+    )
+    chat = p.update.effective_chat
+    chat_id = chat.id if chat is not None else uid
+    await p.context.bot.send_message(chat_id, rendered.text, reply_markup=_inline(rendered, p.lang))
+
+
+def _list_without(message: Message | None, number: int) -> InlineKeyboardMarkup | None:
+    """The keyboard of a message about several tasks without task #number's buttons; None
+    when the message is about one task only (its card is shown instead)."""
+    markup = message.reply_markup if message is not None else None
+    rows = markup.inline_keyboard if markup is not None else ()
+
+    def about(row: tuple[InlineKeyboardButton, ...]) -> set[int]:
+        pressed = (callbacks.parse(str(b.callback_data or "")) for b in row)
+        return {x.number for x in pressed if isinstance(x, TaskPress)}
+
+    numbers = {n for row in rows for n in about(row)}
+    if len(numbers) < 2:
+        return None
+    return InlineKeyboardMarkup([row for row in rows if number not in about(row)])
+
+
 def _asking(prompt: Prompt) -> ButtonHandler:
     """A button that asks a question; the reply to it is read by `maybe_reply_to_bot`."""
 
@@ -542,4 +579,5 @@ BUTTONS: dict[Verb, ButtonHandler] = {
     Verb.CANNOT: _asking(Prompt.CANNOT),
     Verb.RENAME: _asking(Prompt.RENAME),
     Verb.BACK: _back,
+    Verb.VIEW: _view,
 }

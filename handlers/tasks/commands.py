@@ -8,7 +8,7 @@ from telegram import (
 )
 
 from bot.context import Ctx
-from bot.core.fmt import priority_label
+from bot.core.fmt import priority_name
 from bot.parsing import ParseError
 from bot.tasks import changes, rules, screens
 from bot.tasks.rules import Action, TaskRefused
@@ -217,7 +217,7 @@ async def set_priority(update: Update, context: Ctx, number: int, word: str) -> 
         return
     change: Use = lambda by: tasks.set_priority(number, by, priority)  # noqa: E731
     if await act(update, context, number, Action.PRIORITY, change) is not None:
-        label = priority_label(priority, context.lang)
+        label = priority_name(priority, context.lang)
         await reply_key(update, context, "tasks.priority_reply", number=number, priority=label)
 
 

@@ -38,3 +38,22 @@ def test_dates_read_as_the_spec_says(when, lang, expected):
 
 def test_without_now_no_relative_words():
     assert format_when(datetime(2026, 12, 1, 15, 0, tzinfo=TZ), "zh", TZ) == "12月1日 周二 15:00"
+
+
+@pytest.mark.parametrize(
+    ("priority", "zh", "en"),
+    [
+        pytest.param("urgent", "🔴 紧急", "🔴 Urgent", id="urgent"),
+        pytest.param("high", "🟠 较急", "🟠 Soon", id="high-not-重要"),
+        pytest.param("normal", "", "", id="normal-shows-nothing"),
+        pytest.param("low", "🟢 不急", "🟢 Low", id="low"),
+    ],
+)
+def test_priority_labels_read_as_the_轻重缓急_scale(priority: str, zh: str, en: str) -> None:
+    from bot.core.fmt import priority_label
+    from bot.tasks.models import Priority
+
+    assert (priority_label(Priority(priority), "zh"), priority_label(Priority(priority), "en")) == (
+        zh,
+        en,
+    )

@@ -7,6 +7,8 @@ from bot.directory.phones import find_phones, normalize_phone, phone_key
     ("raw", "expected"),
     [
         pytest.param("13800138000", "13800138000", id="mobile"),
+        pytest.param("87001234-2", "87001234 转 2", id="local-landline-extension"),
+        pytest.param("8700-1234-25", "87001234 转 25", id="local-landline-grouped-extension"),
         pytest.param("+86 138-0013-8000", "13800138000", id="mobile-country-code"),
         pytest.param("8613800138000", "13800138000", id="mobile-telegram-card"),
         pytest.param("138 0013 8000", "13800138000", id="mobile-spaced"),

@@ -143,7 +143,8 @@ async def test_a_roster_notice_is_confirmed_tracked_resent_and_reported(
 ):
     fake, leader = office.fake, office.leader
     _make_roster(env, office)
-    tracking, post = await _notify(office, f"{ROSTER} {TEXT}")
+    # Resent at an interval the sender asks for (without one: once, see test_budget_flow).
+    tracking, post = await _notify(office, f"{ROSTER} {TEXT} 提醒间隔 30分钟")
 
     # The group post carries 收到 and names the one the bot cannot write to.
     assert TEXT in post.text and any("收到" in label for label in _buttons(post))

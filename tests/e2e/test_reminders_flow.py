@@ -4,7 +4,7 @@ moving a ManualClock (never sleeping for minutes)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -64,9 +64,11 @@ async def _quiet(env: BotRunner, seconds: float = 0.3) -> None:
     await env.idle(seconds)
 
 
-async def test_reminded_before_and_at_due_then_nagged_and_the_assigner_told_once_a_day(
+async def test_reminded_before_and_at_due_then_one_nag_and_each_morning_the_digest(
     env: BotRunner, office: Office
 ):
+    """Issue 14: on the day it falls overdue a task nags (backing off, here once: the next
+    would be after hours); from the next day the morning digest says it, nothing repeats it."""
     fake, zhang, leader = office.fake, office.zhang, office.leader
     n = await _assign(office, "@zhangsan 今天下午三点前报送材料，重要", who=zhang)
 
@@ -85,49 +87,55 @@ async def test_reminded_before_and_at_due_then_nagged_and_the_assigner_told_once
     due = await fake.wait_for_message(zhang.id, contains="现在到期", after=mark)
     assert f"#{n}" in due.text
 
-    # Overdue: every 2 work hours; a new work day begins with one at work start.
     mark = fake.mark()
     await env.set_time(at(30, 17, 0))
     nag = await fake.wait_for_message(zhang.id, contains="已逾期", after=mark)
     assert "2 小时" in nag.text and "推迟" in " ".join(buttons(nag))
-    await env.set_time(at(30, 23, 0))
-    await env.set_time(at(1, 8, 59))
+    for day, hour, minute in (
+        (30, 23, 0),
+        (1, 8, 30),
+        (1, 9, 0),
+        (1, 15, 0),
+        (2, 9, 0),
+        (2, 15, 0),
+    ):
+        await env.set_time(at(day, hour, minute))
     await _quiet(env)
-    assert len(_texts(fake, zhang.id, mark, "已逾期")) == 1  # nothing at night
-    await env.set_time(at(1, 9, 0))
-    await fake.wait_for(lambda: len(_texts(fake, zhang.id, mark, "已逾期")) == 2)
+    # The digests of Tuesday and Wednesday list it (his 🔴, her 📤); nothing else repeats it.
+    assert len(_texts(fake, zhang.id, mark, "已逾期")) == 1
     assert _texts(fake, leader.id, mark, "你交办的") == []
+    digests = _texts(fake, zhang.id, mark, "早报")
+    assert len(digests) == 2 and all(f"#{n}" in d and "已逾期" in d for d in digests)
+    assert all(f"#{n}" in d for d in _texts(fake, leader.id, mark, "早报"))
 
-    # One work day overdue: the assigner is told, with a 催办 button — once that day.
-    await env.set_time(at(1, 15, 0))
-    await _next(fake, leader.id, mark, f"你交办的 #{n}")
-    esc = [m for m in fake.bot_messages(leader.id) if f"你交办的 #{n}" in m.text][-1]
-    assert "张三" in esc.text and "已逾期" in esc.text
-    assert any("催办" in label for label in buttons(esc))
-    for hour in (16, 17):
-        await env.set_time(at(1, hour, 0))
-    await env.set_time(at(2, 14, 0))
-    await _quiet(env)
-    assert len(_texts(fake, leader.id, mark, "你交办的")) == 1
-    await env.set_time(at(2, 15, 0))
-    await fake.wait_for(lambda: len(_texts(fake, leader.id, mark, "你交办的")) == 2)
+    # Without a digest, once a day at work start for him, once a day for the assigner.
+    fake.send_message(zhang, fake.private_chat(zhang), "/digest off")
+    fake.send_message(leader, fake.private_chat(leader), "/digest off")
+    await fake.wait_for(lambda: len(_texts(fake, leader.id, mark, "早报：已关闭")) == 1)
+    mark = fake.mark()
+    await env.set_time(at(3, 9, 0))
+    daily = await fake.wait_for_message(zhang.id, contains="已逾期", after=mark)
+    assert "12月3日 周四" in daily.text  # says which day: never the same text twice
+    await env.set_time(at(3, 15, 0))
+    esc = await _next(fake, leader.id, mark, "你交办的")
+    assert f"#{n}" in esc and "张三" in esc and "已逾期" in esc
+    assert any("催办" in label for label in buttons(fake.last_bot_message(leader.id)))
 
     # Reported as impossible: the nagging stops.
-    # The newest message with the task's buttons (a digest may have gone out around the nags).
     card = next(m for m in reversed(fake.bot_messages(zhang.id)) if "🙅 办不了" in buttons(m))
     fake.press_button(zhang, zhang.id, card.message_id, "办不了")
     prompt = await fake.wait_for_message(zhang.id, contains="办不了：请回复")
     fake.send_message(zhang, fake.private_chat(zhang), "材料缺页", reply_to=prompt.message_id)
     await fake.wait_for_message(leader.id, contains="反馈办不了")
     mark = fake.mark()
-    for day, hour in ((2, 17), (3, 9), (3, 15), (4, 11)):
+    for day, hour in ((3, 17), (4, 9), (4, 15), (7, 11)):
         await env.set_time(at(day, hour))
     await _quiet(env)
     assert _texts(fake, zhang.id, mark, "已逾期") == []
     assert _texts(fake, leader.id, mark, "你交办的") == []
 
 
-async def test_urgent_overdue_nags_every_half_hour_and_reaches_the_assigner_after_two_hours(
+async def test_urgent_overdue_nags_back_off_and_reach_the_assigner_after_two_hours(
     env: BotRunner, office: Office
 ):
     fake, zhang, leader = office.fake, office.zhang, office.leader
@@ -137,35 +145,60 @@ async def test_urgent_overdue_nags_every_half_hour_and_reaches_the_assigner_afte
     await fake.wait_for_message(zhang.id, contains="还有 15 分钟", after=mark)
     await env.set_time(at(30, 11, 0))
     await fake.wait_for_message(zhang.id, contains="现在到期", after=mark)
-    for minute in (30, 60, 90):
-        await env.set_time(at(30, 11) + timedelta(minutes=minute))
+    for hour, minute in ((11, 30), (12, 0), (12, 30), (13, 0), (14, 0), (14, 30), (17, 0)):
+        await env.set_time(at(30, hour, minute))
     await fake.wait_for(lambda: len(_texts(fake, zhang.id, mark, "已逾期")) == 3)
-    assert _texts(fake, leader.id, mark, f"#{n}") == []
-    await env.set_time(at(30, 13, 0))
+    nags = _texts(fake, zhang.id, mark, "已逾期")
+    heads = [text.splitlines()[0] for text in nags]
+    assert len(set(heads)) == 3  # no two read the same
+    assert "第 2 次提醒" in heads[1] and "最后一次" in heads[2]
     await _next(fake, leader.id, mark, f"你交办的 #{n}")
+    assert len(_texts(fake, leader.id, mark, "你交办的")) == 1
 
 
-async def test_an_unacknowledged_task_is_sent_again_once_then_the_assigner_is_told(
+async def test_an_unacknowledged_card_due_soon_is_sent_again_once_and_the_assigner_told_once(
     env: BotRunner, office: Office
 ):
+    """Issue 14: the card again only for a task due within the next work day; the assigner
+    hears of both tasks in one message, each with 催办 and 看看."""
     fake, wang, leader = office.fake, office.wang, office.leader
-    n = await _assign(office, "@wangwu 整理一下会议纪要")
+    soon = await _assign(office, "@wangwu 明天下午三点前整理一下会议纪要")
+    later = await _assign(office, "@wangwu 周五前把档案整理好")
     mark = fake.mark()
     await env.set_time(at(30, 10, 29))
     await _quiet(env)
     assert _texts(fake, wang.id, mark, "还没确认收到") == []
     await env.set_time(at(30, 10, 30))
     again = await fake.wait_for_message(wang.id, contains="还没确认收到", after=mark)
-    assert f"#{n}" in again.text and "收到" in " ".join(buttons(again))
+    assert f"#{soon}" in again.text and f"#{later}" not in again.text
+    assert "收到" in " ".join(buttons(again))
     await env.set_time(at(30, 12, 0))
-    told = await fake.wait_for_message(leader.id, contains="还没有确认收到", after=mark)
-    assert "王五" in told.text and f"#{n}" in told.text
+    told = await fake.wait_for_message(leader.id, contains="还没确认收到", after=mark)
+    assert "王五" in told.text and f"#{soon}" in told.text and f"#{later}" in told.text
+    labels = buttons(told)
+    for number in (soon, later):
+        assert f"📣 催办 #{number}" in labels and f"👀 看看 #{number}" in labels
     for hour in (14, 16):
         await env.set_time(at(30, hour))
     await env.set_time(at(1, 11))
     await _quiet(env)
     assert len(_texts(fake, wang.id, mark, "还没确认收到")) == 1
-    assert len(_texts(fake, leader.id, mark, "还没有确认收到")) == 1
+    assert len(_texts(fake, leader.id, mark, "还没确认收到")) == 1
+
+    # 看看 shows the card as a new message; 催办 on one line keeps the list.
+    fake.press_button(leader, leader.id, told.message_id, f"👀 看看 #{later}")
+    card = await fake.wait_for_message(leader.id, contains="承办人：王五", after=told.seq)
+    assert f"#{later}" in card.text and "截止" in card.text
+    fake.press_button(leader, leader.id, told.message_id, f"📣 催办 #{soon}")
+    await fake.wait_for_message(wang.id, contains="催办", after=mark)
+    kept = await fake.wait_for(
+        lambda: (
+            (m := fake.message(leader.id, told.message_id))
+            and f"📣 催办 #{soon}" not in buttons(m)
+            and m
+        )
+    )
+    assert f"#{soon}" in kept.text and f"📣 催办 #{later}" in buttons(kept)
 
 
 async def test_quiet_hours_hold_a_normal_task_but_not_a_reminder(env: BotRunner, office: Office):

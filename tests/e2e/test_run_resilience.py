@@ -103,6 +103,10 @@ async def test_sigterm_in_a_backlog_stops_within_5_s_and_loses_nothing(
     def confirmations() -> list[str]:
         return [m.text for m in fake.bot_messages() if "已记下" in m.text]
 
+    def confirmed() -> list[int]:
+        # One "已记下 #n" per task, or one bundled "已记下（k）· #n … · #m …" for a person's burst.
+        return [int(n) for t in confirmations() for n in re.findall(r"#(\d+)", t)]
+
     proc = _spawn(env, tmp_path)
     try:
         await fake.wait_for(confirmations, timeout=30)
@@ -111,18 +115,20 @@ async def test_sigterm_in_a_backlog_stops_within_5_s_and_loses_nothing(
     assert code == 0, err
     assert took <= 5.0, f"stopping took {took:.1f} s"
     assert "Traceback" not in err
-    sent_before = len(confirmations())
+    sent_before = len(confirmed())
     assert sent_before < total  # it really stopped in the middle
 
     again = _spawn(env, tmp_path)
     try:
-        await fake.wait_for(lambda: len(confirmations()) >= total, timeout=90)
+        await fake.wait_for(lambda: len(confirmed()) >= total, timeout=90)
         await asyncio.sleep(1.0)
     finally:
         code, err, _ = _terminate(again)
     assert code == 0, err
-    texts = confirmations()
-    numbers = [int(m.group(1)) for t in texts if (m := re.search(r"已记下 #(\d+)", t))]
-    assert sorted(numbers) == list(range(1, total + 1))  # every message once, none twice
-    per_chat = Counter(m.chat_id for m in fake.bot_messages() if "已记下" in m.text)
+    numbers = confirmed()
+    assert sorted(numbers) == list(range(1, total + 1))  # every task told once, none twice
+    per_chat = Counter()
+    for m in fake.bot_messages():
+        if "已记下" in m.text:
+            per_chat[m.chat_id] += len(re.findall(r"#(\d+)", m.text))
     assert set(per_chat.values()) == {per_person}

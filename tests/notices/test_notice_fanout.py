@@ -98,7 +98,12 @@ def test_a_cancel_tells_only_those_it_reached_and_withdraws_the_rest():
     cancelled = rules.cancel(notice, 10, MON_10, is_admin=False, unsent=unsent)
     _, made = _fan(cancelled, stored)
     assert [e.id for e in made.entries] == ["n4:cancel:11"]
-    assert made.entries[0].params == {"number": 4, "text": "明天上午9点开会", "who": "李主任"}
+    assert made.entries[0].params == {
+        "number": 4,
+        "text": "明天上午9点开会",
+        "who": "李主任",
+        "changes": [],  # issue 14: a changed notice says its changes with its text
+    }
     assert sorted(e.id for e in fanout.withdrawn(notice, stored.get)) == [
         "n4:v1:notice:12",
         "n4:v1:notice:15",

@@ -270,7 +270,9 @@ def test_change_resets_confirmations_and_tells_everyone_again():
     notice, _, _ = rules.confirm(replace(_notice(), queue=()), 11, None, 1, MON_10)
     later = MON_10 + timedelta(minutes=40)
     changed = rules.change(notice, 10, "改到下午3点", None, later, CAL, is_admin=False)
-    assert changed.version == 2 and changed.text == "改到下午3点"
+    # Issue 14: the notice keeps its text; the change is said beside it.
+    assert changed.version == 2 and changed.text == "明天上午9点开会"
+    assert changed.changes == ("改到下午3点",)
     assert changed.confirmed() == [] and changed.resends == 0
     assert {o.kind for o in changed.queue} == {Kind.CHANGED}
     assert changed.next_at == later + timedelta(minutes=30)
@@ -369,3 +371,96 @@ def test_cancel_does_not_tell_those_it_has_not_reached_yet():
         (11, Kind.CANCELLED),
         (15, Kind.CANCELLED),
     ]
+
+
+# ----- issue 14: say one thing once ------------------------------------------------------------
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    month = 11 if day >= 20 else 12
+    return datetime(2026, month, day, hour, minute, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(
+    ("meeting", "resends", "expected"),
+    [
+        pytest.param(None, rules.NO_RESENDS, _at(1, 9), id="no-meeting-report-after-the-digest"),
+        pytest.param(_at(2, 15), rules.NO_RESENDS, None, id="meeting-report-at-its-reminder"),
+        pytest.param(_at(2, 15), rules.MAX_RESENDS, _at(30, 10, 30), id="asked-interval"),
+    ],
+)
+def test_a_notice_is_sent_again_only_when_the_sender_asked(meeting, resends, expected):
+    notice = _notice(meeting_at=meeting, max_resends=resends)
+    assert rules.first_resend_at(notice, MON_10, CAL) == expected
+
+
+def test_without_an_interval_nobody_is_sent_it_again_and_the_sender_hears_who_is_missing():
+    command = rules.read_notify("@zhangsan 明天开会", is_roster=ROSTERS.__contains__)
+    asked = rules.read_notify("@zhangsan 明天开会 提醒间隔 15分钟", is_roster=ROSTERS.__contains__)
+    assert (command.resends, asked.resends) == (rules.NO_RESENDS, rules.MAX_RESENDS)
+    plain = replace(_notice(max_resends=rules.NO_RESENDS), queue=())
+    assert plain.next_at == _at(1, 9)
+    assert rules.due(plain, _at(1, 8, 59)) == []
+    assert rules.due(plain, _at(1, 9)) == [Due.REPORT]  # after the morning digest said it
+    meeting = replace(_notice(max_resends=rules.NO_RESENDS, meeting_at=_at(1, 15)), queue=())
+    assert rules.due(meeting, _at(1, 14, 29)) == []
+    assert rules.due(meeting, _at(1, 14, 30)) == [Due.REPORT, Due.MEETING]
+
+
+def test_a_recipient_the_bot_did_not_know_is_bound_when_seen():
+    notice = replace(
+        _notice(
+            recipients=(Recipient("@zhaoliu", None, "zhaoliu"), Recipient("张三", 11, "zhangsan"))
+        ),
+        queue=(),
+    )
+    found = rules.waits_for(notice, 20, "ZhaoLiu", "")
+    assert found is not None and found.username == "zhaoliu"
+    bound = rules.bind(notice, found, 20, "赵六", MON_10)
+    assert [(r.name, r.user_id) for r in bound.recipients] == [("赵六", 20), ("张三", 11)]
+    assert bound.queue == (rules.Outgoing(20, Kind.NOTICE, 1),)
+    assert rules.waits_for(bound, 20, "zhaoliu", "") is None  # reached already
+    assert rules.waits_for(notice, 20, "someone", "") is None
+    by_name = replace(notice, recipients=(Recipient("赵六", None, None),))
+    assert rules.waits_for(by_name, 20, None, "赵六") is not None
+    changed = replace(notice, version=2)
+    assert rules.bind(changed, found, 20, "赵六", MON_10).queue[-1].kind == Kind.CHANGED
+
+
+@pytest.mark.parametrize(
+    ("text", "rosters", "key", "said"),
+    [
+        pytest.param(
+            "科室负责人 明天开会",
+            ("各科室负责人", "一科"),
+            "unknown_roster_near",
+            "各科室负责人",
+            id="near",
+        ),
+        pytest.param(
+            "不存在的名单 明天开会",
+            ("一科", "二科"),
+            "unknown_roster_list",
+            "一科 / 二科",
+            id="others",
+        ),
+        pytest.param("不存在的名单 明天开会", (), "unknown_roster", "", id="no-rosters"),
+        pytest.param("#财务 明天开会", ("财务科",), "unknown_roster_near", "财务科", id="hash"),
+        pytest.param("明天开会", ("一科",), "no_targets", "", id="one-word-is-no-name"),
+    ],
+)
+def test_notify_to_a_list_that_does_not_exist(text, rosters, key, said):
+    with pytest.raises(NoticeRefused) as refused:
+        rules.read_notify(text, is_roster=lambda _n: False, rosters=rosters)
+    assert refused.value.key == key
+    assert said in " ".join(str(v) for v in refused.value.values.values())
+
+
+def test_a_change_keeps_the_text_and_the_meeting_unless_it_names_one():
+    notice = replace(_notice(meeting_at=_at(1, 9)), queue=())
+    kept = rules.change(notice, 10, "地点改为二楼", None, MON_10, CAL, is_admin=False)
+    assert (kept.text, kept.changes, kept.meeting_at) == (
+        "明天上午9点开会",
+        ("地点改为二楼",),
+        _at(1, 9),
+    )
+    moved = rules.change(kept, 10, "改为下午3点", _at(1, 15), MON_10, CAL, is_admin=False)
+    assert moved.changes == ("地点改为二楼", "改为下午3点") and moved.meeting_at == _at(1, 15)

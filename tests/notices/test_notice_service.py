@@ -201,7 +201,7 @@ async def test_a_notice_to_two_hundred_is_queued_whole_in_one_write(world: World
 
 
 async def test_resends_go_at_their_moments_on_the_clock(world: World):
-    _notify(world, "@zhangsan @wangwu @sunba 明天上午9点开会")
+    _notify(world, "@zhangsan @wangwu @sunba 明天上午9点开会 提醒间隔 30分钟")
     world.deliver()
     world.service.confirm(1, 1, ZHANG, "zhangsan")
     await world.service.refresh_tracking(1)

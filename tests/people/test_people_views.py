@@ -25,7 +25,8 @@ def test_every_button_of_every_page_reads_back(page):
 
 
 def test_the_quiet_button_sets_the_other_way():
-    loud, quiet = Person(user_id=1), Person(user_id=1, digest_quiet=True)
+    # Issue 14: quiet is the default now; loud is what /digest loud (or this button) sets.
+    loud, quiet = Person(user_id=1, digest_loud=True), Person(user_id=1)
     assert Press(Verb.QUIET, "on") in _presses(loud, Page.DIGEST)
     assert Press(Verb.QUIET, "off") in _presses(quiet, Page.DIGEST)
 

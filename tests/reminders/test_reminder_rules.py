@@ -7,7 +7,7 @@ due, record it — so a test reads as the sequence of messages a person would ge
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -81,15 +81,16 @@ def first(task: Task, step: Step, cal_for=same_cal) -> datetime | None:
 
 
 def timeline(
-    task: Task, until: datetime, cal_for=same_cal
+    task: Task, until: datetime, cal_for=same_cal, digest_for=rules.no_digest
 ) -> list[tuple[datetime, Step, int | None]]:
-    """Every message the rules would send up to `until`, as (when, step, to)."""
+    """Every message the rules would send up to `until`, as (when, step, to). By default
+    nobody gets a morning digest (`digest_for`)."""
     out = []
     for _ in range(500):
-        nxt = rules.next_moment(task, calendar=CAL, calendar_for=cal_for)
+        nxt = rules.next_moment(task, calendar=CAL, calendar_for=cal_for, digest_for=digest_for)
         if nxt is None or nxt > until:
             return out
-        fired = rules.due_now(task, nxt, calendar=CAL, calendar_for=cal_for)
+        fired = rules.due_now(task, nxt, calendar=CAL, calendar_for=cal_for, digest_for=digest_for)
         out.extend((nxt, d.step, d.to) for d in fired if not d.silent and d.step != Step.SPAWN)
         state = rules.record(task, fired, nxt)
         if any(d.step == Step.SPAWN for d in fired):
@@ -168,26 +169,72 @@ def test_when_the_due_now_message_goes(task: Task, expected: datetime | None):
 
 
 # ----- overdue, escalation ------------------------------------------------------------------------
-def test_overdue_normal_every_two_work_hours_each_day_starting_at_work_start():
-    got = timeline(make(due=sh(30, 15)), sh(1, 18))
+def test_overdue_normal_backs_off_on_its_first_day_then_once_a_day_at_work_start():
+    got = timeline(make(due=sh(30, 15)), sh(2, 18))
+    assert got == [
+        (sh(30, 14), Step.BEFORE, ZHANG),
+        (sh(30, 15), Step.AT_DUE, ZHANG),
+        (sh(30, 17), Step.NAG, ZHANG),  # 2 work hours on; the next (4 h on) is not today
+        (sh(1, 9), Step.NAG, ZHANG),  # from the next work day: once, at work start
+        (sh(1, 15), Step.ESCALATE, LEADER),
+        (sh(2, 9), Step.NAG, ZHANG),
+        (sh(2, 15), Step.ESCALATE, LEADER),
+    ]
+
+
+def test_overdue_urgent_backs_off_from_half_an_hour_and_the_assigner_after_two_hours():
+    got = timeline(make(due=sh(30, 11), priority=Priority.URGENT), sh(30, 18))
+    nags = [when for when, step, _ in got if step == Step.NAG]
+    assert nags == [sh(30, 11, 30), sh(30, 12, 30), sh(30, 14, 30)]
+    assert [when for when, step, _ in got if step == Step.ESCALATE] == [sh(30, 13)]
+
+
+def test_the_first_overdue_day_has_at_most_three_nags_each_further_apart():
+    got = timeline(make(due=sh(30, 9, 30), created=sh(30, 9)), sh(30, 18))
+    assert [w for w, step, _ in got if step == Step.NAG] == [sh(30, 11, 30), sh(30, 15, 30)]
+    urgent = make(due=sh(30, 10), priority=Priority.URGENT, created=sh(30, 9))
+    got = timeline(urgent, sh(30, 18))
+    assert [w for w, step, _ in got if step == Step.NAG] == [
+        sh(30, 10, 30),
+        sh(30, 11, 30),
+        sh(30, 13, 30),
+    ]
+
+
+def test_nags_of_one_day_are_told_apart_by_their_round():
+    task = make(due=sh(30, 10), priority=Priority.URGENT, created=sh(30, 9))
+    rounds = []
+    for _ in range(8):
+        nxt = rules.next_moment(task, calendar=CAL, calendar_for=same_cal)
+        assert nxt is not None
+        fired = rules.due_now(task, nxt, calendar=CAL, calendar_for=same_cal)
+        rounds += [d.round for d in fired if d.step == Step.NAG]
+        task = replace(task, reminder_state=rules.record(task, fired, nxt))
+    assert rounds[:4] == [1, 2, 3, 0]  # three on the first day, then the daily one
+
+
+def digest_0830(_uid: int) -> time:
+    return time(8, 30)
+
+
+def test_with_a_morning_digest_the_later_days_are_left_to_it():
+    """The digest lists what is overdue each morning (and the assigner's 📤 section what
+    waits on others): no nag, no escalation repeats it."""
+    got = timeline(make(due=sh(30, 15)), sh(4, 18), digest_for=digest_0830)
     assert got == [
         (sh(30, 14), Step.BEFORE, ZHANG),
         (sh(30, 15), Step.AT_DUE, ZHANG),
         (sh(30, 17), Step.NAG, ZHANG),
-        (sh(1, 9), Step.NAG, ZHANG),
-        (sh(1, 11), Step.NAG, ZHANG),
-        (sh(1, 13), Step.NAG, ZHANG),
-        (sh(1, 15), Step.NAG, ZHANG),
-        (sh(1, 15), Step.ESCALATE, LEADER),
-        (sh(1, 17), Step.NAG, ZHANG),
     ]
 
 
-def test_overdue_urgent_every_half_hour_and_the_assigner_after_two_hours():
-    got = timeline(make(due=sh(30, 11), priority=Priority.URGENT), sh(30, 13, 30))
-    nags = [when for when, step, _ in got if step == Step.NAG]
-    assert nags == [sh(30, 11, 30), sh(30, 12), sh(30, 12, 30), sh(30, 13), sh(30, 13, 30)]
-    assert [when for when, step, _ in got if step == Step.ESCALATE] == [sh(30, 13)]
+def test_a_task_due_at_the_work_day_end_is_due_then_and_then_left_to_the_digest():
+    task = make(due=sh(30, 18))
+    assert timeline(task, sh(4, 18), digest_for=digest_0830) == [(sh(30, 18), Step.AT_DUE, ZHANG)]
+    # Overdue since before Tuesday's digest, which told it: no nag repeats it that day.
+    urgent = make(due=sh(30, 18), priority=Priority.URGENT)
+    got = timeline(urgent, sh(4, 18), digest_for=digest_0830)
+    assert [(w, s) for w, s, _ in got] == [(sh(30, 17, 45), Step.BEFORE), (sh(30, 18), Step.AT_DUE)]
 
 
 def test_escalation_to_the_assigner_at_most_once_a_day():
@@ -246,7 +293,10 @@ def test_a_snooze_holds_back_only_the_snoozers_reminders_until_its_time():
     got = timeline(snoozed, sh(1, 13))
     assert [m for m in got if m[2] == WANG] == plain
     zhang = [(at, step) for at, step, to in got if to == ZHANG]
-    assert zhang == [(sh(1, 10), Step.AT_DUE), (sh(1, 12), Step.NAG)]
+    # Nothing for him before his time; then what was held back comes (the nag cadence after
+    # that is the back-off of issue #14: on a later overdue day, once at work-day start).
+    assert zhang[0] == (sh(1, 10), Step.AT_DUE)
+    assert all(at >= sh(1, 10) for at, _ in zhang)
 
 
 def test_a_snooze_before_the_deadline_brings_the_card_back_at_its_time():
@@ -277,18 +327,53 @@ def test_handed_over_while_overdue_does_not_repeat_due_now_but_keeps_nagging():
 
 
 # ----- not acknowledged ---------------------------------------------------------------------------
+ACK_STEPS = (Step.ACK_RESEND, Step.ACK_ESCALATE)
+
+
+def ack_timeline(task: Task, digest_for=rules.no_digest) -> list[tuple[datetime, Step, int | None]]:
+    got = timeline(task, task.created_at + timedelta(days=10), digest_for=digest_for)
+    return [x for x in got if x[1] in ACK_STEPS]
+
+
 @pytest.mark.parametrize(
-    ("created", "resend", "escalate"),
+    ("created", "due", "resend", "escalate"),
     [
-        pytest.param(sh(30, 10), sh(30, 10, 30), sh(30, 12), id="morning"),
-        pytest.param(sh(30, 17, 45), sh(1, 9, 15), sh(1, 10, 45), id="late-afternoon"),
-        pytest.param(sh(5, 11), sh(7, 9, 30), sh(7, 11), id="saturday"),
+        pytest.param(sh(30, 10), sh(1, 15), sh(30, 10, 30), sh(30, 12), id="morning"),
+        pytest.param(sh(30, 10, 5), sh(1, 15), sh(30, 10, 45), sh(30, 12, 15), id="on-the-grid"),
+        pytest.param(sh(30, 17, 45), sh(1, 12), sh(1, 9, 15), sh(1, 10, 45), id="late-afternoon"),
+        pytest.param(sh(5, 11), sh(7, 15), sh(7, 9, 30), sh(7, 11), id="saturday"),
     ],
 )
-def test_not_acknowledged_resend_once_then_the_assigner_is_told(created, resend, escalate):
-    task = make(acked=False, created=created)
-    got = timeline(task, created + timedelta(days=10))
-    assert got == [(resend, Step.ACK_RESEND, ZHANG), (escalate, Step.ACK_ESCALATE, ZHANG)]
+def test_not_acknowledged_resend_once_then_the_assigner_is_told(created, due, resend, escalate):
+    task = make(acked=False, created=created, due=due)
+    assert ack_timeline(task) == [
+        (resend, Step.ACK_RESEND, ZHANG),
+        (escalate, Step.ACK_ESCALATE, ZHANG),
+    ]
+
+
+@pytest.mark.parametrize(
+    "due",
+    [
+        pytest.param(sh(4, 18), id="due-friday"),
+        pytest.param(sh(2, 9), id="due-the-day-after-next"),
+        pytest.param(None, id="undated"),
+    ],
+)
+def test_a_card_not_due_within_the_next_work_day_is_not_sent_again(due):
+    """It waits for the morning digest (its 📭 section); the assigner is still told once."""
+    task = make(acked=False, created=sh(30, 10), due=due)
+    assert ack_timeline(task) == [(sh(30, 12), Step.ACK_ESCALATE, ZHANG)]
+
+
+def test_not_acknowledged_overnight_is_left_to_the_mornings_digests():
+    task = make(acked=False, created=sh(30, 17, 45), due=sh(1, 12))
+    assert ack_timeline(task, digest_for=digest_0830) == []
+    early = make(acked=False, created=sh(30, 10), due=sh(1, 12))
+    assert ack_timeline(early, digest_for=digest_0830) == [
+        (sh(30, 10, 30), Step.ACK_RESEND, ZHANG),
+        (sh(30, 12), Step.ACK_ESCALATE, ZHANG),
+    ]
 
 
 def test_acknowledged_or_acted_means_no_resend():
@@ -347,7 +432,8 @@ def test_after_a_long_stop_each_stream_fires_once_and_a_passed_before_is_silent(
     }
     after = replace(task, reminder_state=rules.record(task, fired, sh(2, 10)))
     assert rules.due_now(after, sh(2, 10), calendar=CAL, calendar_for=same_cal) == []
-    assert first(after, Step.NAG) == sh(2, 12)
+    # Its first overdue day is long past: once a day now, at work start.
+    assert first(after, Step.NAG) == sh(3, 9)
 
 
 def test_a_recurring_task_spawns_at_its_due_time_and_only_once():

@@ -127,3 +127,27 @@ def test_the_digest_lists_sections_what_was_handed_out_and_the_undated_count():
     assert "Overdue" in lines[2] and "From 李主任" in lines[3]
     assert "    王五: 📭 not acknowledged" in lines
     assert lines[-1] == "2 more without a due time, see /my"
+
+
+def test_no_two_nags_of_a_day_read_the_same_and_the_daily_one_names_the_day():
+    render = Renderer(MESSAGES)
+    heads = []
+    for round_ in (1, 2, 3, 0):
+        params = Overdue(card=card(), late=False, acked=True, round=round_).to_json()
+        heads.append(render.render("rem_nag", params, CTX).text.splitlines()[0])
+    assert len(set(heads)) == 4
+    assert "第 2 次提醒" in heads[1] and "最后一次" in heads[2] and "11月30日 周一" in heads[3]
+    # A nag stored before the rounds existed reads as the first.
+    old = {"card": card(), "late": False, "acked": True}
+    assert render.render("rem_nag", old, CTX).text.splitlines()[0] == heads[0]
+
+
+def test_an_assignees_bundle_line_offers_the_one_button_that_ends_it_and_a_look():
+    render = Renderer(MESSAGES)
+    unacked = AckResend(card=card(), late=False, acked=False).to_json()
+    item = render.item("rem_ack_resend", unacked, CTX)
+    assert item is not None and item.section == "reminders.bundle_unacked"
+    assert [b.callback_data for b in item.buttons] == ["t:ack:7", "t:view:7"]
+    nag = render.item("rem_nag", Overdue(card=card(), late=False, acked=True).to_json(), CTX)
+    assert nag is not None and [b.callback_data for b in nag.buttons] == ["t:done:7", "t:view:7"]
+    assert "已逾期 2 小时" in nag.text

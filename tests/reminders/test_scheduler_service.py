@@ -152,7 +152,7 @@ def test_someone_new_gets_tomorrows_digest_not_a_late_one(world: World):
 
 
 def test_quiet_people_with_nothing_get_nothing_loud_ones_one_line(world: World):
-    world.db.put_person(Person(user_id=ZHANG, first_name="张三", started=True, digest_quiet=True))
+    world.db.put_person(Person(user_id=ZHANG, first_name="张三", started=True))
     world.clock.set(sh(30, 20))
     world.scheduler.run()
     world.clock.set(sh(1, 8, 30))
@@ -192,7 +192,7 @@ def test_a_digest_setting_is_stored_and_planned_at_once(world: World):
 
 
 def test_a_digest_asked_for_is_stored_with_its_update_and_even_empty_it_goes(world: World):
-    quiet = Person(user_id=ZHANG, first_name="张三", started=True, digest_quiet=True)
+    quiet = Person(user_id=ZHANG, first_name="张三", started=True)
     entry = world.scheduler.on_demand(quiet, "digest", update_id=77)
     assert entry is not None and entry.id == f"digest:{ZHANG}:now:77"
     assert world.db.applied(77) and world.db.get_outbox(entry.id) is not None
@@ -209,9 +209,9 @@ def test_a_digest_asked_for_in_a_group_by_someone_unreachable_is_refused(world: 
 def test_a_tick_stopped_early_puts_back_what_it_took(world: World):
     first = put(world, due=sh(30, 15))
     second = put(world, due=sh(30, 15), space="g-200", chat_id=-200)
-    world.clock.set(sh(30, 20))
-    world.scheduler.run()  # first sight of the people
-    world.clock.set(sh(1, 9))  # both tasks and both digests are due
+    world.clock.set(sh(30, 14, 30))
+    world.scheduler.run()  # first sight of the people (and the reminders before the due)
+    world.clock.set(sh(1, 9))  # both tasks' due-now (missed) and both digests are due
     batches = world.scheduler.batches()
     one = next(batches)
     batches.close()

@@ -76,7 +76,7 @@ def test_a_digest_sent_well_after_its_time_says_it_is_late(world: World):
 
 
 def test_a_quiet_person_with_nothing_gets_nothing_but_the_day_still_counts(world: World):
-    quiet = replace(person(world), digest_quiet=True)
+    quiet = replace(person(world), digest_loud=False)
     summaries = world.scheduler.summaries
     summaries.moments(quiet, MON_10)
     marks, entries = summaries.due(quiet, sh(1, 8, 30))
@@ -123,6 +123,7 @@ def test_the_weekly_summary_holds_the_open_tasks(world: World):
 
 
 def test_the_weekly_summary_due_on_friday_evening_records_its_week(world: World):
+    world.put(due=sh(7, 15))  # something in it
     summaries = world.scheduler.summaries
     summaries.moments(person(world), MON_10)
     marks, entries = summaries.due(person(world), sh(4, 18))
@@ -130,3 +131,23 @@ def test_the_weekly_summary_due_on_friday_evening_records_its_week(world: World)
     assert [e.template for e in entries] == ["week"]
     assert marks == DigestMarks(ZHANG, day=None, week="2026-W49")
     assert entries[0].id == f"week:{ZHANG}:2026-W49"
+
+
+def test_a_week_with_nothing_in_it_is_skipped_even_for_a_loud_person_but_counted(world: World):
+    summaries = world.scheduler.summaries
+    loud = replace(person(world), digest_loud=True)
+    summaries.moments(loud, MON_10)
+    marks, entries = summaries.due(loud, sh(4, 18))
+    assert entries == [] and marks.week == "2026-W49"
+    asked = summaries.week_entry(loud, sh(4, 18), key="k", force=True)  # /week
+    assert asked is not None and WeekSummary.from_json(asked.params).empty
+
+
+def test_by_default_an_empty_digest_is_not_sent(world: World):
+    """Issue 14: the default is quiet (/digest loud turns "nothing today" back on)."""
+    assert Person(user_id=1).digest_quiet
+    default = replace(person(world), digest_loud=Person(user_id=1).digest_loud)
+    summaries = world.scheduler.summaries
+    summaries.moments(default, MON_10)
+    marks, entries = summaries.due(default, sh(1, 8, 30))
+    assert entries == [] and marks.day == sh(1, 8, 30).date()

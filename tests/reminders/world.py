@@ -83,13 +83,16 @@ def _services(
 
 
 def make_world(tmp_path: Path) -> Iterator[World]:
-    """For a fixture: 李主任 and 张三 have both started the bot; Monday 10:00 in Shanghai."""
+    """For a fixture: 李主任 and 张三 have both started the bot; Monday 10:00 in Shanghai.
+
+    Both asked for a digest even on a day with nothing (/digest loud), so tests of when digests
+    go see every one; the default (nothing to report, nothing sent) has its own tests."""
     clock = ManualClock(MON_10)
     settings = Settings(data_dir=tmp_path)
     db = Database(tmp_path / "data", clock=clock)
     db.open()
     for uid, name in ((LEADER, "李主任"), (ZHANG, "张三")):
-        db.put_person(Person(user_id=uid, first_name=name, started=True))
+        db.put_person(Person(user_id=uid, first_name=name, started=True, digest_loud=True))
     tasks, scheduler = _services(db, clock, settings)
     w = World(tmp_path / "data", clock, settings, db, tasks, scheduler)
     try:

@@ -63,7 +63,7 @@ RECORDS = [
             started=True,
             chats=(-100, -200),
             digest_time="09:00",
-            digest_quiet=True,
+            digest_loud=True,
             updated_at=datetime(2025, 11, 2, 1, 30, tzinfo=NEW_YORK),
         ),
         id="person",

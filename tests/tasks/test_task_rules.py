@@ -6,7 +6,7 @@ import pytest
 
 from bot.tasks import rules
 from bot.tasks.models import Assignee, Priority, Status, Task, TaskEvent
-from bot.tasks.rules import Action, SnoozeOption, TaskRefused
+from bot.tasks.rules import Action, SnoozeOption, TaskRefused, Urgency
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
@@ -37,27 +37,71 @@ def make(
     )
 
 
-def test_overdue_tasks_come_first_then_priority_then_due_then_creation():
-    h = timedelta(hours=1)
-    overdue_low = make(1, due=NOW - h, priority=Priority.LOW)
-    urgent_late = make(2, due=NOW + 30 * h, priority=Priority.URGENT)
-    urgent_soon = make(3, due=NOW + h, priority=Priority.URGENT)
-    high_no_due = make(4, priority=Priority.HIGH)
-    normal_due = make(5, due=NOW + 2 * h)
-    normal_none_old = make(6, created=NOW - 5 * h)
-    normal_none_new = make(7, created=NOW - h)
-    low = make(8, due=NOW + h, priority=Priority.LOW)
-    shuffled = [
-        low,
-        normal_none_new,
-        high_no_due,
-        urgent_late,
-        normal_none_old,
-        overdue_low,
-        normal_due,
-        urgent_soon,
+# NOW is Monday 10:00 in Shanghai: work hours 09:00-18:00, so "within 2 work hours" is by
+# 12:00 today, and 17:00 today + 1 work hour reaches Tuesday 10:00.
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        pytest.param(make(due=NOW - timedelta(hours=1)), Urgency.OVERDUE, id="overdue"),
+        pytest.param(
+            make(due=NOW - timedelta(days=2), priority=Priority.LOW),
+            Urgency.OVERDUE,
+            id="low-overdue",
+        ),
+        pytest.param(make(due=NOW + timedelta(hours=2)), Urgency.SOON, id="within-2-work-hours"),
+        pytest.param(
+            make(due=datetime(2026, 11, 30, 20, tzinfo=TZ)), Urgency.TODAY, id="tonight-today"
+        ),
+        pytest.param(
+            make(due=NOW + timedelta(hours=1), priority=Priority.LOW), Urgency.SOON, id="low-soon"
+        ),
+        pytest.param(make(priority=Priority.URGENT), Urgency.URGENT, id="urgent-undated"),
+        pytest.param(
+            make(due=NOW + timedelta(days=4), priority=Priority.URGENT),
+            Urgency.URGENT,
+            id="urgent-friday",
+        ),
+        pytest.param(make(due=NOW + timedelta(hours=5)), Urgency.TODAY, id="today-15h"),
+        pytest.param(
+            make(due=NOW + timedelta(days=4), priority=Priority.HIGH),
+            Urgency.HIGH,
+            id="high-friday",
+        ),
+        pytest.param(make(due=NOW + timedelta(days=1)), Urgency.LATER, id="tomorrow"),
+        pytest.param(make(), Urgency.LATER, id="normal-undated"),
+        pytest.param(
+            make(due=NOW + timedelta(days=3), priority=Priority.LOW), Urgency.LATER, id="low-dated"
+        ),
+        pytest.param(make(priority=Priority.LOW), Urgency.LOW, id="low-undated"),
+    ],
+)
+def test_how_pressing_a_task_is_follows_the_clock_and_the_words(task, expected):
+    assert rules.urgency(task, NOW) == expected
+
+
+def test_the_queue_in_true_order_of_urgency():
+    """Issue 14: overdue; due within 2 work hours or urgent; due today or 尽快/重要; the rest
+    by due time; undated 不急 last. A normal task due today 15:00 comes before a 重要 one due
+    on Friday."""
+    h, day = timedelta(hours=1), timedelta(days=1)
+    table = [
+        # (number, task) in the order expected
+        (1, make(1, due=NOW - 30 * h)),  # overdue since Saturday
+        (2, make(2, due=NOW - h, priority=Priority.LOW)),  # overdue, however low
+        (3, make(3, due=NOW + h)),  # due 11:00: within 2 work hours
+        (4, make(4, due=NOW + 4 * day, priority=Priority.URGENT)),  # urgent, due Friday
+        (5, make(5, priority=Priority.URGENT)),  # urgent, undated: after the dated urgent
+        (6, make(6, due=NOW + 5 * h)),  # due today 15:00
+        (7, make(7, due=NOW + 4 * day, priority=Priority.HIGH)),  # 重要, due Friday
+        (8, make(8, due=NOW + day)),  # tomorrow
+        (9, make(9, due=NOW + 2 * day, priority=Priority.LOW)),  # low but dated: by due time
+        (10, make(10, created=NOW - 5 * h)),  # undated normal: after the dated, oldest first
+        (11, make(11, created=NOW - h)),
+        (12, make(12, priority=Priority.LOW)),  # undated 不急: last
     ]
-    assert [t.number for t in rules.order_queue(shuffled, NOW)] == [1, 3, 2, 4, 5, 6, 7, 8]
+    shuffled = [task for _, task in reversed(table)]
+    shuffled = shuffled[5:] + shuffled[:5]
+    assert [t.number for t in rules.order_queue(shuffled, NOW)] == [n for n, _ in table]
 
 
 def test_finished_tasks_leave_the_queue():

@@ -136,7 +136,14 @@ def test_a_card_record_is_stored_flat():
     card = views.Card.from_json(CARD)
     record = views.TaskNudge(card, "李主任", acked=True)
     # The card's values (with those a card gained later, at their defaults) beside its own.
-    later = {"revision": None, "own": False, "me": None, "source": None, "snoozed_until": None}
+    later = {
+        "revision": None,
+        "own": False,
+        "me": None,
+        "source": None,
+        "snoozed_until": None,
+        "urgency": "",
+    }
     assert record.to_json() == {**CARD, **later, "who": "李主任", "acked": True}
     assert views.TaskNudge.from_json(record.to_json()) == record
 
@@ -197,3 +204,40 @@ def test_our_questions_are_recognised_from_their_text(lang, prompt: Prompt):
 def test_a_message_that_is_not_a_question_is_not_one():
     assert screens.which_prompt("📥 新任务 #42 交总结") is None
     assert screens.which_prompt("no number") is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        pytest.param(
+            {"urgency": "overdue", "priority": "normal"},
+            "#7 交总结 · 🔴 逾期 · 12月4日 周五 17:00",
+            id="overdue",
+        ),
+        pytest.param(
+            {"urgency": "soon", "priority": "normal"},
+            "#7 交总结 · ⏳ 12月4日 周五 17:00",
+            id="soon",
+        ),
+        pytest.param(
+            {"urgency": "today", "priority": "high"},
+            "#7 交总结 · 📅 12月4日 周五 17:00 · 🟠 较急",
+            id="today-high",
+        ),
+        pytest.param(
+            {"urgency": "urgent"}, "#7 交总结 · 🔴 紧急 · 12月4日 周五 17:00", id="urgent"
+        ),
+        pytest.param(
+            {"urgency": "low", "priority": "low", "due": None}, "#7 交总结 · 🟢 不急", id="low"
+        ),
+        pytest.param(
+            {"overdue": True, "priority": "normal"},
+            "#7 交总结 · 🔴 逾期 · 12月4日 周五 17:00",
+            id="old-card",
+        ),
+    ],
+)
+def test_a_queue_line_says_why_it_is_where_it_is(changes, expected):
+    card = views.Card.from_json({**CARD, "assigner_name": None, **changes})
+    line = screens.queue_line(card, CTX).replace("<b>", "").replace("</b>", "")
+    assert line == expected
