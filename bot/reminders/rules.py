@@ -97,6 +97,7 @@ class Due:
     late: bool = False
     silent: bool = False  # superseded by another step firing now: recorded, not said
     round: int = 0  # NAG: 1-3 on the first overdue work day, 0 for the daily one
+    said_at: datetime | None = None  # recorded as said then (None: now)
 
     @property
     def tag(self) -> str:
@@ -504,20 +505,26 @@ def due_now(
                 d.step == Step.WAKE
                 and any((s, d.to) in firing for s in (Step.BEFORE, Step.AT_DUE, Step.NAG))
             )
-            # A day's once-a-day nag is not said on a later day (its digest, or the stop, was
-            # that day's word); the next comes at the next work start.
-            or (d.step == Step.NAG and d.round == 0 and _stale_day(d, now, calendar_for))
         )
+        said_at = None
+        # A day's once-a-day nag is not said on a later day (its digest, or the stop, was
+        # that day's word). It is recorded as of the end of yesterday, so today's comes at
+        # today's work start (at once when that has passed, as when the digest was turned off).
+        if not silent and d.step == Step.NAG and d.round == 0 and d.to is not None:
+            said_at = _yesterday_end(d.at, now, calendar_for(d.to))
+            silent = said_at is not None
         late = d.step in (Step.BEFORE, Step.AT_DUE) and now - d.at > policy.late_after
-        out.append(replace(d, late=late, silent=silent))
+        out.append(replace(d, late=late, silent=silent, said_at=said_at))
     return out
 
 
-def _stale_day(d: Due, now: datetime, calendar_for: CalendarFor) -> bool:
-    if d.to is None:
-        return False
-    cal = calendar_for(d.to)
-    return _local_day(d.at, cal) < _local_day(now, cal)
+def _yesterday_end(at: datetime, now: datetime, cal: WorkCalendar) -> datetime | None:
+    """The last moment of the day before `now` (in the person's zone) when `at` falls on an
+    earlier day than `now`; else None."""
+    today = _local_day(now, cal)
+    if _local_day(at, cal) >= today:
+        return None
+    return datetime.combine(today, time.min, tzinfo=cal.tz) - timedelta(microseconds=1)
 
 
 def record(task: Task, fired: Iterable[Due], now: datetime, **extra: Any) -> dict[str, Any]:
@@ -525,7 +532,7 @@ def record(task: Task, fired: Iterable[Due], now: datetime, **extra: Any) -> dic
     sent = dict(_sent(task))
     for d in fired:
         if d.step != Step.SPAWN:
-            sent[d.key] = now.isoformat()
+            sent[d.key] = (d.said_at or now).isoformat()
     state: dict[str, Any] = {
         k: v for k, v in (task.reminder_state or {}).items() if k not in ("due", "sent")
     }

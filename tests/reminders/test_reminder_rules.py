@@ -228,6 +228,42 @@ def test_with_a_morning_digest_the_later_days_are_left_to_it():
     ]
 
 
+@pytest.mark.parametrize(
+    ("first_tick", "said"),
+    [
+        pytest.param(sh(3, 9), sh(3, 9), id="ticked-at-work-start"),
+        pytest.param(sh(3, 8), sh(3, 9), id="ticked-before-work-start"),
+        pytest.param(sh(3, 11), sh(3, 11), id="ticked-later-that-morning"),
+    ],
+)
+def test_a_digest_turned_off_brings_the_daily_nag_back_the_next_work_morning(
+    first_tick: datetime, said: datetime
+):
+    """The digest told him on Tuesday and Wednesday; he turned it off on Wednesday afternoon
+    and the bot's next look is on Thursday: Thursday's nag is said (the days the digest
+    covered are not owed, and their missed nag does not use up Thursday's)."""
+    got = timeline(make(due=sh(30, 15)), sh(2, 15), digest_for=digest_0830)
+    assert got[-1] == (sh(30, 17), Step.NAG, ZHANG)
+    task = make(due=sh(30, 15))
+    for when, _step, _to in got:  # replay the same days with the digest on
+        fired = rules.due_now(
+            task, when, calendar=CAL, calendar_for=same_cal, digest_for=digest_0830
+        )
+        task = replace(task, reminder_state=rules.record(task, fired, when))
+    # From here on: no digest. The first tick comes late; what it and the next one say:
+    heard: list[tuple[datetime, Step]] = []
+    now = first_tick
+    for _ in range(3):
+        fired = rules.due_now(task, now, calendar=CAL, calendar_for=same_cal)
+        heard += [(now, d.step) for d in fired if not d.silent and d.to == ZHANG]
+        task = replace(task, reminder_state=rules.record(task, fired, now))
+        nxt = rules.next_moment(task, calendar=CAL, calendar_for=same_cal)
+        assert nxt is not None
+        now = max(nxt, now)
+    assert heard[0] == (said, Step.NAG)
+    assert [w for w, s in heard if s == Step.NAG] == [said, sh(4, 9)]  # then Friday's
+
+
 def test_a_task_due_at_the_work_day_end_is_due_then_and_then_left_to_the_digest():
     task = make(due=sh(30, 18))
     assert timeline(task, sh(4, 18), digest_for=digest_0830) == [(sh(30, 18), Step.AT_DUE, ZHANG)]
