@@ -11,7 +11,7 @@ import gc
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeAlias
 
@@ -175,8 +175,11 @@ def build_application(
     and most end-to-end tests pass one without per-chat pacing, since their clock is not real.
     """
     from bot.core.ratelimit import OfficeRateLimiter
+    from bot.core.updates import ChatOrderedProcessor, configure
 
     token = settings.require_token()
+    # One chat in order, chats in parallel; what each chat asks lately ranks its answers.
+    processor = ChatOrderedProcessor()
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -188,7 +191,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(rate_limiter or OfficeRateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or OfficeRateLimiter(max_retries=3, demand=processor.demand))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -200,9 +203,7 @@ def build_application(
     if settings.proxy:
         # Every request, long polling included (mainland China reaches Telegram through one).
         builder = builder.proxy(settings.proxy).get_updates_proxy(settings.proxy)
-    from bot.core.updates import configure
-
-    app = configure(builder).build()  # request timeouts; per-chat order, chats in parallel
+    app = configure(builder, processor=processor).build()  # request timeouts, the processor
 
     clock = clock or SystemClock(settings.tz)
     db = Database(settings.data_dir, clock=clock)
@@ -221,7 +222,7 @@ def build_application(
         renderer=Renderer(kind for f in declared for kind in f.messages),
         sent_hooks=hooks,
         routes=services.groups,  # topics, upgrades, groups the bot is out of
-        chat_quiet=_chat_quiet(app),
+        chat_quiet=processor.chat_quiet,  # a chat's burst handled before its replies bundle
     )
 
     data: BotData = app.bot_data
@@ -239,14 +240,6 @@ def build_application(
 
     register(app, declared)
     return app
-
-
-def _chat_quiet(app: OfficeApp) -> Callable[[int], Awaitable[None]] | None:
-    """What delivery waits for before it bundles a chat's replies: its burst handled."""
-    from bot.core.updates import ChatOrderedProcessor
-
-    processor = app.update_processor
-    return processor.chat_quiet if isinstance(processor, ChatOrderedProcessor) else None
 
 
 async def _post_init(app: OfficeApp) -> None:

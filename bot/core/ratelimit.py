@@ -10,6 +10,14 @@ group's 20 messages a minute.
 PTB's AIORateLimiter uses leaky buckets, which let a full bucket's burst through on top of the
 steady rate (up to ~60 sends in one second, 40 in a group's first minute). These limiters are
 sliding windows with an even spacing, so no window of the period ever holds more than the limit.
+
+**Who goes first** when more is waiting than the overall 30/s lets out (a burst, a big
+notice): an answer to someone who is writing to the bot now, the least busy of them first,
+before everything else (notices, reminders, digests, messages to people who said nothing).
+`demand(chat)` tells how many updates that chat sent lately (bot/core/updates.py): a person
+who typed one `/start` is answered before the bundled replies to a colleague who pasted
+twenty tasks, and both before the 200 copies of a notice. Within a rank it is first come,
+first served; whatever has waited `AGE` seconds goes first, so nothing starves.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
+from itertools import count
 from typing import Any
 
 from telegram.error import RetryAfter, TelegramError
@@ -39,6 +48,22 @@ CHAT_PERIOD = 1.0  # one message per second in any one chat
 # them out together with the next ones (a notice to 1,000 with one request of catch-up put 36
 # sends in one second at the server; with none, 30).
 OVERALL_SLACK = 0.0
+
+# A request waiting this long at the overall pace goes before any other (no starvation).
+AGE = 5.0
+
+#: How many updates a chat sent lately (0: it said nothing; its messages are not answers).
+Demand = Callable[[int | str], int]
+
+#: The order waiters are granted in: (lane, load); lower first.
+Rank = tuple[int, int]
+BACKGROUND: Rank = (1, 0)
+
+
+def rank_of(demand: int) -> Rank:
+    """Answers to a chat that is writing to the bot (the least busy first), then the rest."""
+    return (0, demand) if demand > 0 else BACKGROUND
+
 
 # Methods that post a message into a chat (what Telegram's per-chat and per-group limits count).
 _NOT_MESSAGES = frozenset({"sendchataction"})
@@ -80,7 +105,9 @@ class Pace:
         self._tat = 0.0  # theoretical time of the next grant
         self._times: deque[float] = deque()
         self._lock = asyncio.Lock()
-        self._queue: deque[asyncio.Future[None]] = deque()
+        # Waiting `take()`s: (rank, arrival number, enqueued at, future).
+        self._queue: list[tuple[Rank, int, float, asyncio.Future[None]]] = []
+        self._arrivals = count()
         self._timer: asyncio.TimerHandle | None = None
         self._granted = 0  # granted by the dispatcher, waiter not resumed yet
 
@@ -107,14 +134,15 @@ class Pace:
         self._times.append(now)
         self._advance(now)
 
-    async def take(self) -> None:
-        """Wait until a grant is allowed; it is recorded when this returns (FIFO)."""
+    async def take(self, rank: Rank = BACKGROUND) -> None:
+        """Wait until a grant is allowed; it is recorded when this returns. Waiters are
+        granted lowest `rank` first, then in arrival order; one waiting `AGE` s goes first."""
         loop = asyncio.get_running_loop()
         if not self._queue and self._wait_for(loop.time()) <= 0:
             self._grant(loop.time())
             return
         fut: asyncio.Future[None] = loop.create_future()
-        self._queue.append(fut)
+        self._queue.append((rank, next(self._arrivals), loop.time(), fut))
         if self._timer is None:
             self._timer = loop.call_at(loop.time(), self._dispatch)
         try:
@@ -132,17 +160,24 @@ class Pace:
         loop = asyncio.get_running_loop()
         now = loop.time()
         queue = self._queue
+        queue[:] = [w for w in queue if not w[3].done()]  # drop cancelled waiters
         while queue:
-            if queue[0].done():  # its waiter was cancelled
-                queue.popleft()
-                continue
             wait = self._wait_for(now)
             if wait > 0:
                 self._timer = loop.call_at(now + wait, self._dispatch)
                 return
             self._advance(now)
             self._granted += 1
-            queue.popleft().set_result(None)
+            queue.pop(self._next_waiter(now))[3].set_result(None)
+
+    def _next_waiter(self, now: float) -> int:
+        """The index of the waiter to grant: the oldest if one waited AGE, else the lowest
+        rank, first come first."""
+        queue = self._queue
+        oldest = min(range(len(queue)), key=lambda i: queue[i][1])
+        if now - queue[oldest][2] >= AGE:
+            return oldest
+        return min(range(len(queue)), key=lambda i: queue[i][:2])
 
     @contextlib.asynccontextmanager
     async def reserve(self) -> AsyncIterator[None]:
@@ -178,8 +213,10 @@ class OfficeRateLimiter(BaseRateLimiter[int]):
         group_limit: int = GROUP_LIMIT,
         group_period: float = GROUP_PERIOD,
         chat_period: float = CHAT_PERIOD,
+        demand: Demand | None = None,
     ) -> None:
         self._max_retries = max_retries
+        self._demand = demand
         # A window of one second holding `overall_rate` evenly spaced grants; the schedule may
         # fall OVERALL_SLACK behind a busy event loop and catch up.
         self._overall = Pace(
@@ -214,6 +251,11 @@ class OfficeRateLimiter(BaseRateLimiter[int]):
             pace = table[key] = Pace(limit, period, spaced=False)
         return pace
 
+    def _rank(self, chat: int | str | None) -> Rank:
+        if self._demand is None or chat is None:
+            return BACKGROUND
+        return rank_of(self._demand(chat))
+
     async def _once(
         self,
         callback: Callable[..., Coroutine[Any, Any, JSONish]],
@@ -235,7 +277,7 @@ class OfficeRateLimiter(BaseRateLimiter[int]):
                                 self._groups, chat, self._group_limit, self._group_period
                             ).reserve()
                         )
-                await self._overall.take()
+                await self._overall.take(self._rank(chat))
             # Every pace stamped "now" and released: the request goes out.
             await self._retry_after.wait()
         # While the request is out, the sending task knows it: cancelled now, it may have

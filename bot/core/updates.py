@@ -73,6 +73,8 @@ STARTS_PER_TURN = 1
 # Updates fetched but not yet handled before polling waits (they are stored; the rest stays
 # with Telegram until there is room).
 MAX_IN_HAND = 1000
+# How far back a chat's updates count as its demand on the send pace (bot/core/ratelimit.py).
+DEMAND_WINDOW = 10.0
 # On stop: how long updates and sends under way may still take before they are cancelled.
 STOP_GRACE = 2.5
 # Update ids accepted lately, to ignore one Telegram sends again (webhook retries, redelivery).
@@ -90,8 +92,14 @@ class Inbox(Protocol):
     def close(self) -> None: ...
 
 
-def configure(builder: Builder, *, max_concurrent: int = MAX_CONCURRENT) -> Builder:
-    """Request timeouts and the per-chat processor for an ApplicationBuilder."""
+def configure(
+    builder: Builder,
+    *,
+    max_concurrent: int = MAX_CONCURRENT,
+    processor: ChatOrderedProcessor | None = None,
+) -> Builder:
+    """Request timeouts and the per-chat processor (`processor`, else a new one) for an
+    ApplicationBuilder."""
     return (
         builder.connect_timeout(CONNECT_TIMEOUT)
         .read_timeout(READ_TIMEOUT)
@@ -101,7 +109,7 @@ def configure(builder: Builder, *, max_concurrent: int = MAX_CONCURRENT) -> Buil
         .get_updates_read_timeout(POLL_READ_MARGIN)
         .get_updates_write_timeout(WRITE_TIMEOUT)
         .get_updates_pool_timeout(POOL_TIMEOUT)
-        .concurrent_updates(ChatOrderedProcessor(max_concurrent))
+        .concurrent_updates(processor or ChatOrderedProcessor(max_concurrent))
     )
 
 
@@ -131,6 +139,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     __slots__ = (
         "_chains",
+        "_heard",
         "_limit",
         "_per_turn",
         "_quiet",
@@ -140,6 +149,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         "_started",
         "_taking",
         "_turn_reset",
+        "_turn_waiters",
         "on_done",
     )
 
@@ -151,11 +161,13 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._per_turn = max(1, starts_per_turn)
         self._started = 0  # updates started in this turn of the event loop
         self._turn_reset = False
+        self._turn_waiters: deque[asyncio.Future[None]] = deque()  # for a turn, in order
         self._slots = asyncio.Semaphore(max_concurrent)
         self._chains: dict[Hashable, asyncio.Lock] = {}
         self._refs: Counter[Hashable] = Counter()
         self._running: set[asyncio.Task[Any]] = set()
         self._quiet: dict[Hashable, asyncio.Event] = {}
+        self._heard: dict[Hashable, deque[float]] = {}  # chat → when its updates came, lately
         self._taking = True
         #: Called with each update whose handlers finished (not when cancelled or skipped).
         self.on_done: Callable[[object], None] | None = None
@@ -175,6 +187,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         if key is None:
             await self._run(update, coroutine)
             return
+        self._hear(key)
         lock = self._chains.get(key)
         if lock is None:
             lock = self._chains[key] = asyncio.Lock()
@@ -190,6 +203,30 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 quiet = self._quiet.pop(key, None)
                 if quiet is not None:
                     quiet.set()
+
+    def _hear(self, key: Hashable) -> None:
+        now = asyncio.get_running_loop().time()
+        heard = self._heard.get(key)
+        if heard is None:
+            if len(self._heard) >= 4096:  # forget chats quiet for a while: memory stays flat
+                quiet = [k for k, d in self._heard.items() if not d or now - d[-1] >= DEMAND_WINDOW]
+                for k in quiet:
+                    del self._heard[k]
+            heard = self._heard[key] = deque()
+        heard.append(now)
+
+    def demand(self, chat_id: int | str) -> int:
+        """How many updates this chat sent in the last DEMAND_WINDOW seconds (0: none). The
+        rate limiter answers the least busy chats first (bot/core/ratelimit.py)."""
+        if not isinstance(chat_id, int):
+            return 0
+        heard = self._heard.get(("chat", chat_id))
+        if not heard:
+            return 0
+        now = asyncio.get_running_loop().time()
+        while heard and now - heard[0] >= DEMAND_WINDOW:
+            heard.popleft()
+        return len(heard)
 
     async def chat_quiet(self, chat_id: int) -> None:
         """Until no update of this chat waits or is being handled: a burst of them (ten
@@ -225,17 +262,34 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._done(update)
 
     async def _turn(self) -> None:
-        """Wait for a turn of the event loop with room for one more start."""
-        while self._started >= self._per_turn:  # noqa: ASYNC110 - waiting for the next turn
-            await asyncio.sleep(0)
-        self._started += 1
+        """Wait for a turn of the event loop with room for one more start, first come first
+        served (an update of a quiet chat is not overtaken by the next ones of a busy chat)."""
+        if self._started < self._per_turn and not self._turn_waiters:
+            self._started += 1
+            self._reset_soon()
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._turn_waiters.append(fut)
+        self._reset_soon()
+        await fut  # counted as started by _next_turn
+
+    def _reset_soon(self) -> None:
         if not self._turn_reset:
             self._turn_reset = True
             asyncio.get_running_loop().call_soon(self._next_turn)
 
     def _next_turn(self) -> None:
+        """A new turn of the loop: room again; the longest waiting are let in."""
         self._started = 0
         self._turn_reset = False
+        waiters = self._turn_waiters
+        while waiters and self._started < self._per_turn:
+            fut = waiters.popleft()
+            if not fut.done():  # else cancelled while waiting
+                fut.set_result(None)
+                self._started += 1
+        if waiters or self._started:
+            self._reset_soon()
 
     def _done(self, update: object) -> None:
         if self.on_done is not None:

@@ -8,7 +8,7 @@ from collections import Counter
 
 from telegram.error import RetryAfter
 
-from bot.core.ratelimit import OfficeRateLimiter, Pace
+from bot.core.ratelimit import BACKGROUND, OfficeRateLimiter, Pace, rank_of
 
 
 def _most_in_window(stamps: list[float], period: float) -> int:
@@ -125,3 +125,80 @@ async def test_a_busy_loop_gets_several_grants_per_turn_but_never_more_than_the_
     await asyncio.gather(busy_loop(), *(one() for _ in range(25)))
     assert _most_in_window(stamps, 1.0 - 0.001) <= 10
     assert max(Counter(turns).values()) >= 3  # granted in bunches while the loop was late
+
+
+async def _granted_order(pace: Pace, ranks: list[tuple[str, tuple[int, int]]]) -> list[str]:
+    """Let the first take the only grant, queue the rest in this order; the grant order."""
+    order: list[str] = []
+
+    async def one(name: str, rank: tuple[int, int]) -> None:
+        await pace.take(rank)
+        order.append(name)
+
+    jobs = []
+    for name, rank in ranks:
+        jobs.append(asyncio.ensure_future(one(name, rank)))
+        await asyncio.sleep(0)  # arrive in this order
+    await asyncio.gather(*jobs)
+    return order
+
+
+async def test_answers_to_the_least_busy_chat_go_first_then_the_rest_in_arrival_order():
+    """bot/core/ratelimit.py 'who goes first': a notice's copies (background) queued first,
+    then the bundled reply to a chat that pasted twenty tasks, then one /start's answer."""
+    order = await _granted_order(
+        Pace(1, 0.02),
+        [
+            ("first", BACKGROUND),
+            ("notice-1", BACKGROUND),
+            ("notice-2", BACKGROUND),
+            ("burst-reply", rank_of(20)),
+            ("start-reply", rank_of(1)),
+            ("notice-3", BACKGROUND),
+        ],
+    )
+    assert order == ["first", "start-reply", "burst-reply", "notice-1", "notice-2", "notice-3"]
+
+
+async def test_a_request_waiting_too_long_goes_before_any_rank(monkeypatch):
+    monkeypatch.setattr("bot.core.ratelimit.AGE", 0.05)
+    pace = Pace(1, 0.04)
+    order: list[str] = []
+
+    async def one(name: str, rank: tuple[int, int]) -> None:
+        await pace.take(rank)
+        order.append(name)
+
+    jobs = [asyncio.ensure_future(one("first", BACKGROUND))]
+    await asyncio.sleep(0)
+    jobs.append(asyncio.ensure_future(one("old-notice", BACKGROUND)))
+    await asyncio.sleep(0.06)  # it has waited past AGE when answers keep coming
+    for i in range(3):
+        jobs.append(asyncio.ensure_future(one(f"answer-{i}", rank_of(1))))
+        await asyncio.sleep(0)
+    await asyncio.gather(*jobs)
+    assert order[:2] == ["first", "old-notice"]
+
+
+async def test_the_limiter_ranks_each_send_by_its_chats_demand():
+    """OfficeRateLimiter(demand=...): while the overall pace is the bottleneck, the chat that
+    wrote once is answered before the busy one, and both before chats that said nothing,
+    although they asked later."""
+    demand = {2: 20, 3: 1}
+    limiter = OfficeRateLimiter(overall_rate=10, demand=lambda chat: demand.get(int(chat), 0))
+    order: list[int] = []
+
+    async def send(chat: int) -> bool:
+        order.append(chat)
+        return True
+
+    jobs = []
+    for chat in (10, 11, 12, 2, 3):
+        jobs.append(
+            asyncio.ensure_future(
+                limiter.process_request(send, (chat,), {}, "sendMessage", {"chat_id": chat}, None)
+            )
+        )
+        await asyncio.sleep(0)
+    await asyncio.gather(*jobs)
+    assert order == [10, 3, 2, 11, 12]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 
 from telegram import Update
@@ -135,3 +136,44 @@ async def test_a_backlog_starts_a_few_updates_per_loop_turn():
     await asyncio.gather(clock(), *(processor.process_update(u, handle()) for u in updates))
     assert max(Counter(started).values()) <= 2
     assert len(started) == 6
+
+
+async def test_demand_counts_a_chats_updates_of_the_last_window(monkeypatch):
+    """What the rate limiter ranks answers by: a chat that pasted five updates has demand 5,
+    one that wrote once 1, one that said nothing 0; after the window they are forgotten."""
+    monkeypatch.setattr("bot.core.updates.DEMAND_WINDOW", 0.2)
+    processor = ChatOrderedProcessor(8)
+    await processor.initialize()
+
+    async def handle() -> None:
+        return None
+
+    burst = [_update(i, 10) for i in range(1, 6)]
+    await asyncio.gather(*(processor.process_update(u, handle()) for u in burst))
+    await processor.process_update(_update(6, 20), handle())
+    assert (processor.demand(10), processor.demand(20), processor.demand(30)) == (5, 1, 0)
+    assert processor.demand("@channel") == 0
+    await asyncio.sleep(0.25)
+    assert (processor.demand(10), processor.demand(20)) == (0, 0)
+
+
+async def test_a_quiet_chat_is_not_overtaken_by_a_busy_chats_next_updates():
+    """One start per turn of the loop, first come first served: while a colleague's twenty
+    pasted tasks are handled one after the other, a /start from someone else that came
+    after the first of them starts next — not after all twenty (it once waited the burst out:
+    each of the busy chat's next updates took the free turn before it)."""
+    processor = ChatOrderedProcessor(8)
+    await processor.initialize()
+    started: list[int] = []
+
+    async def handle(update: Update) -> None:
+        started.append(update.update_id)
+        time.sleep(0.001)  # noqa: ASYNC251 - a handler's synchronous part (parse, commit)
+
+    busy = [_update(i, 10) for i in range(1, 21)]
+    jobs = [asyncio.ensure_future(processor.process_update(u, handle(u))) for u in busy]
+    await asyncio.sleep(0)
+    quiet = _update(100, 20)
+    jobs.append(asyncio.ensure_future(processor.process_update(quiet, handle(quiet))))
+    await asyncio.gather(*jobs)
+    assert started.index(100) <= 2, started
