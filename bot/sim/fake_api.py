@@ -1018,11 +1018,19 @@ class FakeBotAPI(BotApiMethods):
         with self._cond:
             self._calls.clear()
 
-    def bot_messages(self, chat_id: FakeChat | FakeUser | int | None = None) -> list[BotMessage]:
-        """Snapshots of the bot's messages (in send order), optionally for one chat."""
+    def bot_messages(
+        self, chat_id: FakeChat | FakeUser | int | None = None, *, after: int = 0
+    ) -> list[BotMessage]:
+        """Snapshots of the bot's messages (in send order), optionally for one chat, and only
+        those sent after the `mark()` `after` (polling a long log cheaply: the snapshots are
+        copies, made under the server's lock)."""
         with self._cond:
             cid = None if chat_id is None else self._chat_id(chat_id)
-            return [m.snapshot() for m in self._bot_log if cid is None or m.chat_id == cid]
+            return [
+                m.snapshot()
+                for m in self._bot_log
+                if m.seq > after and (cid is None or m.chat_id == cid)
+            ]
 
     def message(self, chat_id: FakeChat | FakeUser | int, message_id: int) -> BotMessage | None:
         """Snapshot of any stored message (bot's or user's), deleted ones included."""
