@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final
@@ -414,8 +415,8 @@ def _valid_md(month: int | None, day: int | None) -> bool:
     )
 
 
-def _bad(scan: Scan, m: re.Match[str]) -> ParseError:
-    return ParseError("parsing.bad_date", date=scan.original(m.start(), m.end()).strip())
+def _bad_date(text: str) -> ParseError:
+    return ParseError("parsing.bad_date", date=text)
 
 
 def _hours_delta(n: float, half: bool) -> timedelta | None:
@@ -463,187 +464,299 @@ _REL_DAYS: Final = {"大": 3, "后": 2, "明": 1}
 _REL_PART: Final = {"早": "morning", "晚": "evening", "夜": "evening"}
 
 
-def _date_token(scan: Scan, m: re.Match[str]) -> DateSpec | timedelta | None:
-    """One date-pass match → a date, a duration, or None (not a date after all)."""
-    g = m.group
-    name = m.lastgroup
-    text = scan.original(m.start(), m.end()).strip()
-    if name == "zh_hours":
-        if g("zh_honly"):
-            return _hours_delta(0.5, False)
-        raw = g("zh_hn")
-        n = float(raw) if "." in raw else to_int(raw)
-        return None if n is None else _hours_delta(float(n), bool(g("zh_hhalf")))
-    if name == "zh_mins":
-        if g("zh_mn") is None:
-            return timedelta(minutes=15)
-        n = to_int(g("zh_mn"))
-        return timedelta(minutes=n) if n else None
-    if name == "zh_ndays":
-        n = to_int(g("zh_dn"))
-        return None if n is None else _unit_result(n, g("zh_du") or g("zh_dmo"), text)
-    if name == "zh_ymd":
-        y, mo, d = to_int(g("zh_y")), to_int(g("zh_y_m")), to_int(g("zh_y_d"))
-        if y is None or not _valid_md(mo, d) or mo is None or d is None:
-            raise _bad(scan, m)
-        try:
-            date(y, mo, d)
-        except ValueError:
-            raise _bad(scan, m) from None
-        return DateSpec("ymd", y, mo, d, text=text)
-    if name == "zh_md":
-        mo, d = to_int(g("zh_m")), to_int(g("zh_d"))
-        if mo is None or d is None or not (1 <= mo <= 12 and 1 <= d <= 31):
-            # "13月5日" is a date gone wrong; say so rather than guess.
-            raise _bad(scan, m)
-        if not _valid_md(mo, d):
-            raise _bad(scan, m)
-        year_word = g("zh_yr")
-        if year_word is not None:
-            # 今年/明年/后年 fix the year: no rolling forward.
-            return DateSpec("md_fixed", mo, d, _YEAR_OFFSET[year_word], text=text)
-        return DateSpec("md", mo, d, 0, text=text)
-    if name in ("zh_mmend", "zh_mon"):
-        mo = to_int(g("zh_mme_m") or g("zh_mon_m"))
+# One reader per date-pass phrase (a named branch of _DATE_ZH / _DATE_EN). Which phrase a
+# match is, is settled by the order of the branches in the pattern; the readers below only say
+# what the phrase that won means. They come in three tables, each in the patterns' order:
+# phrases that are always a span of time (no date, so no phrase text), phrases that always
+# name the same date, and phrases read from their words.
+_DateReader = Callable[[re.Match[str], str], DateSpec | timedelta | None]
+
+
+def _zh_hours(m: re.Match[str]) -> timedelta | None:
+    """半小时, 2个半小时, 1.5小时后."""
+    if m.group("zh_honly"):
+        return _hours_delta(0.5, False)
+    raw = m.group("zh_hn")
+    n = float(raw) if "." in raw else to_int(raw)
+    return None if n is None else _hours_delta(float(n), bool(m.group("zh_hhalf")))
+
+
+def _zh_minutes(m: re.Match[str]) -> timedelta | None:
+    """30分钟后, 一刻钟后."""
+    if m.group("zh_mn") is None:
+        return timedelta(minutes=15)
+    n = to_int(m.group("zh_mn"))
+    return timedelta(minutes=n) if n else None
+
+
+def _zh_days_later(m: re.Match[str], text: str) -> DateSpec | timedelta | None:
+    """3天后, 5个工作日内, 2周后, 3个月后."""
+    n = to_int(m.group("zh_dn"))
+    return None if n is None else _unit_result(n, m.group("zh_du") or m.group("zh_dmo"), text)
+
+
+def _zh_year_month_day(m: re.Match[str], text: str) -> DateSpec:
+    """2026年12月5日."""
+    y, mo, d = to_int(m.group("zh_y")), to_int(m.group("zh_y_m")), to_int(m.group("zh_y_d"))
+    if y is None or not _valid_md(mo, d) or mo is None or d is None:
+        raise _bad_date(text)
+    try:
+        date(y, mo, d)
+    except ValueError:
+        raise _bad_date(text) from None
+    return DateSpec("ymd", y, mo, d, text=text)
+
+
+def _zh_month_day(m: re.Match[str], text: str) -> DateSpec:
+    """12月5日, 明年3月1号."""
+    mo, d = to_int(m.group("zh_m")), to_int(m.group("zh_d"))
+    if mo is None or d is None or not (1 <= mo <= 12 and 1 <= d <= 31):
+        # "13月5日" is a date gone wrong; say so rather than guess.
+        raise _bad_date(text)
+    if not _valid_md(mo, d):
+        raise _bad_date(text)
+    year_word = m.group("zh_yr")
+    if year_word is not None:
+        # 今年/明年/后年 fix the year: no rolling forward.
+        return DateSpec("md_fixed", mo, d, _YEAR_OFFSET[year_word], text=text)
+    return DateSpec("md", mo, d, 0, text=text)
+
+
+def _zh_month_last_day(m: re.Match[str], text: str) -> DateSpec | None:
+    """12月底 (zh_mmend), 12月内 / 12月份 (zh_mon): the last day of that month."""
+    mo = to_int(m.group("zh_mme_m") or m.group("zh_mon_m"))
+    if mo is None or not 1 <= mo <= 12:
+        return None
+    return DateSpec("month_day", mo, -1, 1, text=text)
+
+
+def _zh_xun(m: re.Match[str], text: str) -> DateSpec | None:
+    """12月上旬, 下个月中旬, 本月下旬, 月中."""
+    day = _XUN_DAY[m.group("zh_xun_w") or m.group("zh_xun_w2")]
+    raw_month = m.group("zh_xun_m")
+    if raw_month is not None:
+        mo = to_int(raw_month)
         if mo is None or not 1 <= mo <= 12:
             return None
-        return DateSpec("month_day", mo, -1, 1, text=text)
-    if name == "zh_xun":
-        word = g("zh_xun_w") or g("zh_xun_w2")
-        day = _XUN_DAY[word]
-        raw_month = g("zh_xun_m")
-        if raw_month is not None:
-            mo = to_int(raw_month)
-            if mo is None or not 1 <= mo <= 12:
-                return None
-            return DateSpec("month_day", mo, day, 1, text=text)
-        rel = g("zh_xun_rel")
-        if rel is not None and rel.startswith("下"):
-            return DateSpec("month_day", _NEXT_MONTH, day, 0, text=text)
-        # 上旬 alone rolls on to next month's once past; 本月上旬 does not.
-        return DateSpec("month_day", _THIS_MONTH, day, 0 if rel else 1, text=text)
-    if name == "zh_nmd":
-        d = to_int(g("zh_nmd_d"))
-        if d is None or not 1 <= d <= 31:
-            raise _bad(scan, m)
-        return DateSpec("next_dom", d, text=text)
-    if name == "zh_nmend":
-        return DateSpec("month_end", 1, text=text)
-    if name == "zh_mend":
-        return DateSpec("month_end", 0, text=text)
-    if name == "zh_yend":
-        return DateSpec("year_end", 1 if g("zh_ye") == "明" else 0, text=text)
-    if name == "zh_wd":
-        wd = zh_weekday(g("zh_wdc"))
-        pre = g("zh_wpre") or ""
-        kind = "next_wd" if pre.startswith("下") else "this_wd" if pre else "wd"
-        return DateSpec(kind, wd, text=text)
-    if name == "zh_week":
-        pre = g("zh_wkpre")
-        return DateSpec("next_week" if pre.startswith("下") else "this_week", text=text)
-    if name == "zh_nwd":
-        return DateSpec("next_workday", text=text)
-    if name == "zh_rel":
-        word = g("zh_rel")
-        days = _REL_DAYS.get(word[0], 0)
-        part = _REL_PART.get(word[1])
-        return DateSpec("rel", days, text=text, part=part)
-    if name == "zh_dom":
-        d = to_int(g("zh_dom_d"))
-        if d is None or not 1 <= d <= 31:
-            return None
-        return DateSpec("dom", d, text=text)
-    if name == "en_dat":
-        return DateSpec("rel", 2, text=text)
-    if name == "en_rel":
-        word = g("en_rel")
-        if word == "tonight":
-            return DateSpec("rel", 0, text=text, part="evening")
-        return DateSpec("rel", 0 if word == "today" else 1, text=text)
-    if name == "en_nmd":
-        d = int(g("en_nmd_d"))
-        if not 1 <= d <= 31:
-            raise _bad(scan, m)
-        return DateSpec("next_dom", d, text=text)
-    if name == "en_th":
-        d = int(g("en_th_d"))
-        if not 1 <= d <= 31:
-            return None
-        return DateSpec("next_dom" if g("en_th_nm") else "dom", d, text=text)
-    if name == "en_eonm":
-        return DateSpec("month_end", 1, text=text)
-    if name == "en_eom":
-        return DateSpec("month_end", 0, text=text)
-    if name == "en_eoy":
-        return DateSpec("year_end", 0, text=text)
-    if name == "en_eonw":
-        return DateSpec("next_week", text=text)
-    if name == "en_wd":
-        word = g("en_wdn")
-        pre = (g("en_wpre") or "").split()
-        if word in ("sat", "sun") and not pre:
-            # "sat" and "sun" are words too; take them after on/by/before/until…, written with
-            # a capital (Sun, SAT), or right before a time of day ("sun 3pm").
-            before = scan.work[max(0, m.start() - 8) : m.start()]
-            if not (
-                _SAT_SUN_BEFORE_RE.search(before)
-                or scan.text[m.start()].isupper()
-                or _SAT_SUN_TIME_RE.match(scan.work, m.end())
-            ):
-                return None
-        wd = en_weekday(word)
-        kind = "next_wd" if pre[:1] == ["next"] else "this_wd" if pre[:1] == ["this"] else "wd"
-        return DateSpec(kind, wd, text=text)
-    if name == "en_week":
-        return DateSpec("next_week" if g("en_nw") else "this_week", text=text)
-    if name in ("en_md", "en_dm"):
-        suffix = name[3:]
-        mo = en_month(g(f"en_{suffix}_m"))
-        d = int(g(f"en_{suffix}_d"))
-        year = g(f"en_{suffix}_y")
-        if not _valid_md(mo, d):
-            raise _bad(scan, m)
-        if year:
-            try:
-                date(int(year), mo, d)
-            except ValueError:
-                raise _bad(scan, m) from None
-            return DateSpec("ymd", int(year), mo, d, text=text)
-        return DateSpec("md", mo, d, 0, text=text)
-    if name == "en_in":
-        amount = _en_amount(g("en_in_n"))
-        if amount is None:
-            return None
-        if g("en_in_half"):
-            amount += 0.5
-        unit = g("en_in_u")
-        return _unit_result(amount, unit, text)
-    if name == "en_later":
-        amount = _en_amount(g("en_la_n"))
-        return None if amount is None else _unit_result(amount, g("en_la_u"), text)
-    if name == "en_nwd":
-        return DateSpec("next_workday", text=text)
-    if name == "en_mon":
-        part = g("en_mon_p")
-        day = 15 if part == "mid" else 10 if part == "early" else -1
-        return DateSpec("month_day", en_month(g("en_mon_m")), day, 1, text=text)
-    if name == "en_midm":
-        return DateSpec("month_day", _THIS_MONTH, 15, 1, text=text)
-    if name == "iso":
-        y, mo, d = int(g("iso_y")), int(g("iso_m")), int(g("iso_d"))
+        return DateSpec("month_day", mo, day, 1, text=text)
+    rel = m.group("zh_xun_rel")
+    if rel is not None and rel.startswith("下"):
+        return DateSpec("month_day", _NEXT_MONTH, day, 0, text=text)
+    # 上旬 alone rolls on to next month's once past; 本月上旬 does not.
+    return DateSpec("month_day", _THIS_MONTH, day, 0 if rel else 1, text=text)
+
+
+def _zh_next_month_day(m: re.Match[str], text: str) -> DateSpec:
+    """下个月5号."""
+    d = to_int(m.group("zh_nmd_d"))
+    if d is None or not 1 <= d <= 31:
+        raise _bad_date(text)
+    return DateSpec("next_dom", d, text=text)
+
+
+def _zh_year_end(m: re.Match[str], text: str) -> DateSpec:
+    """年底, 今年年底, 明年底."""
+    return DateSpec("year_end", 1 if m.group("zh_ye") == "明" else 0, text=text)
+
+
+def _zh_weekday(m: re.Match[str], text: str) -> DateSpec:
+    """周五, 本周三, 下星期一."""
+    pre = m.group("zh_wpre") or ""
+    kind = "next_wd" if pre.startswith("下") else "this_wd" if pre else "wd"
+    return DateSpec(kind, zh_weekday(m.group("zh_wdc")), text=text)
+
+
+def _zh_week(m: re.Match[str], text: str) -> DateSpec:
+    """本周, 下周内."""
+    kind = "next_week" if m.group("zh_wkpre").startswith("下") else "this_week"
+    return DateSpec(kind, text=text)
+
+
+def _zh_relative_day(m: re.Match[str], text: str) -> DateSpec:
+    """今天, 明天, 后天, 大后天; 明早 / 今晚 also name a part of the day."""
+    word = m.group("zh_rel")
+    return DateSpec("rel", _REL_DAYS.get(word[0], 0), text=text, part=_REL_PART.get(word[1]))
+
+
+def _zh_day_of_month(m: re.Match[str], text: str) -> DateSpec | None:
+    """5号, 20日."""
+    d = to_int(m.group("zh_dom_d"))
+    if d is None or not 1 <= d <= 31:
+        return None
+    return DateSpec("dom", d, text=text)
+
+
+def _en_relative_day(m: re.Match[str], text: str) -> DateSpec:
+    """today, tonight, tomorrow, tmr."""
+    word = m.group("en_rel")
+    if word == "tonight":
+        return DateSpec("rel", 0, text=text, part="evening")
+    return DateSpec("rel", 0 if word == "today" else 1, text=text)
+
+
+def _en_next_month_day(m: re.Match[str], text: str) -> DateSpec:
+    """next month on the 5th."""
+    d = int(m.group("en_nmd_d"))
+    if not 1 <= d <= 31:
+        raise _bad_date(text)
+    return DateSpec("next_dom", d, text=text)
+
+
+def _en_the_day(m: re.Match[str], text: str) -> DateSpec | None:
+    """the 5th, the 5th of next month."""
+    d = int(m.group("en_th_d"))
+    if not 1 <= d <= 31:
+        return None
+    return DateSpec("next_dom" if m.group("en_th_nm") else "dom", d, text=text)
+
+
+def _en_weekday_meant(scan: Scan, m: re.Match[str]) -> bool:
+    """Whether an en_wd match names a day: "sat" and "sun" are words too.
+
+    A bare one is a day after on/by/before/until…, written with a capital (Sun, SAT), or right
+    before a time of day ("sun 3pm").
+    """
+    if m.group("en_wdn") not in ("sat", "sun") or m.group("en_wpre"):
+        return True
+    before = scan.work[max(0, m.start() - 8) : m.start()]
+    return bool(
+        _SAT_SUN_BEFORE_RE.search(before)
+        or scan.text[m.start()].isupper()
+        or _SAT_SUN_TIME_RE.match(scan.work, m.end())
+    )
+
+
+def _en_weekday(m: re.Match[str], text: str) -> DateSpec:
+    """friday, this friday, next fri, coming monday."""
+    pre = (m.group("en_wpre") or "").split()
+    kind = "next_wd" if pre[:1] == ["next"] else "this_wd" if pre[:1] == ["this"] else "wd"
+    return DateSpec(kind, en_weekday(m.group("en_wdn")), text=text)
+
+
+def _en_week(m: re.Match[str], text: str) -> DateSpec:
+    """this week, end of the week, EOW, next week."""
+    return DateSpec("next_week" if m.group("en_nw") else "this_week", text=text)
+
+
+def _en_month_and_day(m: re.Match[str], text: str) -> DateSpec:
+    """Dec 5, Dec 5th 2026 (en_md); 5 December, the 5th of Dec, 2026 (en_dm)."""
+    order = "md" if m.lastgroup == "en_md" else "dm"
+    mo = en_month(m.group(f"en_{order}_m"))
+    d = int(m.group(f"en_{order}_d"))
+    year = m.group(f"en_{order}_y")
+    if not _valid_md(mo, d):
+        raise _bad_date(text)
+    if year:
         try:
-            date(y, mo, d)
+            date(int(year), mo, d)
         except ValueError:
-            raise _bad(scan, m) from None
-        return DateSpec("ymd", y, mo, d, text=text)
-    if name == "slash":
-        mo, d = int(g("sl_m")), int(g("sl_d"))
-        if not (1 <= mo <= 12 and 1 <= d <= 31):
-            return None  # 24/7, 1/50: not a date
-        if not _valid_md(mo, d):
-            raise _bad(scan, m)
-        return DateSpec("md", mo, d, 0, text=text)
-    return None
+            raise _bad_date(text) from None
+        return DateSpec("ymd", int(year), mo, d, text=text)
+    return DateSpec("md", mo, d, 0, text=text)
+
+
+def _en_within(m: re.Match[str], text: str) -> DateSpec | timedelta | None:
+    """in 2 hours, within 3 business days, in an hour and a half."""
+    amount = _en_amount(m.group("en_in_n"))
+    if amount is None:
+        return None
+    if m.group("en_in_half"):
+        amount += 0.5
+    return _unit_result(amount, m.group("en_in_u"), text)
+
+
+def _en_later(m: re.Match[str], text: str) -> DateSpec | timedelta | None:
+    """3 days from now, two weeks later."""
+    amount = _en_amount(m.group("en_la_n"))
+    return None if amount is None else _unit_result(amount, m.group("en_la_u"), text)
+
+
+def _en_part_of_month(m: re.Match[str], text: str) -> DateSpec:
+    """mid-December, early Jan, late March, end of May."""
+    part = m.group("en_mon_p")
+    day = 15 if part == "mid" else 10 if part == "early" else -1
+    return DateSpec("month_day", en_month(m.group("en_mon_m")), day, 1, text=text)
+
+
+def _iso_date(m: re.Match[str], text: str) -> DateSpec:
+    """2026-12-05, 2026/12/5."""
+    y, mo, d = int(m.group("iso_y")), int(m.group("iso_m")), int(m.group("iso_d"))
+    try:
+        date(y, mo, d)
+    except ValueError:
+        raise _bad_date(text) from None
+    return DateSpec("ymd", y, mo, d, text=text)
+
+
+def _slash_date(m: re.Match[str], text: str) -> DateSpec | None:
+    """12/5 (month first)."""
+    mo, d = int(m.group("sl_m")), int(m.group("sl_d"))
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None  # 24/7, 1/50: not a date
+    if not _valid_md(mo, d):
+        raise _bad_date(text)
+    return DateSpec("md", mo, d, 0, text=text)
+
+
+_DURATIONS: Final[dict[str, Callable[[re.Match[str]], timedelta | None]]] = {
+    "zh_hours": _zh_hours,
+    "zh_mins": _zh_minutes,
+}
+# DateSpec(kind, a, b, c) of the phrases that always name the same date.
+_FIXED_DATES: Final[dict[str, tuple[str, int, int, int]]] = {
+    "zh_nmend": ("month_end", 1, 0, 0),  # 下个月底
+    "zh_mend": ("month_end", 0, 0, 0),  # 月底, 本月末
+    "zh_nwd": ("next_workday", 0, 0, 0),  # 下一个工作日
+    "en_dat": ("rel", 2, 0, 0),  # the day after tomorrow
+    "en_eonm": ("month_end", 1, 0, 0),  # end of next month
+    "en_eom": ("month_end", 0, 0, 0),  # end of the month, EOM
+    "en_eoy": ("year_end", 0, 0, 0),  # end of the year, EOY
+    "en_eonw": ("next_week", 0, 0, 0),  # end of next week
+    "en_nwd": ("next_workday", 0, 0, 0),  # next working day
+    "en_midm": ("month_day", _THIS_MONTH, 15, 1),  # mid-month
+}
+_DATE_READERS: Final[dict[str, _DateReader]] = {
+    "zh_ndays": _zh_days_later,
+    "zh_ymd": _zh_year_month_day,
+    "zh_md": _zh_month_day,
+    "zh_mmend": _zh_month_last_day,
+    "zh_xun": _zh_xun,
+    "zh_mon": _zh_month_last_day,
+    "zh_nmd": _zh_next_month_day,
+    "zh_yend": _zh_year_end,
+    "zh_wd": _zh_weekday,
+    "zh_week": _zh_week,
+    "zh_rel": _zh_relative_day,
+    "zh_dom": _zh_day_of_month,
+    "en_rel": _en_relative_day,
+    "en_nmd": _en_next_month_day,
+    "en_th": _en_the_day,
+    "en_wd": _en_weekday,
+    "en_week": _en_week,
+    "en_md": _en_month_and_day,
+    "en_dm": _en_month_and_day,
+    "en_in": _en_within,
+    "en_later": _en_later,
+    "en_mon": _en_part_of_month,
+    "iso": _iso_date,
+    "slash": _slash_date,
+}
+
+
+def _date_token(scan: Scan, m: re.Match[str]) -> DateSpec | timedelta | None:
+    """One date-pass match → a date, a duration, or None (not a date after all)."""
+    name = m.lastgroup or ""
+    duration = _DURATIONS.get(name)
+    if duration is not None:
+        return duration(m)
+    if name == "en_wd" and not _en_weekday_meant(scan, m):
+        return None
+    text = scan.original(m.start(), m.end()).strip()
+    fixed = _FIXED_DATES.get(name)
+    if fixed is not None:
+        return DateSpec(*fixed, text=text)
+    reader = _DATE_READERS.get(name)
+    return None if reader is None else reader(m, text)
 
 
 _SAT_SUN_BEFORE_RE: Final = re.compile(
