@@ -768,50 +768,84 @@ _SAT_SUN_TIME_RE: Final = re.compile(
 )
 
 
-_CLOCK_GROUPS = frozenset({"zclock", "hm", "hap", "oclock", "athour"})
+# A clock time as read: (hour or None if the words are no number, minute, am/pm as written,
+# the hour is as written); _clock checks it.
+_RawClock = tuple[int | None, int, str | None, bool]
 _SMALL_WORDS_BEFORE_YIDIAN = frozenset("快早晚慢多少好大小高低轻重有点些再稍差短长近远")
+
+
+def _zh_a_little(scan: Scan, m: re.Match[str]) -> bool:
+    """快一点 / 早一点 / 有一点: "a little", not one o'clock."""
+    if m.group("zh_h") != "一" or m.group("zh_min") or m.group("zh_half"):
+        return False
+    prev = scan.work[m.start() - 1] if m.start() else ""
+    return prev in _SMALL_WORDS_BEFORE_YIDIAN
+
+
+def _zh_clock_minute(m: re.Match[str]) -> int | None:
+    """半 一刻 三刻 十五分 零五: the minutes after 三点 (0 when none are said)."""
+    if m.group("zh_half"):
+        return 30
+    if m.group("zh_q1"):
+        return 15
+    if m.group("zh_q3"):
+        return 45
+    if m.group("zh_min"):
+        return to_int(m.group("zh_min").rstrip("分"))
+    return 0
+
+
+def _zh_clock(m: re.Match[str]) -> _RawClock | None:
+    """三点, 下午3点半, 10点一刻, 03点 (a leading zero: the hour as written)."""
+    raw = m.group("zh_h")
+    minute = _zh_clock_minute(m)
+    if minute is None:
+        return None
+    return to_int(raw), minute, None, raw.isdigit() and len(raw) == 2 and raw[0] == "0"
+
+
+def _hm_clock(m: re.Match[str]) -> _RawClock:
+    """15:30, 3:30pm; 09:00, 13:00 and 0:30 are the hour as written."""
+    raw = m.group("hm_h")
+    hour = int(raw)
+    fixed = (len(raw) == 2 and raw[0] == "0") or hour >= 13 or hour == 0
+    return hour, int(m.group("hm_m")), m.group("ap"), fixed
+
+
+def _ap_clock(m: re.Match[str]) -> _RawClock:
+    """3pm, 10 a.m., 3.30pm."""
+    return int(m.group("hap_h")), int(m.group("hap_m") or 0), m.group("ap2"), False
+
+
+def _oclock(m: re.Match[str]) -> _RawClock:
+    """3 o'clock, three oclock."""
+    return to_int(m.group("oc_h")), 0, None, False
+
+
+def _at_hour(m: re.Match[str]) -> _RawClock:
+    """at 3, by 5 today."""
+    return int(m.group("at_h") or m.group("by_h")), 0, None, False
+
+
+_CLOCK_READERS: Final[dict[str, Callable[[re.Match[str]], _RawClock | None]]] = {
+    "zclock": _zh_clock,
+    "hm": _hm_clock,
+    "hap": _ap_clock,
+    "oclock": _oclock,
+    "athour": _at_hour,
+}
+_CLOCK_GROUPS: Final = frozenset(_CLOCK_READERS)
 
 
 def _clock(scan: Scan, m: re.Match[str]) -> tuple[int, int, str | None, bool] | None:
     """A clock match → (hour, minute, am/pm, hour-as-written) or None."""
-    g = m.group
-    name = m.lastgroup
-    ap: str | None = None
-    fixed = False
-    minute = 0
-    if name == "zclock":
-        raw = g("zh_h")
-        hour = to_int(raw)
-        if raw == "一" and not g("zh_min") and not g("zh_half"):
-            # 快一点 / 早一点 / 有一点: "a little", not one o'clock.
-            prev = scan.work[m.start() - 1] if m.start() else ""
-            if prev in _SMALL_WORDS_BEFORE_YIDIAN:
-                return None
-        if g("zh_half"):
-            minute = 30
-        elif g("zh_q1"):
-            minute = 15
-        elif g("zh_q3"):
-            minute = 45
-        elif g("zh_min"):
-            value = to_int(g("zh_min").rstrip("分"))
-            if value is None:
-                return None
-            minute = value
-        fixed = raw.isdigit() and len(raw) == 2 and raw[0] == "0"
-    elif name == "hm":
-        hour = int(g("hm_h"))
-        minute = int(g("hm_m"))
-        ap = g("ap")
-        fixed = (len(g("hm_h")) == 2 and g("hm_h")[0] == "0") or hour >= 13 or hour == 0
-    elif name == "hap":
-        hour = int(g("hap_h"))
-        minute = int(g("hap_m") or 0)
-        ap = g("ap2")
-    elif name == "oclock":
-        hour = to_int(g("oc_h"))
-    else:  # athour
-        hour = int(g("at_h") or g("by_h"))
+    name = m.lastgroup or ""
+    if name == "zclock" and _zh_a_little(scan, m):
+        return None
+    raw = _CLOCK_READERS[name](m)
+    if raw is None:
+        return None
+    hour, minute, ap, fixed = raw
     if hour is None or minute > 59:
         return None
     if ap:
@@ -827,33 +861,70 @@ def take_when(scan: Scan, *, dates: bool = True) -> Found:
     """Find and cut the first date phrase (or duration) and the first time of day."""
     found = Found()
     if dates:
-        probe = _HOLIDAY_PROBE.search(scan.work) is not None or not _HOLIDAY_WORDS.isdisjoint(
-            scan.word_set
-        )
-        holiday = _HOLIDAY_RE.search(scan.work) if probe else None
-        for m in _DATES.finditer(scan):
-            if holiday is not None and holiday.start() <= m.start():
-                break  # the holiday phrase comes first
-            result = _date_token(scan, m)
-            if result is None:
-                continue
-            if isinstance(result, timedelta):
-                found.delta = result
-            else:
-                found.date = result
-                found.pod = result.part
-            scan.cut(*extend(scan, m.start(), m.end()))
-            holiday = None
-            break
-        if holiday is not None:
-            found.date = _holiday_token(scan, holiday)
-            scan.cut(*extend(scan, holiday.start(), holiday.end()))
-    if found.delta is not None:
-        return found
-    pod_span: tuple[int, int] | None = None
+        _take_date(scan, found)
+    if found.delta is None:
+        _take_time_of_day(scan, found)
+    return found
+
+
+def _first_holiday(scan: Scan) -> re.Match[str] | None:
+    """The first holiday phrase (国庆前, after Spring Festival), searched only if one may occur."""
+    probe = _HOLIDAY_PROBE.search(scan.work) is not None or not _HOLIDAY_WORDS.isdisjoint(
+        scan.word_set
+    )
+    return _HOLIDAY_RE.search(scan.work) if probe else None
+
+
+def _take_date(scan: Scan, found: Found) -> None:
+    """The first date phrase or duration, or a holiday phrase before it, into `found`."""
+    holiday = _first_holiday(scan)
+    for m in _DATES.finditer(scan):
+        if holiday is not None and holiday.start() <= m.start():
+            break  # the holiday phrase comes first
+        result = _date_token(scan, m)
+        if result is None:
+            continue
+        if isinstance(result, timedelta):
+            found.delta = result
+        else:
+            found.date = result
+            found.pod = result.part
+        scan.cut(*extend(scan, m.start(), m.end()))
+        return
+    if holiday is not None:
+        found.date = _holiday_token(scan, holiday)
+        scan.cut(*extend(scan, holiday.start(), holiday.end()))
+
+
+_Span = tuple[int, int]
+
+
+def _take_time_of_day(scan: Scan, found: Found) -> None:
+    """The first part of the day, clock time and work-day edge, into `found`; cut them."""
+    pod, pod_span, clock_span, edge_span = _find_times(scan, found)
+    if pod is not None and (found.hour is not None or pod not in _POD_NEEDS_CLOCK):
+        found.pod = pod
+    else:
+        pod_span = None
+    if clock_span is not None:
+        # "10点到11点", "10am to 11am": the end of a range leaves the title with its start.
+        tail = _RANGE_END_RE.match(scan.work, clock_span[1])
+        if tail:
+            clock_span = (clock_span[0], tail.end())
+    for span in (pod_span, clock_span, edge_span):
+        if span is not None:
+            scan.cut(*extend(scan, *span))
+
+
+def _find_times(
+    scan: Scan, found: Found
+) -> tuple[str | None, _Span | None, _Span | None, _Span | None]:
+    """One pass over the times of day: the clock and edge go into `found`; the part of the day
+    and the spans of all three come back (the part of the day still to be judged)."""
     pod: str | None = None
-    clock_span: tuple[int, int] | None = None
-    edge_span: tuple[int, int] | None = None
+    pod_span: _Span | None = None
+    clock_span: _Span | None = None
+    edge_span: _Span | None = None
     for m in _TIMES.finditer(scan):
         name = m.lastgroup
         if name in ("pod", "pod_en"):
@@ -870,19 +941,7 @@ def take_when(scan: Scan, *, dates: bool = True) -> Found:
             if clock is not None:
                 found.hour, found.minute, found.ap, found.fixed = clock
                 clock_span = (m.start(), m.end())
-    if pod is not None and (found.hour is not None or pod not in _POD_NEEDS_CLOCK):
-        found.pod = pod
-    else:
-        pod_span = None
-    if clock_span is not None:
-        # "10点到11点", "10am to 11am": the end of a range leaves the title with its start.
-        tail = _RANGE_END_RE.match(scan.work, clock_span[1])
-        if tail:
-            clock_span = (clock_span[0], tail.end())
-    for span in (pod_span, clock_span, edge_span):
-        if span is not None:
-            scan.cut(*extend(scan, *span))
-    return found
+    return pod, pod_span, clock_span, edge_span
 
 
 # --- placing what was found against now -------------------------------------------------------
