@@ -1053,12 +1053,33 @@ def _md_from(year: int, month: int, day: int) -> date:
     raise ParseError("parsing.bad_date", date=f"{month}/{day}")
 
 
+def _real_date(year: int, month: int, day: int, spec: DateSpec) -> date:
+    """That date, or the phrase's bad_date error when there is no such day."""
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ParseError("parsing.bad_date", date=spec.text) from None
+
+
+# What kind of day each DateSpec kind names (see _place).
+_WEEK_KINDS: Final = frozenset({"wd", "this_wd", "next_wd", "this_week", "next_week"})
+_CALENDAR_KINDS: Final = frozenset(
+    {"md", "md_fixed", "month_day", "ymd", "dom", "next_dom", "month_end", "year_end"}
+)
+
+
 def _place(spec: DateSpec, today: date, cal: WorkCalendar) -> tuple[date, str | None]:
     """The date a phrase names, and how it rolls forward if its moment has passed."""
+    if spec.kind in _WEEK_KINDS:
+        return _place_in_week(spec, today)
+    if spec.kind in _CALENDAR_KINDS:
+        return _place_in_calendar(spec, today)
+    return _place_from_today(spec, today, cal)
+
+
+def _place_in_week(spec: DateSpec, today: date) -> tuple[date, str | None]:
+    """周五, 本周三, 下周一, 本周, 下周: a day of this week or the next."""
     k = spec.kind
-    if k == "rel":
-        # 今天 / today is the day named, not rolled; 明天 and later cannot pass anyway.
-        return today + timedelta(days=spec.a), "today" if spec.a == 0 else "day"
     if k == "wd":
         return today + timedelta(days=(spec.a - today.weekday()) % 7), "week"
     monday = today - timedelta(days=today.weekday())
@@ -1073,40 +1094,51 @@ def _place(spec: DateSpec, today: date, cal: WorkCalendar) -> tuple[date, str | 
         return monday + timedelta(days=4), "week"
     if k == "next_week":
         return monday + timedelta(days=11), None
+    raise AssertionError(k)
+
+
+def _place_in_calendar(spec: DateSpec, today: date) -> tuple[date, str | None]:
+    """12月5日, 2026年12月5日, 5号, 下月5号, 月底, 12月上旬, 年底: a day of a month or year."""
+    k = spec.kind
     if k == "md":
         if spec.c == 0:
             return _md_from(today.year, spec.a, spec.b), "year"
-        try:
-            return date(today.year + spec.c, spec.a, spec.b), None
-        except ValueError:
-            raise ParseError("parsing.bad_date", date=spec.text) from None
+        return _real_date(today.year + spec.c, spec.a, spec.b, spec), None
     if k == "md_fixed":
-        try:
-            return date(today.year + spec.c, spec.a, spec.b), None
-        except ValueError:
-            raise ParseError("parsing.bad_date", date=spec.text) from None
+        return _real_date(today.year + spec.c, spec.a, spec.b, spec), None
     if k == "month_day":
-        if spec.a == _THIS_MONTH:
-            return _month_day(today.year, today.month, spec.b), "month_day" if spec.c else None
-        if spec.a == _NEXT_MONTH:
-            y, mo = _add_months(today.year, today.month, 1)
-            return _month_day(y, mo, spec.b), None
-        return _month_day(today.year, spec.a, spec.b), "month_day_year"
+        return _place_month_day(spec, today)
     if k == "ymd":
         return date(spec.a, spec.b, spec.c), None
     if k == "dom":
         return _dom_from(today.year, today.month, spec.a), "dom"
     if k == "next_dom":
         y, mo = _add_months(today.year, today.month, 1)
-        try:
-            return date(y, mo, spec.a), None
-        except ValueError:
-            raise ParseError("parsing.bad_date", date=spec.text) from None
+        return _real_date(y, mo, spec.a, spec), None
     if k == "month_end":
         y, mo = _add_months(today.year, today.month, spec.a)
         return _month_end(y, mo), "month_end"
     if k == "year_end":
         return date(today.year + spec.a, 12, 31), "year_end"
+    raise AssertionError(k)
+
+
+def _place_month_day(spec: DateSpec, today: date) -> tuple[date, str | None]:
+    """Day spec.b (-1: the last) of month spec.a: this month's, next month's, or month 1–12."""
+    if spec.a == _THIS_MONTH:
+        return _month_day(today.year, today.month, spec.b), "month_day" if spec.c else None
+    if spec.a == _NEXT_MONTH:
+        y, mo = _add_months(today.year, today.month, 1)
+        return _month_day(y, mo, spec.b), None
+    return _month_day(today.year, spec.a, spec.b), "month_day_year"
+
+
+def _place_from_today(spec: DateSpec, today: date, cal: WorkCalendar) -> tuple[date, str | None]:
+    """今天, 明天, 3天后, 3个月后, 3个工作日内, 下一个工作日, 国庆前: counted from today."""
+    k = spec.kind
+    if k == "rel":
+        # 今天 / today is the day named, not rolled; 明天 and later cannot pass anyway.
+        return today + timedelta(days=spec.a), "today" if spec.a == 0 else "day"
     if k == "in_days":
         return today + timedelta(days=spec.a), "day"
     if k == "in_months":
