@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -125,42 +126,60 @@ def _monthly(day: int) -> Repeat | None:
     return Repeat(f"FREQ=MONTHLY;BYMONTHDAY={day}", monthday=day)
 
 
+def _zh_monthday(m: re.Match[str]) -> Repeat | None:
+    """每月5号, 每个月的十五日."""
+    day = to_int(m.group("md_d"))
+    return None if day is None else _monthly(day)
+
+
+def _every_part_of_day(m: re.Match[str]) -> Repeat:
+    """every morning, each evening: daily, and the part of the day ("night" is the evening)."""
+    pod = m.group("en_pod")
+    return Repeat("FREQ=DAILY", pod="evening" if pod == "night" else pod)
+
+
+# A Repeat is immutable: the phrases that always mean the same rule share one.
+_WORKDAYS: Final = Repeat(WORKDAYS_RULE, workdays=True)
+_MONTH_END: Final = Repeat("FREQ=MONTHLY;BYMONTHDAY=-1", monthday=-1)
+_DAILY: Final = Repeat("FREQ=DAILY")
+_WEEKLY: Final = Repeat("FREQ=WEEKLY")
+_MONTHLY: Final = Repeat("FREQ=MONTHLY")
+_YEARLY: Final = Repeat("FREQ=YEARLY")
+_FIXED_REPEATS: Final[dict[str, Repeat]] = {
+    "wk": _WORKDAYS,
+    "en_wk": _WORKDAYS,
+    "mend": _MONTH_END,
+    "en_mend": _MONTH_END,
+    "daily": _DAILY,
+    "en_daily": _DAILY,
+    "wkly": _WEEKLY,
+    "en_wkly": _WEEKLY,
+    "mthly": _MONTHLY,
+    "en_mthly": _MONTHLY,
+    "yearly": _YEARLY,
+    "en_yearly": _YEARLY,
+}
+# The phrases read from their words: the days of the week, the day of the month.
+_REPEAT_READERS: Final[dict[str, Callable[[re.Match[str]], Repeat | None]]] = {
+    "biwk": lambda m: _weekly(_zh_days(m.group("bi_days")), 2),
+    "wd": lambda m: _weekly(_zh_days(m.group("wd_days"))),
+    "md": _zh_monthday,
+    "en_biwk": lambda m: _weekly(_en_days(m.group("en_bi_days")), 2),
+    "en_wd": lambda m: _weekly(_en_days(m.group("en_wd_days"))),
+    "en_wdp": lambda m: _weekly(_en_days(m.group("en_wdp_days"))),
+    "en_md": lambda m: _monthly(int(m.group("en_md_d"))),
+    "en_md2": lambda m: _monthly(int(m.group("en_md2_d"))),
+    "en_dpod": _every_part_of_day,
+}
+
+
 def _repeat_for(m: re.Match[str]) -> Repeat | None:
-    name = m.lastgroup
-    g = m.group
-    if name in ("wk", "en_wk"):
-        return Repeat(WORKDAYS_RULE, workdays=True)
-    if name == "biwk":
-        return _weekly(_zh_days(g("bi_days")), 2)
-    if name == "wd":
-        return _weekly(_zh_days(g("wd_days")))
-    if name == "md":
-        day = to_int(g("md_d"))
-        return None if day is None else _monthly(day)
-    if name in ("mend", "en_mend"):
-        return _monthly(-1)
-    if name in ("daily", "en_daily"):
-        return Repeat("FREQ=DAILY")
-    if name == "en_dpod":
-        pod = g("en_pod")
-        return Repeat("FREQ=DAILY", pod="evening" if pod == "night" else pod)
-    if name in ("wkly", "en_wkly"):
-        return Repeat("FREQ=WEEKLY")
-    if name in ("mthly", "en_mthly"):
-        return Repeat("FREQ=MONTHLY")
-    if name in ("yearly", "en_yearly"):
-        return Repeat("FREQ=YEARLY")
-    if name == "en_biwk":
-        return _weekly(_en_days(g("en_bi_days")), 2)
-    if name == "en_wd":
-        return _weekly(_en_days(g("en_wd_days")))
-    if name == "en_wdp":
-        return _weekly(_en_days(g("en_wdp_days")))
-    if name == "en_md":
-        return _monthly(int(g("en_md_d")))
-    if name == "en_md2":
-        return _monthly(int(g("en_md2_d")))
-    return None
+    name = m.lastgroup or ""
+    fixed = _FIXED_REPEATS.get(name)
+    if fixed is not None:
+        return fixed
+    reader = _REPEAT_READERS.get(name)
+    return None if reader is None else reader(m)
 
 
 def take_repeat(scan: Scan) -> Repeat | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final
@@ -414,8 +415,8 @@ def _valid_md(month: int | None, day: int | None) -> bool:
     )
 
 
-def _bad(scan: Scan, m: re.Match[str]) -> ParseError:
-    return ParseError("parsing.bad_date", date=scan.original(m.start(), m.end()).strip())
+def _bad_date(text: str) -> ParseError:
+    return ParseError("parsing.bad_date", date=text)
 
 
 def _hours_delta(n: float, half: bool) -> timedelta | None:
@@ -463,187 +464,299 @@ _REL_DAYS: Final = {"大": 3, "后": 2, "明": 1}
 _REL_PART: Final = {"早": "morning", "晚": "evening", "夜": "evening"}
 
 
-def _date_token(scan: Scan, m: re.Match[str]) -> DateSpec | timedelta | None:
-    """One date-pass match → a date, a duration, or None (not a date after all)."""
-    g = m.group
-    name = m.lastgroup
-    text = scan.original(m.start(), m.end()).strip()
-    if name == "zh_hours":
-        if g("zh_honly"):
-            return _hours_delta(0.5, False)
-        raw = g("zh_hn")
-        n = float(raw) if "." in raw else to_int(raw)
-        return None if n is None else _hours_delta(float(n), bool(g("zh_hhalf")))
-    if name == "zh_mins":
-        if g("zh_mn") is None:
-            return timedelta(minutes=15)
-        n = to_int(g("zh_mn"))
-        return timedelta(minutes=n) if n else None
-    if name == "zh_ndays":
-        n = to_int(g("zh_dn"))
-        return None if n is None else _unit_result(n, g("zh_du") or g("zh_dmo"), text)
-    if name == "zh_ymd":
-        y, mo, d = to_int(g("zh_y")), to_int(g("zh_y_m")), to_int(g("zh_y_d"))
-        if y is None or not _valid_md(mo, d) or mo is None or d is None:
-            raise _bad(scan, m)
-        try:
-            date(y, mo, d)
-        except ValueError:
-            raise _bad(scan, m) from None
-        return DateSpec("ymd", y, mo, d, text=text)
-    if name == "zh_md":
-        mo, d = to_int(g("zh_m")), to_int(g("zh_d"))
-        if mo is None or d is None or not (1 <= mo <= 12 and 1 <= d <= 31):
-            # "13月5日" is a date gone wrong; say so rather than guess.
-            raise _bad(scan, m)
-        if not _valid_md(mo, d):
-            raise _bad(scan, m)
-        year_word = g("zh_yr")
-        if year_word is not None:
-            # 今年/明年/后年 fix the year: no rolling forward.
-            return DateSpec("md_fixed", mo, d, _YEAR_OFFSET[year_word], text=text)
-        return DateSpec("md", mo, d, 0, text=text)
-    if name in ("zh_mmend", "zh_mon"):
-        mo = to_int(g("zh_mme_m") or g("zh_mon_m"))
+# One reader per date-pass phrase (a named branch of _DATE_ZH / _DATE_EN). Which phrase a
+# match is, is settled by the order of the branches in the pattern; the readers below only say
+# what the phrase that won means. They come in three tables, each in the patterns' order:
+# phrases that are always a span of time (no date, so no phrase text), phrases that always
+# name the same date, and phrases read from their words.
+_DateReader = Callable[[re.Match[str], str], DateSpec | timedelta | None]
+
+
+def _zh_hours(m: re.Match[str]) -> timedelta | None:
+    """半小时, 2个半小时, 1.5小时后."""
+    if m.group("zh_honly"):
+        return _hours_delta(0.5, False)
+    raw = m.group("zh_hn")
+    n = float(raw) if "." in raw else to_int(raw)
+    return None if n is None else _hours_delta(float(n), bool(m.group("zh_hhalf")))
+
+
+def _zh_minutes(m: re.Match[str]) -> timedelta | None:
+    """30分钟后, 一刻钟后."""
+    if m.group("zh_mn") is None:
+        return timedelta(minutes=15)
+    n = to_int(m.group("zh_mn"))
+    return timedelta(minutes=n) if n else None
+
+
+def _zh_days_later(m: re.Match[str], text: str) -> DateSpec | timedelta | None:
+    """3天后, 5个工作日内, 2周后, 3个月后."""
+    n = to_int(m.group("zh_dn"))
+    return None if n is None else _unit_result(n, m.group("zh_du") or m.group("zh_dmo"), text)
+
+
+def _zh_year_month_day(m: re.Match[str], text: str) -> DateSpec:
+    """2026年12月5日."""
+    y, mo, d = to_int(m.group("zh_y")), to_int(m.group("zh_y_m")), to_int(m.group("zh_y_d"))
+    if y is None or not _valid_md(mo, d) or mo is None or d is None:
+        raise _bad_date(text)
+    try:
+        date(y, mo, d)
+    except ValueError:
+        raise _bad_date(text) from None
+    return DateSpec("ymd", y, mo, d, text=text)
+
+
+def _zh_month_day(m: re.Match[str], text: str) -> DateSpec:
+    """12月5日, 明年3月1号."""
+    mo, d = to_int(m.group("zh_m")), to_int(m.group("zh_d"))
+    if mo is None or d is None or not (1 <= mo <= 12 and 1 <= d <= 31):
+        # "13月5日" is a date gone wrong; say so rather than guess.
+        raise _bad_date(text)
+    if not _valid_md(mo, d):
+        raise _bad_date(text)
+    year_word = m.group("zh_yr")
+    if year_word is not None:
+        # 今年/明年/后年 fix the year: no rolling forward.
+        return DateSpec("md_fixed", mo, d, _YEAR_OFFSET[year_word], text=text)
+    return DateSpec("md", mo, d, 0, text=text)
+
+
+def _zh_month_last_day(m: re.Match[str], text: str) -> DateSpec | None:
+    """12月底 (zh_mmend), 12月内 / 12月份 (zh_mon): the last day of that month."""
+    mo = to_int(m.group("zh_mme_m") or m.group("zh_mon_m"))
+    if mo is None or not 1 <= mo <= 12:
+        return None
+    return DateSpec("month_day", mo, -1, 1, text=text)
+
+
+def _zh_xun(m: re.Match[str], text: str) -> DateSpec | None:
+    """12月上旬, 下个月中旬, 本月下旬, 月中."""
+    day = _XUN_DAY[m.group("zh_xun_w") or m.group("zh_xun_w2")]
+    raw_month = m.group("zh_xun_m")
+    if raw_month is not None:
+        mo = to_int(raw_month)
         if mo is None or not 1 <= mo <= 12:
             return None
-        return DateSpec("month_day", mo, -1, 1, text=text)
-    if name == "zh_xun":
-        word = g("zh_xun_w") or g("zh_xun_w2")
-        day = _XUN_DAY[word]
-        raw_month = g("zh_xun_m")
-        if raw_month is not None:
-            mo = to_int(raw_month)
-            if mo is None or not 1 <= mo <= 12:
-                return None
-            return DateSpec("month_day", mo, day, 1, text=text)
-        rel = g("zh_xun_rel")
-        if rel is not None and rel.startswith("下"):
-            return DateSpec("month_day", _NEXT_MONTH, day, 0, text=text)
-        # 上旬 alone rolls on to next month's once past; 本月上旬 does not.
-        return DateSpec("month_day", _THIS_MONTH, day, 0 if rel else 1, text=text)
-    if name == "zh_nmd":
-        d = to_int(g("zh_nmd_d"))
-        if d is None or not 1 <= d <= 31:
-            raise _bad(scan, m)
-        return DateSpec("next_dom", d, text=text)
-    if name == "zh_nmend":
-        return DateSpec("month_end", 1, text=text)
-    if name == "zh_mend":
-        return DateSpec("month_end", 0, text=text)
-    if name == "zh_yend":
-        return DateSpec("year_end", 1 if g("zh_ye") == "明" else 0, text=text)
-    if name == "zh_wd":
-        wd = zh_weekday(g("zh_wdc"))
-        pre = g("zh_wpre") or ""
-        kind = "next_wd" if pre.startswith("下") else "this_wd" if pre else "wd"
-        return DateSpec(kind, wd, text=text)
-    if name == "zh_week":
-        pre = g("zh_wkpre")
-        return DateSpec("next_week" if pre.startswith("下") else "this_week", text=text)
-    if name == "zh_nwd":
-        return DateSpec("next_workday", text=text)
-    if name == "zh_rel":
-        word = g("zh_rel")
-        days = _REL_DAYS.get(word[0], 0)
-        part = _REL_PART.get(word[1])
-        return DateSpec("rel", days, text=text, part=part)
-    if name == "zh_dom":
-        d = to_int(g("zh_dom_d"))
-        if d is None or not 1 <= d <= 31:
-            return None
-        return DateSpec("dom", d, text=text)
-    if name == "en_dat":
-        return DateSpec("rel", 2, text=text)
-    if name == "en_rel":
-        word = g("en_rel")
-        if word == "tonight":
-            return DateSpec("rel", 0, text=text, part="evening")
-        return DateSpec("rel", 0 if word == "today" else 1, text=text)
-    if name == "en_nmd":
-        d = int(g("en_nmd_d"))
-        if not 1 <= d <= 31:
-            raise _bad(scan, m)
-        return DateSpec("next_dom", d, text=text)
-    if name == "en_th":
-        d = int(g("en_th_d"))
-        if not 1 <= d <= 31:
-            return None
-        return DateSpec("next_dom" if g("en_th_nm") else "dom", d, text=text)
-    if name == "en_eonm":
-        return DateSpec("month_end", 1, text=text)
-    if name == "en_eom":
-        return DateSpec("month_end", 0, text=text)
-    if name == "en_eoy":
-        return DateSpec("year_end", 0, text=text)
-    if name == "en_eonw":
-        return DateSpec("next_week", text=text)
-    if name == "en_wd":
-        word = g("en_wdn")
-        pre = (g("en_wpre") or "").split()
-        if word in ("sat", "sun") and not pre:
-            # "sat" and "sun" are words too; take them after on/by/before/until…, written with
-            # a capital (Sun, SAT), or right before a time of day ("sun 3pm").
-            before = scan.work[max(0, m.start() - 8) : m.start()]
-            if not (
-                _SAT_SUN_BEFORE_RE.search(before)
-                or scan.text[m.start()].isupper()
-                or _SAT_SUN_TIME_RE.match(scan.work, m.end())
-            ):
-                return None
-        wd = en_weekday(word)
-        kind = "next_wd" if pre[:1] == ["next"] else "this_wd" if pre[:1] == ["this"] else "wd"
-        return DateSpec(kind, wd, text=text)
-    if name == "en_week":
-        return DateSpec("next_week" if g("en_nw") else "this_week", text=text)
-    if name in ("en_md", "en_dm"):
-        suffix = name[3:]
-        mo = en_month(g(f"en_{suffix}_m"))
-        d = int(g(f"en_{suffix}_d"))
-        year = g(f"en_{suffix}_y")
-        if not _valid_md(mo, d):
-            raise _bad(scan, m)
-        if year:
-            try:
-                date(int(year), mo, d)
-            except ValueError:
-                raise _bad(scan, m) from None
-            return DateSpec("ymd", int(year), mo, d, text=text)
-        return DateSpec("md", mo, d, 0, text=text)
-    if name == "en_in":
-        amount = _en_amount(g("en_in_n"))
-        if amount is None:
-            return None
-        if g("en_in_half"):
-            amount += 0.5
-        unit = g("en_in_u")
-        return _unit_result(amount, unit, text)
-    if name == "en_later":
-        amount = _en_amount(g("en_la_n"))
-        return None if amount is None else _unit_result(amount, g("en_la_u"), text)
-    if name == "en_nwd":
-        return DateSpec("next_workday", text=text)
-    if name == "en_mon":
-        part = g("en_mon_p")
-        day = 15 if part == "mid" else 10 if part == "early" else -1
-        return DateSpec("month_day", en_month(g("en_mon_m")), day, 1, text=text)
-    if name == "en_midm":
-        return DateSpec("month_day", _THIS_MONTH, 15, 1, text=text)
-    if name == "iso":
-        y, mo, d = int(g("iso_y")), int(g("iso_m")), int(g("iso_d"))
+        return DateSpec("month_day", mo, day, 1, text=text)
+    rel = m.group("zh_xun_rel")
+    if rel is not None and rel.startswith("下"):
+        return DateSpec("month_day", _NEXT_MONTH, day, 0, text=text)
+    # 上旬 alone rolls on to next month's once past; 本月上旬 does not.
+    return DateSpec("month_day", _THIS_MONTH, day, 0 if rel else 1, text=text)
+
+
+def _zh_next_month_day(m: re.Match[str], text: str) -> DateSpec:
+    """下个月5号."""
+    d = to_int(m.group("zh_nmd_d"))
+    if d is None or not 1 <= d <= 31:
+        raise _bad_date(text)
+    return DateSpec("next_dom", d, text=text)
+
+
+def _zh_year_end(m: re.Match[str], text: str) -> DateSpec:
+    """年底, 今年年底, 明年底."""
+    return DateSpec("year_end", 1 if m.group("zh_ye") == "明" else 0, text=text)
+
+
+def _zh_weekday(m: re.Match[str], text: str) -> DateSpec:
+    """周五, 本周三, 下星期一."""
+    pre = m.group("zh_wpre") or ""
+    kind = "next_wd" if pre.startswith("下") else "this_wd" if pre else "wd"
+    return DateSpec(kind, zh_weekday(m.group("zh_wdc")), text=text)
+
+
+def _zh_week(m: re.Match[str], text: str) -> DateSpec:
+    """本周, 下周内."""
+    kind = "next_week" if m.group("zh_wkpre").startswith("下") else "this_week"
+    return DateSpec(kind, text=text)
+
+
+def _zh_relative_day(m: re.Match[str], text: str) -> DateSpec:
+    """今天, 明天, 后天, 大后天; 明早 / 今晚 also name a part of the day."""
+    word = m.group("zh_rel")
+    return DateSpec("rel", _REL_DAYS.get(word[0], 0), text=text, part=_REL_PART.get(word[1]))
+
+
+def _zh_day_of_month(m: re.Match[str], text: str) -> DateSpec | None:
+    """5号, 20日."""
+    d = to_int(m.group("zh_dom_d"))
+    if d is None or not 1 <= d <= 31:
+        return None
+    return DateSpec("dom", d, text=text)
+
+
+def _en_relative_day(m: re.Match[str], text: str) -> DateSpec:
+    """today, tonight, tomorrow, tmr."""
+    word = m.group("en_rel")
+    if word == "tonight":
+        return DateSpec("rel", 0, text=text, part="evening")
+    return DateSpec("rel", 0 if word == "today" else 1, text=text)
+
+
+def _en_next_month_day(m: re.Match[str], text: str) -> DateSpec:
+    """next month on the 5th."""
+    d = int(m.group("en_nmd_d"))
+    if not 1 <= d <= 31:
+        raise _bad_date(text)
+    return DateSpec("next_dom", d, text=text)
+
+
+def _en_the_day(m: re.Match[str], text: str) -> DateSpec | None:
+    """the 5th, the 5th of next month."""
+    d = int(m.group("en_th_d"))
+    if not 1 <= d <= 31:
+        return None
+    return DateSpec("next_dom" if m.group("en_th_nm") else "dom", d, text=text)
+
+
+def _en_weekday_meant(scan: Scan, m: re.Match[str]) -> bool:
+    """Whether an en_wd match names a day: "sat" and "sun" are words too.
+
+    A bare one is a day after on/by/before/until…, written with a capital (Sun, SAT), or right
+    before a time of day ("sun 3pm").
+    """
+    if m.group("en_wdn") not in ("sat", "sun") or m.group("en_wpre"):
+        return True
+    before = scan.work[max(0, m.start() - 8) : m.start()]
+    return bool(
+        _SAT_SUN_BEFORE_RE.search(before)
+        or scan.text[m.start()].isupper()
+        or _SAT_SUN_TIME_RE.match(scan.work, m.end())
+    )
+
+
+def _en_weekday(m: re.Match[str], text: str) -> DateSpec:
+    """friday, this friday, next fri, coming monday."""
+    pre = (m.group("en_wpre") or "").split()
+    kind = "next_wd" if pre[:1] == ["next"] else "this_wd" if pre[:1] == ["this"] else "wd"
+    return DateSpec(kind, en_weekday(m.group("en_wdn")), text=text)
+
+
+def _en_week(m: re.Match[str], text: str) -> DateSpec:
+    """this week, end of the week, EOW, next week."""
+    return DateSpec("next_week" if m.group("en_nw") else "this_week", text=text)
+
+
+def _en_month_and_day(m: re.Match[str], text: str) -> DateSpec:
+    """Dec 5, Dec 5th 2026 (en_md); 5 December, the 5th of Dec, 2026 (en_dm)."""
+    order = "md" if m.lastgroup == "en_md" else "dm"
+    mo = en_month(m.group(f"en_{order}_m"))
+    d = int(m.group(f"en_{order}_d"))
+    year = m.group(f"en_{order}_y")
+    if not _valid_md(mo, d):
+        raise _bad_date(text)
+    if year:
         try:
-            date(y, mo, d)
+            date(int(year), mo, d)
         except ValueError:
-            raise _bad(scan, m) from None
-        return DateSpec("ymd", y, mo, d, text=text)
-    if name == "slash":
-        mo, d = int(g("sl_m")), int(g("sl_d"))
-        if not (1 <= mo <= 12 and 1 <= d <= 31):
-            return None  # 24/7, 1/50: not a date
-        if not _valid_md(mo, d):
-            raise _bad(scan, m)
-        return DateSpec("md", mo, d, 0, text=text)
-    return None
+            raise _bad_date(text) from None
+        return DateSpec("ymd", int(year), mo, d, text=text)
+    return DateSpec("md", mo, d, 0, text=text)
+
+
+def _en_within(m: re.Match[str], text: str) -> DateSpec | timedelta | None:
+    """in 2 hours, within 3 business days, in an hour and a half."""
+    amount = _en_amount(m.group("en_in_n"))
+    if amount is None:
+        return None
+    if m.group("en_in_half"):
+        amount += 0.5
+    return _unit_result(amount, m.group("en_in_u"), text)
+
+
+def _en_later(m: re.Match[str], text: str) -> DateSpec | timedelta | None:
+    """3 days from now, two weeks later."""
+    amount = _en_amount(m.group("en_la_n"))
+    return None if amount is None else _unit_result(amount, m.group("en_la_u"), text)
+
+
+def _en_part_of_month(m: re.Match[str], text: str) -> DateSpec:
+    """mid-December, early Jan, late March, end of May."""
+    part = m.group("en_mon_p")
+    day = 15 if part == "mid" else 10 if part == "early" else -1
+    return DateSpec("month_day", en_month(m.group("en_mon_m")), day, 1, text=text)
+
+
+def _iso_date(m: re.Match[str], text: str) -> DateSpec:
+    """2026-12-05, 2026/12/5."""
+    y, mo, d = int(m.group("iso_y")), int(m.group("iso_m")), int(m.group("iso_d"))
+    try:
+        date(y, mo, d)
+    except ValueError:
+        raise _bad_date(text) from None
+    return DateSpec("ymd", y, mo, d, text=text)
+
+
+def _slash_date(m: re.Match[str], text: str) -> DateSpec | None:
+    """12/5 (month first)."""
+    mo, d = int(m.group("sl_m")), int(m.group("sl_d"))
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None  # 24/7, 1/50: not a date
+    if not _valid_md(mo, d):
+        raise _bad_date(text)
+    return DateSpec("md", mo, d, 0, text=text)
+
+
+_DURATIONS: Final[dict[str, Callable[[re.Match[str]], timedelta | None]]] = {
+    "zh_hours": _zh_hours,
+    "zh_mins": _zh_minutes,
+}
+# DateSpec(kind, a, b, c) of the phrases that always name the same date.
+_FIXED_DATES: Final[dict[str, tuple[str, int, int, int]]] = {
+    "zh_nmend": ("month_end", 1, 0, 0),  # 下个月底
+    "zh_mend": ("month_end", 0, 0, 0),  # 月底, 本月末
+    "zh_nwd": ("next_workday", 0, 0, 0),  # 下一个工作日
+    "en_dat": ("rel", 2, 0, 0),  # the day after tomorrow
+    "en_eonm": ("month_end", 1, 0, 0),  # end of next month
+    "en_eom": ("month_end", 0, 0, 0),  # end of the month, EOM
+    "en_eoy": ("year_end", 0, 0, 0),  # end of the year, EOY
+    "en_eonw": ("next_week", 0, 0, 0),  # end of next week
+    "en_nwd": ("next_workday", 0, 0, 0),  # next working day
+    "en_midm": ("month_day", _THIS_MONTH, 15, 1),  # mid-month
+}
+_DATE_READERS: Final[dict[str, _DateReader]] = {
+    "zh_ndays": _zh_days_later,
+    "zh_ymd": _zh_year_month_day,
+    "zh_md": _zh_month_day,
+    "zh_mmend": _zh_month_last_day,
+    "zh_xun": _zh_xun,
+    "zh_mon": _zh_month_last_day,
+    "zh_nmd": _zh_next_month_day,
+    "zh_yend": _zh_year_end,
+    "zh_wd": _zh_weekday,
+    "zh_week": _zh_week,
+    "zh_rel": _zh_relative_day,
+    "zh_dom": _zh_day_of_month,
+    "en_rel": _en_relative_day,
+    "en_nmd": _en_next_month_day,
+    "en_th": _en_the_day,
+    "en_wd": _en_weekday,
+    "en_week": _en_week,
+    "en_md": _en_month_and_day,
+    "en_dm": _en_month_and_day,
+    "en_in": _en_within,
+    "en_later": _en_later,
+    "en_mon": _en_part_of_month,
+    "iso": _iso_date,
+    "slash": _slash_date,
+}
+
+
+def _date_token(scan: Scan, m: re.Match[str]) -> DateSpec | timedelta | None:
+    """One date-pass match → a date, a duration, or None (not a date after all)."""
+    name = m.lastgroup or ""
+    duration = _DURATIONS.get(name)
+    if duration is not None:
+        return duration(m)
+    if name == "en_wd" and not _en_weekday_meant(scan, m):
+        return None
+    text = scan.original(m.start(), m.end()).strip()
+    fixed = _FIXED_DATES.get(name)
+    if fixed is not None:
+        return DateSpec(*fixed, text=text)
+    reader = _DATE_READERS.get(name)
+    return None if reader is None else reader(m, text)
 
 
 _SAT_SUN_BEFORE_RE: Final = re.compile(
@@ -655,50 +768,84 @@ _SAT_SUN_TIME_RE: Final = re.compile(
 )
 
 
-_CLOCK_GROUPS = frozenset({"zclock", "hm", "hap", "oclock", "athour"})
+# A clock time as read: (hour or None if the words are no number, minute, am/pm as written,
+# the hour is as written); _clock checks it.
+_RawClock = tuple[int | None, int, str | None, bool]
 _SMALL_WORDS_BEFORE_YIDIAN = frozenset("快早晚慢多少好大小高低轻重有点些再稍差短长近远")
+
+
+def _zh_a_little(scan: Scan, m: re.Match[str]) -> bool:
+    """快一点 / 早一点 / 有一点: "a little", not one o'clock."""
+    if m.group("zh_h") != "一" or m.group("zh_min") or m.group("zh_half"):
+        return False
+    prev = scan.work[m.start() - 1] if m.start() else ""
+    return prev in _SMALL_WORDS_BEFORE_YIDIAN
+
+
+def _zh_clock_minute(m: re.Match[str]) -> int | None:
+    """半 一刻 三刻 十五分 零五: the minutes after 三点 (0 when none are said)."""
+    if m.group("zh_half"):
+        return 30
+    if m.group("zh_q1"):
+        return 15
+    if m.group("zh_q3"):
+        return 45
+    if m.group("zh_min"):
+        return to_int(m.group("zh_min").rstrip("分"))
+    return 0
+
+
+def _zh_clock(m: re.Match[str]) -> _RawClock | None:
+    """三点, 下午3点半, 10点一刻, 03点 (a leading zero: the hour as written)."""
+    raw = m.group("zh_h")
+    minute = _zh_clock_minute(m)
+    if minute is None:
+        return None
+    return to_int(raw), minute, None, raw.isdigit() and len(raw) == 2 and raw[0] == "0"
+
+
+def _hm_clock(m: re.Match[str]) -> _RawClock:
+    """15:30, 3:30pm; 09:00, 13:00 and 0:30 are the hour as written."""
+    raw = m.group("hm_h")
+    hour = int(raw)
+    fixed = (len(raw) == 2 and raw[0] == "0") or hour >= 13 or hour == 0
+    return hour, int(m.group("hm_m")), m.group("ap"), fixed
+
+
+def _ap_clock(m: re.Match[str]) -> _RawClock:
+    """3pm, 10 a.m., 3.30pm."""
+    return int(m.group("hap_h")), int(m.group("hap_m") or 0), m.group("ap2"), False
+
+
+def _oclock(m: re.Match[str]) -> _RawClock:
+    """3 o'clock, three oclock."""
+    return to_int(m.group("oc_h")), 0, None, False
+
+
+def _at_hour(m: re.Match[str]) -> _RawClock:
+    """at 3, by 5 today."""
+    return int(m.group("at_h") or m.group("by_h")), 0, None, False
+
+
+_CLOCK_READERS: Final[dict[str, Callable[[re.Match[str]], _RawClock | None]]] = {
+    "zclock": _zh_clock,
+    "hm": _hm_clock,
+    "hap": _ap_clock,
+    "oclock": _oclock,
+    "athour": _at_hour,
+}
+_CLOCK_GROUPS: Final = frozenset(_CLOCK_READERS)
 
 
 def _clock(scan: Scan, m: re.Match[str]) -> tuple[int, int, str | None, bool] | None:
     """A clock match → (hour, minute, am/pm, hour-as-written) or None."""
-    g = m.group
-    name = m.lastgroup
-    ap: str | None = None
-    fixed = False
-    minute = 0
-    if name == "zclock":
-        raw = g("zh_h")
-        hour = to_int(raw)
-        if raw == "一" and not g("zh_min") and not g("zh_half"):
-            # 快一点 / 早一点 / 有一点: "a little", not one o'clock.
-            prev = scan.work[m.start() - 1] if m.start() else ""
-            if prev in _SMALL_WORDS_BEFORE_YIDIAN:
-                return None
-        if g("zh_half"):
-            minute = 30
-        elif g("zh_q1"):
-            minute = 15
-        elif g("zh_q3"):
-            minute = 45
-        elif g("zh_min"):
-            value = to_int(g("zh_min").rstrip("分"))
-            if value is None:
-                return None
-            minute = value
-        fixed = raw.isdigit() and len(raw) == 2 and raw[0] == "0"
-    elif name == "hm":
-        hour = int(g("hm_h"))
-        minute = int(g("hm_m"))
-        ap = g("ap")
-        fixed = (len(g("hm_h")) == 2 and g("hm_h")[0] == "0") or hour >= 13 or hour == 0
-    elif name == "hap":
-        hour = int(g("hap_h"))
-        minute = int(g("hap_m") or 0)
-        ap = g("ap2")
-    elif name == "oclock":
-        hour = to_int(g("oc_h"))
-    else:  # athour
-        hour = int(g("at_h") or g("by_h"))
+    name = m.lastgroup or ""
+    if name == "zclock" and _zh_a_little(scan, m):
+        return None
+    raw = _CLOCK_READERS[name](m)
+    if raw is None:
+        return None
+    hour, minute, ap, fixed = raw
     if hour is None or minute > 59:
         return None
     if ap:
@@ -714,33 +861,70 @@ def take_when(scan: Scan, *, dates: bool = True) -> Found:
     """Find and cut the first date phrase (or duration) and the first time of day."""
     found = Found()
     if dates:
-        probe = _HOLIDAY_PROBE.search(scan.work) is not None or not _HOLIDAY_WORDS.isdisjoint(
-            scan.word_set
-        )
-        holiday = _HOLIDAY_RE.search(scan.work) if probe else None
-        for m in _DATES.finditer(scan):
-            if holiday is not None and holiday.start() <= m.start():
-                break  # the holiday phrase comes first
-            result = _date_token(scan, m)
-            if result is None:
-                continue
-            if isinstance(result, timedelta):
-                found.delta = result
-            else:
-                found.date = result
-                found.pod = result.part
-            scan.cut(*extend(scan, m.start(), m.end()))
-            holiday = None
-            break
-        if holiday is not None:
-            found.date = _holiday_token(scan, holiday)
-            scan.cut(*extend(scan, holiday.start(), holiday.end()))
-    if found.delta is not None:
-        return found
-    pod_span: tuple[int, int] | None = None
+        _take_date(scan, found)
+    if found.delta is None:
+        _take_time_of_day(scan, found)
+    return found
+
+
+def _first_holiday(scan: Scan) -> re.Match[str] | None:
+    """The first holiday phrase (国庆前, after Spring Festival), searched only if one may occur."""
+    probe = _HOLIDAY_PROBE.search(scan.work) is not None or not _HOLIDAY_WORDS.isdisjoint(
+        scan.word_set
+    )
+    return _HOLIDAY_RE.search(scan.work) if probe else None
+
+
+def _take_date(scan: Scan, found: Found) -> None:
+    """The first date phrase or duration, or a holiday phrase before it, into `found`."""
+    holiday = _first_holiday(scan)
+    for m in _DATES.finditer(scan):
+        if holiday is not None and holiday.start() <= m.start():
+            break  # the holiday phrase comes first
+        result = _date_token(scan, m)
+        if result is None:
+            continue
+        if isinstance(result, timedelta):
+            found.delta = result
+        else:
+            found.date = result
+            found.pod = result.part
+        scan.cut(*extend(scan, m.start(), m.end()))
+        return
+    if holiday is not None:
+        found.date = _holiday_token(scan, holiday)
+        scan.cut(*extend(scan, holiday.start(), holiday.end()))
+
+
+_Span = tuple[int, int]
+
+
+def _take_time_of_day(scan: Scan, found: Found) -> None:
+    """The first part of the day, clock time and work-day edge, into `found`; cut them."""
+    pod, pod_span, clock_span, edge_span = _find_times(scan, found)
+    if pod is not None and (found.hour is not None or pod not in _POD_NEEDS_CLOCK):
+        found.pod = pod
+    else:
+        pod_span = None
+    if clock_span is not None:
+        # "10点到11点", "10am to 11am": the end of a range leaves the title with its start.
+        tail = _RANGE_END_RE.match(scan.work, clock_span[1])
+        if tail:
+            clock_span = (clock_span[0], tail.end())
+    for span in (pod_span, clock_span, edge_span):
+        if span is not None:
+            scan.cut(*extend(scan, *span))
+
+
+def _find_times(
+    scan: Scan, found: Found
+) -> tuple[str | None, _Span | None, _Span | None, _Span | None]:
+    """One pass over the times of day: the clock and edge go into `found`; the part of the day
+    and the spans of all three come back (the part of the day still to be judged)."""
     pod: str | None = None
-    clock_span: tuple[int, int] | None = None
-    edge_span: tuple[int, int] | None = None
+    pod_span: _Span | None = None
+    clock_span: _Span | None = None
+    edge_span: _Span | None = None
     for m in _TIMES.finditer(scan):
         name = m.lastgroup
         if name in ("pod", "pod_en"):
@@ -757,19 +941,7 @@ def take_when(scan: Scan, *, dates: bool = True) -> Found:
             if clock is not None:
                 found.hour, found.minute, found.ap, found.fixed = clock
                 clock_span = (m.start(), m.end())
-    if pod is not None and (found.hour is not None or pod not in _POD_NEEDS_CLOCK):
-        found.pod = pod
-    else:
-        pod_span = None
-    if clock_span is not None:
-        # "10点到11点", "10am to 11am": the end of a range leaves the title with its start.
-        tail = _RANGE_END_RE.match(scan.work, clock_span[1])
-        if tail:
-            clock_span = (clock_span[0], tail.end())
-    for span in (pod_span, clock_span, edge_span):
-        if span is not None:
-            scan.cut(*extend(scan, *span))
-    return found
+    return pod, pod_span, clock_span, edge_span
 
 
 # --- placing what was found against now -------------------------------------------------------
@@ -881,12 +1053,33 @@ def _md_from(year: int, month: int, day: int) -> date:
     raise ParseError("parsing.bad_date", date=f"{month}/{day}")
 
 
+def _real_date(year: int, month: int, day: int, spec: DateSpec) -> date:
+    """That date, or the phrase's bad_date error when there is no such day."""
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ParseError("parsing.bad_date", date=spec.text) from None
+
+
+# What kind of day each DateSpec kind names (see _place).
+_WEEK_KINDS: Final = frozenset({"wd", "this_wd", "next_wd", "this_week", "next_week"})
+_CALENDAR_KINDS: Final = frozenset(
+    {"md", "md_fixed", "month_day", "ymd", "dom", "next_dom", "month_end", "year_end"}
+)
+
+
 def _place(spec: DateSpec, today: date, cal: WorkCalendar) -> tuple[date, str | None]:
     """The date a phrase names, and how it rolls forward if its moment has passed."""
+    if spec.kind in _WEEK_KINDS:
+        return _place_in_week(spec, today)
+    if spec.kind in _CALENDAR_KINDS:
+        return _place_in_calendar(spec, today)
+    return _place_from_today(spec, today, cal)
+
+
+def _place_in_week(spec: DateSpec, today: date) -> tuple[date, str | None]:
+    """周五, 本周三, 下周一, 本周, 下周: a day of this week or the next."""
     k = spec.kind
-    if k == "rel":
-        # 今天 / today is the day named, not rolled; 明天 and later cannot pass anyway.
-        return today + timedelta(days=spec.a), "today" if spec.a == 0 else "day"
     if k == "wd":
         return today + timedelta(days=(spec.a - today.weekday()) % 7), "week"
     monday = today - timedelta(days=today.weekday())
@@ -901,40 +1094,51 @@ def _place(spec: DateSpec, today: date, cal: WorkCalendar) -> tuple[date, str | 
         return monday + timedelta(days=4), "week"
     if k == "next_week":
         return monday + timedelta(days=11), None
+    raise AssertionError(k)
+
+
+def _place_in_calendar(spec: DateSpec, today: date) -> tuple[date, str | None]:
+    """12月5日, 2026年12月5日, 5号, 下月5号, 月底, 12月上旬, 年底: a day of a month or year."""
+    k = spec.kind
     if k == "md":
         if spec.c == 0:
             return _md_from(today.year, spec.a, spec.b), "year"
-        try:
-            return date(today.year + spec.c, spec.a, spec.b), None
-        except ValueError:
-            raise ParseError("parsing.bad_date", date=spec.text) from None
+        return _real_date(today.year + spec.c, spec.a, spec.b, spec), None
     if k == "md_fixed":
-        try:
-            return date(today.year + spec.c, spec.a, spec.b), None
-        except ValueError:
-            raise ParseError("parsing.bad_date", date=spec.text) from None
+        return _real_date(today.year + spec.c, spec.a, spec.b, spec), None
     if k == "month_day":
-        if spec.a == _THIS_MONTH:
-            return _month_day(today.year, today.month, spec.b), "month_day" if spec.c else None
-        if spec.a == _NEXT_MONTH:
-            y, mo = _add_months(today.year, today.month, 1)
-            return _month_day(y, mo, spec.b), None
-        return _month_day(today.year, spec.a, spec.b), "month_day_year"
+        return _place_month_day(spec, today)
     if k == "ymd":
         return date(spec.a, spec.b, spec.c), None
     if k == "dom":
         return _dom_from(today.year, today.month, spec.a), "dom"
     if k == "next_dom":
         y, mo = _add_months(today.year, today.month, 1)
-        try:
-            return date(y, mo, spec.a), None
-        except ValueError:
-            raise ParseError("parsing.bad_date", date=spec.text) from None
+        return _real_date(y, mo, spec.a, spec), None
     if k == "month_end":
         y, mo = _add_months(today.year, today.month, spec.a)
         return _month_end(y, mo), "month_end"
     if k == "year_end":
         return date(today.year + spec.a, 12, 31), "year_end"
+    raise AssertionError(k)
+
+
+def _place_month_day(spec: DateSpec, today: date) -> tuple[date, str | None]:
+    """Day spec.b (-1: the last) of month spec.a: this month's, next month's, or month 1–12."""
+    if spec.a == _THIS_MONTH:
+        return _month_day(today.year, today.month, spec.b), "month_day" if spec.c else None
+    if spec.a == _NEXT_MONTH:
+        y, mo = _add_months(today.year, today.month, 1)
+        return _month_day(y, mo, spec.b), None
+    return _month_day(today.year, spec.a, spec.b), "month_day_year"
+
+
+def _place_from_today(spec: DateSpec, today: date, cal: WorkCalendar) -> tuple[date, str | None]:
+    """今天, 明天, 3天后, 3个月后, 3个工作日内, 下一个工作日, 国庆前: counted from today."""
+    k = spec.kind
+    if k == "rel":
+        # 今天 / today is the day named, not rolled; 明天 and later cannot pass anyway.
+        return today + timedelta(days=spec.a), "today" if spec.a == 0 else "day"
     if k == "in_days":
         return today + timedelta(days=spec.a), "day"
     if k == "in_months":
