@@ -204,7 +204,8 @@ def test_a_bad_line_inside_the_archive_stops_open(
     assert archive.read_bytes() == broken
 
 
-def test_a_second_database_on_the_same_directory_is_refused(db: Database, data_dir: Path) -> None:
+@pytest.mark.usefixtures("db")  # open on data_dir: it holds the lock
+def test_a_second_database_on_the_same_directory_is_refused(data_dir: Path) -> None:
     other = Database(data_dir)
 
     with pytest.raises(DataDirLocked) as caught:

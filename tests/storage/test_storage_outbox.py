@@ -190,9 +190,7 @@ def test_a_later_transaction_beats_an_older_mark(
     assert open_db().get_outbox("e") == superseded
 
 
-def test_new_or_moved_entries_go_through_their_shard(
-    db: Database, data_dir: Path, replaces: list[Path]
-) -> None:
+def test_new_or_moved_entries_go_through_their_shard(db: Database, replaces: list[Path]) -> None:
     store(db, make_entry("moving"))
     replaces.clear()
 
@@ -238,6 +236,7 @@ def test_a_failed_log_append_leaves_the_entries_pending(
     store(db, make_entry("a"), make_entry("b"))
 
     def full(path: Path, data: bytes) -> int:
+        assert path.name.startswith("marks-") and data.count(b"\n") == 2  # one line an entry
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(storage.outlog, "append_durable", full)
@@ -304,7 +303,8 @@ def test_a_failed_shard_write_keeps_the_marks(
     with pytest.raises(ValueError, match="boom"):
         fail_inside()
 
-    def broken(path: Path, data: bytes, *, durable: bool = True) -> None:
+    def broken(path: Path, data: bytes) -> None:
+        assert path.name == "g-100.json" and b'"tasks"' in data  # the transaction's shard
         raise OSError(5, "I/O error")
 
     monkeypatch.setattr(storage.database, "atomic_write", broken)

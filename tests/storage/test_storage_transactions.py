@@ -123,6 +123,7 @@ def test_a_failed_disk_write_rolls_memory_back(
         tx.put_task(make_task(1))
 
     def full_disk(src: object, dst: object) -> None:
+        assert Path(dst).name == "g-100.json" and Path(src).parent == Path(dst).parent
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", full_disk)
