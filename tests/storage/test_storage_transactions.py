@@ -18,34 +18,6 @@ from bot.people.models import Person, Workspace
 from storage import Database
 
 
-@pytest.fixture
-def replaces(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Every os.replace onto a data file (backups excluded): one per durable shard write."""
-    seen: list[Path] = []
-    real = os.replace
-
-    def counting(src: str | Path, dst: str | Path) -> None:
-        if Path(dst).parent.name != "backups":
-            seen.append(Path(dst))
-        real(src, dst)
-
-    monkeypatch.setattr(os, "replace", counting)
-    return seen
-
-
-@pytest.fixture
-def fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    seen: list[int] = []
-    real = os.fsync
-
-    def counting(fd: int) -> None:
-        seen.append(fd)
-        real(fd)
-
-    monkeypatch.setattr(os, "fsync", counting)
-    return seen
-
-
 def snapshot(data_dir: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(data_dir)): p.read_bytes()
