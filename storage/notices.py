@@ -1,5 +1,5 @@
 """Notices in a space's shard (table "notices", doc id = notice number), and the small
-in-memory index that finds a notice by number and the ones with work left.
+in-memory indexes that find a notice by number and the ones with work left.
 
 Dict <-> record mapping for bot/notices/ lives here and nowhere else (a RecordMapper: the
 documents are those the hand-written mapping wrote, key for key).
@@ -7,15 +7,13 @@ documents are those the hand-written mapping wrote, key for key).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from typing import Any
-
-from tinydb.table import Document as TinyDoc
 
 from bot.notices.rules import Notice, Outgoing
 from storage.database import Database, Transaction
 from storage.mapping import Doc, RecordMapper
+from storage.tables import NumberedStore
 
 NOTICES = "notices"
 
@@ -31,59 +29,26 @@ def notice_from_dict(doc: Mapping[str, Any]) -> Notice:
     return _NOTICES.load(doc)
 
 
-class NoticeStore:
-    """get/list/put notices. The index (number -> space) and the set of notices with work
-    left are hints kept in memory: they may name more than is true (a rolled-back write),
-    never less, so readers re-check the stored notice."""
+class NoticeStore(NumberedStore[Notice]):
+    """get/list/put notices (storage/tables.py); the set of notices with work left is a hint
+    like the index: readers re-check the stored notice."""
+
+    table = NOTICES
 
     def __init__(self, db: Database) -> None:
-        self.db = db
-        self._lock = threading.RLock()
-        self._space: dict[int, str] = {}
+        super().__init__(db, _NOTICES)
         self._active: set[int] = set()
-        self._top = 0
-        self._loaded = False
 
-    def _load(self) -> None:
-        if self._loaded:
-            return
-        for space in self.db.spaces():
-            for doc in self.db.shard_table(space, NOTICES).all():
-                notice = notice_from_dict(doc)
-                self._space[notice.number] = space
-                self._top = max(self._top, notice.number)
-                if notice.active():
-                    self._active.add(notice.number)
-        self._loaded = True
-
-    def next_number(self) -> int:
-        with self._lock:
-            self._load()
-            self._top += 1
-            return self._top
-
-    def get(self, number: int) -> Notice | None:
-        with self._lock:
-            self._load()
-            space = self._space.get(number)
-        if space is None:
-            return None
-        doc = self.db.shard_table(space, NOTICES).get(doc_id=number)
-        if doc is None or isinstance(doc, list):
-            return None
-        return notice_from_dict(doc)
+    def _index(self, record: Notice, space: str) -> None:
+        super()._index(record, space)
+        if record.active():
+            self._active.add(record.number)
 
     def put(self, tx: Transaction, notice: Notice) -> None:
         """Write `notice` in `tx` (whose space must be the notice's)."""
         if tx.space != notice.space:
             raise ValueError(f"notice {notice.number} lives in {notice.space}, not {tx.space}")
-        with self._lock:
-            self._load()
-            self._space[notice.number] = notice.space
-            self._top = max(self._top, notice.number)
-            if notice.active():
-                self._active.add(notice.number)
-        tx.table(NOTICES).upsert(TinyDoc(notice_to_dict(notice), doc_id=notice.number))
+        self._put(tx, notice)
 
     def space_moved(self, old: str, new: str) -> None:
         """A group's notices moved to its new chat id's space (bot/groups/)."""
@@ -106,9 +71,6 @@ class NoticeStore:
                 with self._lock:
                     self._active.discard(number)
         return out
-
-    def in_space(self, space: str) -> list[Notice]:
-        return [notice_from_dict(d) for d in self.db.shard_table(space, NOTICES).all()]
 
     def all(self) -> list[Notice]:
         with self._lock:
