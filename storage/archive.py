@@ -183,25 +183,30 @@ class Archive:
 
     def _scan_since(self, user_id: int, since: datetime) -> Iterator[Task]:
         first = since.astimezone(UTC).strftime("%Y-%m")
-        needle = str(user_id).encode()
+        for month, offset, line in self.lines_with(str(user_id).encode(), since_month=first):
+            task = self._parse(line)
+            if self.is_current(task.number, month, offset) and user_id in task.participants():
+                yield task
+
+    def lines_with(self, needle: bytes, since_month: str = "") -> Iterator[tuple[str, int, bytes]]:
+        """(month, offset, line) of every line holding `needle` (a cheap pre-filter before a
+        full parse), in the month files from `since_month` on."""
         for path in sorted(self.dir.glob("*.jsonl")):
-            if path.stem < first:
+            if path.stem < since_month:
                 continue
             data = path.read_bytes()
             pos = 0
             while (end := data.find(b"\n", pos)) >= 0:
                 start, line = pos, data[pos:end]
                 pos = end + 1
-                if needle not in line:
-                    continue  # cheap pre-filter before a full parse
-                task = self._parse(line)
-                current = self.index.get(task.number)
-                is_current = current is not None and (current.month, current.offset) == (
-                    path.stem,
-                    start,
-                )
-                if is_current and user_id in task.participants():
-                    yield task
+                if needle in line:
+                    yield path.stem, start, line
+
+    def is_current(self, number: int, month: str, offset: int) -> bool:
+        """Whether the line at `offset` of `month`'s file is task `number`'s current one (not
+        superseded by a later line, nor live again)."""
+        ref = self.index.get(number)
+        return ref is not None and (ref.month, ref.offset) == (month, offset)
 
     @property
     def next_seq(self) -> int:
