@@ -8,18 +8,16 @@ recently (for weekly summaries); anything older is read from its line on demand.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import orjson
-
 from bot.tasks.models import Task
 from storage import mapping
-from storage.engine import append_durable, dumps, fsync_dir
-from storage.errors import CorruptDataFile, MappingError
+from storage.engine import append_durable, dumps
+from storage.errors import MappingError
+from storage.jsonlines import WholeLines, counted_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,51 +70,23 @@ class Archive:
             self._load_file(path)
 
     def _load_file(self, path: Path) -> None:
-        data = path.read_bytes()
         month = path.stem
-        good_end = 0  # bytes up to here are whole, parsed lines
-        pending_error: str | None = None
-        pos = 0
-        while pos < len(data):
-            end = data.find(b"\n", pos)
-            if end < 0:
-                break  # no newline: a torn append
-            try:
-                seq, number, updated_at, task_doc = self._head(data[pos:end])
-                # Only recent tasks are built (and fully checked) now; older ones on demand.
-                task = mapping.from_dict(Task, task_doc) if self._is_recent(updated_at) else None
-            except (orjson.JSONDecodeError, MappingError, TypeError, ValueError) as exc:
-                # Only acceptable as the last line (a torn write); decided once we see more.
-                if pending_error is None:
-                    pending_error = f"line at byte {pos}: {exc}"
-                pos = end + 1
-                continue
-            if pending_error is not None:
-                raise CorruptDataFile(path, None, pending_error)
-            self._record(number, updated_at, ArchiveRef(month, pos, end + 1 - pos, seq), task)
-            pos = end + 1
-            good_end = pos
-        if good_end < len(data):
-            # A crash mid-append left a partial line: drop it so the next append starts clean.
-            with open(path, "r+b") as f:
-                f.truncate(good_end)
-                f.flush()
-                os.fsync(f.fileno())
-            fsync_dir(path.parent)
+        lines = WholeLines(path, path.read_bytes(), self._read_line)
+        for offset, length, (seq, number, updated_at, task) in lines:
+            self._record(number, updated_at, ArchiveRef(month, offset, length, seq), task)
+        if lines.cut:
             self.truncated.append(path)
+
+    def _read_line(self, line: bytes) -> tuple[int, int, datetime | None, Task | None]:
+        seq, number, updated_at, task_doc = self._head(line)
+        # Only recent tasks are built (and fully checked) now; older ones on demand.
+        task = mapping.from_dict(Task, task_doc) if self._is_recent(updated_at) else None
+        return seq, number, updated_at, task
 
     @staticmethod
     def _head(line: bytes) -> tuple[int, int, datetime | None, dict[str, object]]:
         """seq, number and updated_at of a line, and its task document (not yet mapped)."""
-        doc = orjson.loads(line)
-        if not isinstance(doc, dict):
-            raise MappingError("archive line is not an object")
-        seq = doc.get("seq")
-        if not isinstance(seq, int) or isinstance(seq, bool):
-            raise MappingError("archive line without seq")
-        task_doc = doc.get("task")
-        if not isinstance(task_doc, dict):
-            raise MappingError("archive line without task")
+        seq, task_doc = counted_line(line, "archive", "seq", "task")
         number = task_doc.get("number")
         if not isinstance(number, int) or isinstance(number, bool):
             raise MappingError("archived task without number")
@@ -213,25 +183,30 @@ class Archive:
 
     def _scan_since(self, user_id: int, since: datetime) -> Iterator[Task]:
         first = since.astimezone(UTC).strftime("%Y-%m")
-        needle = str(user_id).encode()
+        for month, offset, line in self.lines_with(str(user_id).encode(), since_month=first):
+            task = self._parse(line)
+            if self.is_current(task.number, month, offset) and user_id in task.participants():
+                yield task
+
+    def lines_with(self, needle: bytes, since_month: str = "") -> Iterator[tuple[str, int, bytes]]:
+        """(month, offset, line) of every line holding `needle` (a cheap pre-filter before a
+        full parse), in the month files from `since_month` on."""
         for path in sorted(self.dir.glob("*.jsonl")):
-            if path.stem < first:
+            if path.stem < since_month:
                 continue
             data = path.read_bytes()
             pos = 0
             while (end := data.find(b"\n", pos)) >= 0:
                 start, line = pos, data[pos:end]
                 pos = end + 1
-                if needle not in line:
-                    continue  # cheap pre-filter before a full parse
-                task = self._parse(line)
-                current = self.index.get(task.number)
-                is_current = current is not None and (current.month, current.offset) == (
-                    path.stem,
-                    start,
-                )
-                if is_current and user_id in task.participants():
-                    yield task
+                if needle in line:
+                    yield path.stem, start, line
+
+    def is_current(self, number: int, month: str, offset: int) -> bool:
+        """Whether the line at `offset` of `month`'s file is task `number`'s current one (not
+        superseded by a later line, nor live again)."""
+        ref = self.index.get(number)
+        return ref is not None and (ref.month, ref.offset) == (month, offset)
 
     @property
     def next_seq(self) -> int:

@@ -739,18 +739,33 @@ class Database:
 
     def _apply(self, tx: Transaction, touched: set[str]) -> _Plan:
         """Put the transaction into the shards' memory and serialise; nothing on disk yet."""
-        now = self._clock.now()
-        plan = _Plan(now=now)
-        if tx._people or tx._workspaces:
-            data = self._shard_by_name(PEOPLE).data
-            people = data.setdefault("people", {})
-            for user_id, (_, doc) in tx._people.items():
-                people[str(user_id)] = doc
-            spaces = data.setdefault("workspaces", {})
-            for chat_id, (_, doc) in tx._workspaces.items():
-                spaces[str(chat_id)] = doc
-            touched.add(PEOPLE)
+        plan = _Plan(now=self._clock.now())
+        self._apply_people(tx, touched)
+        self._apply_tasks(tx, touched, plan)
+        self._apply_outbox(tx, touched, plan)
+        self._apply_update_id(tx, touched, plan)
+        self._housekeep(tx, touched, plan)
+        # Serialise everything before the first byte goes to disk: a value that cannot be
+        # written fails the whole transaction, not half of it.
+        for name in touched:
+            plan.payload[name] = dumps(self._shard_by_name(name).data)
+        return plan
 
+    def _apply_people(self, tx: Transaction, touched: set[str]) -> None:
+        if not (tx._people or tx._workspaces):
+            return
+        data = self._shard_by_name(PEOPLE).data
+        people = data.setdefault("people", {})
+        for user_id, (_, doc) in tx._people.items():
+            people[str(user_id)] = doc
+        spaces = data.setdefault("workspaces", {})
+        for chat_id, (_, doc) in tx._workspaces.items():
+            spaces[str(chat_id)] = doc
+        touched.add(PEOPLE)
+
+    def _apply_tasks(self, tx: Transaction, touched: set[str], plan: _Plan) -> None:
+        """A live task into its space's shard (out of the one it left); a finished one into
+        the archive's plan."""
         for number, (task, doc) in tx._tasks.items():
             old_space = self._task_space.get(number)
             if old_space is not None and (task.finished or old_space != task.space):
@@ -759,7 +774,7 @@ class Database:
                 if not task.finished:
                     plan.moved_from.add(old_space)
             if task.finished:
-                plan.archive.append(self._archive.prepare(task, now))
+                plan.archive.append(self._archive.prepare(task, plan.now))
                 continue
             ref = self._archive.index.get(number)
             sup = ref.seq if ref is not None else self._sup.get(number)
@@ -769,6 +784,9 @@ class Database:
             self._shard(task.space).data.setdefault("tasks", {})[str(number)] = doc
             touched.add(task.space)
 
+    def _apply_outbox(self, tx: Transaction, touched: set[str], plan: _Plan) -> None:
+        """Each entry into its space's shard under its doc id (a fresh one in a new space),
+        with a new revision."""
         for entry_id, (entry, doc) in tx._outbox.items():
             old_space = self._outbox_space.get(entry_id)
             if old_space is not None and old_space != entry.space:
@@ -790,19 +808,25 @@ class Database:
             shard.data.setdefault("outbox", {})[str(doc_id)] = doc
             touched.add(entry.space)
 
-        if tx.update_id is not None:
-            assert tx.space is not None
-            main = self._shard(tx.space)
-            table = main.data.setdefault("applied", {})
-            ids: list[int] = list(table.get(_APPLIED_DOC, {}).get("ids", []))
-            ids.append(tx.update_id)
-            if len(ids) > APPLIED_KEEP + APPLIED_KEEP // 10:
-                ids.sort()
-                plan.unapplied.extend(ids[:-APPLIED_KEEP])
-                ids = ids[-APPLIED_KEEP:]
-            table[_APPLIED_DOC] = {"ids": ids}
-            touched.add(tx.space)
+    def _apply_update_id(self, tx: Transaction, touched: set[str], plan: _Plan) -> None:
+        """Record the transaction's update id in its space (the newest APPLIED_KEEP kept)."""
+        if tx.update_id is None:
+            return
+        assert tx.space is not None
+        main = self._shard(tx.space)
+        table = main.data.setdefault("applied", {})
+        ids: list[int] = list(table.get(_APPLIED_DOC, {}).get("ids", []))
+        ids.append(tx.update_id)
+        if len(ids) > APPLIED_KEEP + APPLIED_KEEP // 10:
+            ids.sort()
+            plan.unapplied.extend(ids[:-APPLIED_KEEP])
+            ids = ids[-APPLIED_KEEP:]
+        table[_APPLIED_DOC] = {"ids": ids}
+        touched.add(tx.space)
 
+    def _housekeep(self, tx: Transaction, touched: set[str], plan: _Plan) -> None:
+        """Prune the old sent entries of the touched spaces, each at most every
+        HOUSEKEEPING_EVERY."""
         stamp = time.monotonic()
         for name in touched:
             if name == PEOPLE:
@@ -811,12 +835,6 @@ class Database:
             if stamp - shard.last_prune >= HOUSEKEEPING_EVERY:
                 self._prune_outbox(shard, tx, plan)
                 shard.last_prune = stamp
-
-        # Serialise everything before the first byte goes to disk: a value that cannot be
-        # written fails the whole transaction, not half of it.
-        for name in touched:
-            plan.payload[name] = dumps(self._shard_by_name(name).data)
-        return plan
 
     def _prune_outbox(self, shard: _Shard, tx: Transaction, plan: _Plan) -> None:
         cutoff = plan.now - SENT_OUTBOX_KEEP

@@ -1,7 +1,8 @@
 """The directory's tables in a space's shard: contacts, rosters, documents, templates.
 
-Dict <-> record mapping for bot/directory/models.py lives here and nowhere else. Writes go
-through a `Transaction` (`tx.table(...)`), reads through `Database.shard_table`.
+Dict <-> record mapping for bot/directory/models.py lives here and nowhere else (RecordMappers:
+the documents are those the hand-written mapping wrote, key for key and in the same order).
+Writes go through a `Transaction` (`tx.table(...)`), reads through `Database.shard_table`.
 """
 
 from __future__ import annotations
@@ -14,145 +15,42 @@ from tinydb import Query
 from tinydb.table import Document as TinyDoc
 from tinydb.table import Table
 
-from bot.directory.models import (
-    Category,
-    Contact,
-    DocKind,
-    Document,
-    Roster,
-    RosterEntry,
-    Template,
-)
+from bot.directory.models import Contact, Document, Roster, Template
 from storage.database import Database, Transaction
-from storage.mapping import dt_from_str, dt_to_str
+from storage.mapping import RecordMapper
 
 CONTACTS = "contacts"
 ROSTERS = "rosters"
 DOCUMENTS = "documents"
 TEMPLATES = "templates"
 
-Doc = dict[str, Any]
-
-
-def _opt_dt(value: Any) -> Any:
-    return None if value is None else dt_from_str(value)
-
-
 # --- mapping ------------------------------------------------------------------------------
+#
+# A contact's and a document's id is its TinyDB doc id, not a key of the document.
 
+_CONTACTS = RecordMapper(Contact, doc_id="id")
+_ROSTERS = RecordMapper(Roster)
+_DOCUMENTS = RecordMapper(
+    Document,
+    doc_id="id",
+    order=(
+        "file_id",
+        "file_unique_id",
+        "name",
+        "kind",
+        "mime_type",
+        "tags",
+        "category",
+        "saved_by",
+        "saved_at",
+    ),
+)
+_TEMPLATES = RecordMapper(Template)
 
-def contact_to_dict(c: Contact) -> Doc:
-    return {
-        "name": c.name,
-        "unit": c.unit,
-        "phones": list(c.phones),
-        "email": c.email,
-        "note": c.note,
-        "user_id": c.user_id,
-        "username": c.username,
-        "added_by": c.added_by,
-        "added_at": None if c.added_at is None else dt_to_str(c.added_at),
-        "uses": c.uses,
-    }
-
-
-def contact_from_doc(doc: TinyDoc) -> Contact:
-    return Contact(
-        id=doc.doc_id,
-        name=str(doc.get("name", "")),
-        unit=str(doc.get("unit", "")),
-        phones=tuple(str(p) for p in doc.get("phones", ())),
-        email=str(doc.get("email", "")),
-        note=str(doc.get("note", "")),
-        user_id=doc.get("user_id"),
-        username=doc.get("username"),
-        added_by=int(doc.get("added_by", 0)),
-        added_at=_opt_dt(doc.get("added_at")),
-        uses=int(doc.get("uses", 0)),
-    )
-
-
-def roster_to_dict(r: Roster) -> Doc:
-    return {
-        "name": r.name,
-        "members": [
-            {
-                "name": m.name,
-                "user_id": m.user_id,
-                "username": m.username,
-                "contact_id": m.contact_id,
-                "contact_space": m.contact_space,
-            }
-            for m in r.members
-        ],
-        "created_by": r.created_by,
-        "created_at": None if r.created_at is None else dt_to_str(r.created_at),
-    }
-
-
-def roster_from_doc(doc: Doc) -> Roster:
-    return Roster(
-        name=str(doc["name"]),
-        members=tuple(
-            RosterEntry(
-                name=str(m.get("name", "")),
-                user_id=m.get("user_id"),
-                username=m.get("username"),
-                contact_id=m.get("contact_id"),
-                contact_space=m.get("contact_space"),
-            )
-            for m in doc.get("members", ())
-        ),
-        created_by=int(doc.get("created_by", 0)),
-        created_at=_opt_dt(doc.get("created_at")),
-    )
-
-
-def document_to_dict(d: Document) -> Doc:
-    return {
-        "file_id": d.file_id,
-        "file_unique_id": d.file_unique_id,
-        "name": d.name,
-        "kind": d.kind.value,
-        "mime_type": d.mime_type,
-        "tags": list(d.tags),
-        "category": d.category.value,
-        "saved_by": d.saved_by,
-        "saved_at": None if d.saved_at is None else dt_to_str(d.saved_at),
-    }
-
-
-def document_from_doc(doc: TinyDoc) -> Document:
-    return Document(
-        id=doc.doc_id,
-        file_id=str(doc["file_id"]),
-        file_unique_id=str(doc.get("file_unique_id", "")),
-        name=str(doc.get("name", "")),
-        kind=DocKind(doc.get("kind", DocKind.DOCUMENT.value)),
-        mime_type=str(doc.get("mime_type", "")),
-        tags=tuple(str(t) for t in doc.get("tags", ())),
-        category=Category(doc.get("category", Category.OTHER.value)),
-        saved_by=int(doc.get("saved_by", 0)),
-        saved_at=_opt_dt(doc.get("saved_at")),
-    )
-
-
-def template_to_dict(t: Template) -> Doc:
-    return {
-        "name": t.name,
-        "text": t.text,
-        "saved_by": t.saved_by,
-        "saved_at": None if t.saved_at is None else dt_to_str(t.saved_at),
-    }
-
-
-def template_from_doc(doc: Doc) -> Template:
-    return Template(
-        name=str(doc["name"]),
-        text=str(doc.get("text", "")),
-        saved_by=int(doc.get("saved_by", 0)),
-        saved_at=_opt_dt(doc.get("saved_at")),
-    )
+contact_to_dict, contact_from_doc = _CONTACTS.dump, _CONTACTS.load
+roster_to_dict, roster_from_doc = _ROSTERS.dump, _ROSTERS.load
+document_to_dict, document_from_doc = _DOCUMENTS.dump, _DOCUMENTS.load
+template_to_dict, template_from_doc = _TEMPLATES.dump, _TEMPLATES.load
 
 
 # --- stores -------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ from typing import Any
 
 import orjson
 
-from storage.engine import TMP_SUFFIX, DirLock, atomic_write, fsync_dir
-from storage.errors import CorruptDataFile
+from storage.engine import TMP_SUFFIX, DirLock, atomic_write
+from storage.jsonlines import WholeLines
 
 COMPACT_BYTES = 256 * 1024
 MAX_BYTES = 8 * 1024 * 1024
@@ -180,33 +180,12 @@ class Inbox:
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
 
     def _load(self, data: bytes) -> int:
-        good_end = 0
-        pending_error: str | None = None
-        pos = 0
-        while pos < len(data):
-            end = data.find(b"\n", pos)
-            if end < 0:
-                break  # no newline: a torn write
-            try:
-                self._apply(orjson.loads(data[pos:end]))
-            except (orjson.JSONDecodeError, TypeError, ValueError) as exc:
-                # Only acceptable as the last line (a torn write); decided once we see more.
-                if pending_error is None:
-                    pending_error = f"line at byte {pos}: {exc}"
-                pos = end + 1
-                continue
-            if pending_error is not None:
-                raise CorruptDataFile(self.path, None, pending_error)
-            pos = end + 1
-            good_end = pos
-        if good_end < len(data):
-            with open(self.path, "r+b") as f:
-                f.truncate(good_end)
-                f.flush()
-                os.fsync(f.fileno())
-            fsync_dir(self.path.parent)
+        lines = WholeLines(self.path, data, lambda line: self._apply(orjson.loads(line)))
+        for _ in lines:
+            pass  # each line is applied as it is parsed
+        if lines.cut:
             self.truncated = True
-        return good_end
+        return lines.end
 
     def _apply(self, doc: Any) -> None:
         """One line, read at open (TypeError / ValueError if it is not one of ours)."""

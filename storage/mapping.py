@@ -14,10 +14,10 @@ import contextlib
 import dataclasses
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.models import Button, OutboxEntry
@@ -153,12 +153,13 @@ def _scalar(kind: type) -> tuple[Dump, Load]:
 _NAMES = {int: "an int", str: "a str", bool: "a bool", float: "a float"}
 
 
-def _converters(tp: Any) -> tuple[Dump, Load]:
-    """How a value of type `tp` is written and read (checked)."""
+def _converters(tp: Any, rows: frozenset[type] = frozenset()) -> tuple[Dump, Load]:
+    """How a value of type `tp` is written and read (checked); records of a type in `rows`
+    are written as rows (see RecordMapper)."""
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin in (types.UnionType, typing.Union):
         inner = [a for a in args if a is not type(None)]
-        dump, load = _converters(inner[0])
+        dump, load = _converters(inner[0], rows)
         return (
             lambda v, k: None if v is None else dump(v, k),
             lambda v, k: None if v is None else load(v, k),
@@ -175,7 +176,7 @@ def _converters(tp: Any) -> tuple[Dump, Load]:
 
         return (lambda v, _k: v.value), load_enum
     if origin is tuple:
-        dump_item, load_item = _converters(args[0])
+        dump_item, load_item = _converters(args[0], rows)
 
         def load_tuple(value: object, key: str) -> tuple[Any, ...]:
             if not isinstance(value, list):
@@ -192,22 +193,46 @@ def _converters(tp: Any) -> tuple[Dump, Load]:
 
         return (lambda v, k: _free(v, k)), load_dict
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        nested = RecordMapper(tp)
+        nested = RecordMapper(tp, rows=rows)
+        if tp in rows:
+            return (lambda v, _k: list(nested.dump(v).values())), nested.load_row
         return (lambda v, _k: nested.dump(v)), (lambda v, k: nested.load(_obj(v, k)))
     if tp in _NAMES:
         return _scalar(tp)
     raise TypeError(f"no storage mapping for type {tp!r}")
 
 
-class RecordMapper:
-    """Write and read one record type (a frozen dataclass) as a JSON-native dict."""
+class RecordMapper(Generic[_T]):
+    """Write and read one record type (a frozen dataclass) as a JSON-native dict.
 
-    def __init__(self, cls: type) -> None:
+    Three choices keep the documents a store has always written as they are:
+    - `rows`: nested record types written as rows, a list of their fields' values in field
+      order (`[11, "resend", 3, 2]`), not as objects;
+    - `doc_id`: the field that is the TinyDB document's id: not written into the document, and
+      read from the `doc_id` of the tinydb.table.Document `load` is given;
+    - `order`: the written keys in the order the documents have them, when that is not the
+      fields' order.
+    """
+
+    def __init__(
+        self,
+        cls: type[_T],
+        *,
+        rows: Iterable[type] = (),
+        doc_id: str | None = None,
+        order: Sequence[str] | None = None,
+    ) -> None:
         self.cls = cls
+        self.doc_id = doc_id
+        row_types = frozenset(rows)
         hints = typing.get_type_hints(cls)
-        self._fields: list[tuple[str, Dump, Load, Any, str]] = []
+        fields: dict[str, tuple[str, Dump, Load, Any, str]] = {}
+        if not dataclasses.is_dataclass(cls):
+            raise TypeError(f"{cls!r} is not a dataclass")
         for f in dataclasses.fields(cls):
-            dump, load = _converters(hints[f.name])
+            if f.name == doc_id:
+                continue
+            dump, load = _converters(hints[f.name], row_types)
             origin = typing.get_origin(hints[f.name])
             if f.default is not dataclasses.MISSING:
                 default: Any = f.default
@@ -220,15 +245,20 @@ class RecordMapper:
             where = (
                 f"{cls.__name__}.{f.name}" if typing.get_origin(hints[f.name]) is dict else f.name
             )
-            self._fields.append((f.name, dump, load, default, where))
+            fields[f.name] = (f.name, dump, load, default, where)
+        if order is not None and sorted(order) != sorted(fields):
+            raise ValueError(f"order {order!r} must name each stored field of {cls.__name__} once")
+        self._fields = [fields[name] for name in (order or fields)]
 
-    def dump(self, record: Any) -> Doc:
+    def dump(self, record: _T) -> Doc:
         return {
             name: dump(getattr(record, name), where) for name, dump, _, _, where in self._fields
         }
 
-    def load(self, doc: Mapping[str, Any]) -> Any:
+    def load(self, doc: Mapping[str, Any]) -> _T:
         values: dict[str, Any] = {}
+        if self.doc_id is not None:
+            values[self.doc_id] = _int(getattr(doc, "doc_id", None), f"{self.doc_id} (doc_id)")
         for name, _, load, default, _where in self._fields:
             value = doc.get(name)
             if value is None:
@@ -241,6 +271,13 @@ class RecordMapper:
                 continue
             values[name] = load(value, name)
         return self.cls(**values)
+
+    def load_row(self, value: object, key: str) -> _T:
+        """The record a row (see `rows` above) describes; values past its fields are ignored,
+        as unknown keys of an object are."""
+        if not isinstance(value, list):
+            raise MappingError(f"{key}: expected a list, got {value!r}")
+        return self.load(dict(zip((name for name, *_ in self._fields), value, strict=False)))
 
 
 #: Every record type with its writer and reader, for generic callers and the round-trip tests.

@@ -230,30 +230,19 @@ def _plan_space(
 def _plan_archive(db: Database, old: int, new: int, moved: Moved) -> list[tuple[str, bytes]]:
     """New lines for the group's finished tasks (their current lines name the old chat)."""
     archive = db._archive
-    needle = str(old).encode()
     lines: list[tuple[str, bytes]] = []
-    if not archive.dir.is_dir():
-        return lines
-    for path in sorted(archive.dir.glob("*.jsonl")):
-        data = path.read_bytes()
-        pos = 0
-        while (end := data.find(b"\n", pos)) >= 0:
-            start, line = pos, data[pos:end]
-            pos = end + 1
-            if needle not in line:
-                continue
-            doc = orjson.loads(line)
-            task_doc = doc.get("task") if isinstance(doc, dict) else None
-            if not isinstance(task_doc, dict) or task_doc.get("chat_id") != old:
-                continue
-            ref = archive.index.get(int(task_doc.get("number", 0)))
-            if ref is None or (ref.month, ref.offset) != (path.stem, start):
-                continue  # superseded by a later line, or live again
-            rw = _Rewriter(old, new)
-            task = mapping.from_dict(Task, rw.value(task_doc))
-            prepared = archive.prepare(task, db._clock.now())
-            lines.append((path.stem, prepared.line))
-            moved.archived += 1
+    for month, offset, line in archive.lines_with(str(old).encode()):
+        doc = orjson.loads(line)
+        task_doc = doc.get("task") if isinstance(doc, dict) else None
+        if not isinstance(task_doc, dict) or task_doc.get("chat_id") != old:
+            continue
+        if not archive.is_current(int(task_doc.get("number", 0)), month, offset):
+            continue  # superseded by a later line, or live again
+        rw = _Rewriter(old, new)
+        task = mapping.from_dict(Task, rw.value(task_doc))
+        prepared = archive.prepare(task, db._clock.now())
+        lines.append((month, prepared.line))
+        moved.archived += 1
     return lines
 
 

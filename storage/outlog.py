@@ -17,12 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import orjson
-
 from bot.core.models import OutboxEntry
 from storage import mapping
 from storage.engine import append_durable, dumps, fsync_dir
-from storage.errors import CorruptDataFile, MappingError
+from storage.jsonlines import WholeLines, counted_line
 
 _NAME_RE = re.compile(r"marks-(\d{4}-\d{2}-\d{2})\.jsonl")
 
@@ -78,35 +76,11 @@ class OutboxLog:
         return newest
 
     def _load_file(self, path: Path) -> list[tuple[int, OutboxEntry]]:
-        data = path.read_bytes()
-        lines: list[tuple[int, OutboxEntry]] = []
-        good_end = 0
-        pending_error: str | None = None
-        pos = 0
-        while pos < len(data):
-            end = data.find(b"\n", pos)
-            if end < 0:
-                break  # no newline: a torn append
-            try:
-                lines.append(_parse(data[pos:end]))
-            except (orjson.JSONDecodeError, MappingError, TypeError, ValueError) as exc:
-                # Only acceptable as the last line (a torn write); decided once we see more.
-                if pending_error is None:
-                    pending_error = f"line at byte {pos}: {exc}"
-                pos = end + 1
-                continue
-            if pending_error is not None:
-                raise CorruptDataFile(path, None, pending_error)
-            pos = end + 1
-            good_end = pos
-        if good_end < len(data):
-            with open(path, "r+b") as f:
-                f.truncate(good_end)
-                f.flush()
-                os.fsync(f.fileno())
-            fsync_dir(path.parent)
+        lines = WholeLines(path, path.read_bytes(), _parse)
+        read = [value for _, _, value in lines]
+        if lines.cut:
             self.truncated.append(path)
-        return lines
+        return read
 
     def append(self, day: str, data: bytes) -> None:
         """Append whole lines to `day`'s file and fsync (one write, one fsync)."""
@@ -120,13 +94,5 @@ class OutboxLog:
 
 
 def _parse(line: bytes) -> tuple[int, OutboxEntry]:
-    doc = orjson.loads(line)
-    if not isinstance(doc, dict):
-        raise MappingError("outbox log line is not an object")
-    rev = doc.get("rev")
-    if not isinstance(rev, int) or isinstance(rev, bool):
-        raise MappingError("outbox log line without rev")
-    entry_doc = doc.get("entry")
-    if not isinstance(entry_doc, dict):
-        raise MappingError("outbox log line without entry")
+    rev, entry_doc = counted_line(line, "outbox log", "rev", "entry")
     return rev, mapping.from_dict(OutboxEntry, entry_doc)

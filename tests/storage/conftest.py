@@ -1,7 +1,9 @@
-"""Factories for storage tests: a manual clock, a Database on tmp_path, records."""
+"""Factories for storage tests: a manual clock, a Database on tmp_path, records; counters of
+the durable file operations (os.replace, os.fsync)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -57,3 +59,32 @@ def view(
         return open_db()
 
     return see
+
+
+@pytest.fixture
+def replaces(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every os.replace onto a data file (backups excluded): one per durable shard write."""
+    seen: list[Path] = []
+    real = os.replace
+
+    def counting(src: str | Path, dst: str | Path) -> None:
+        if Path(dst).parent.name != "backups":
+            seen.append(Path(dst))
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", counting)
+    return seen
+
+
+@pytest.fixture
+def fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every os.fsync (of a file or a directory), by file descriptor."""
+    seen: list[int] = []
+    real = os.fsync
+
+    def counting(fd: int) -> None:
+        seen.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", counting)
+    return seen

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
@@ -211,6 +212,59 @@ def check_outbox_files_parse(data_dir: Path) -> None:
             orjson.loads(line)
 
 
+@dataclass
+class NoticeLedger:
+    """What the notice child reported over all rounds."""
+
+    made: set[int] = field(default_factory=set)
+    marked: set[str] = field(default_factory=set)
+    sends: dict[str, int] = field(default_factory=dict)
+    in_flight: dict[str, int] = field(default_factory=dict)  # id -> kills while being marked
+
+    def record(self, lines: list[list[str]]) -> None:
+        """One round's reported lines: a batch "sending" and not "marked" was cut by the kill."""
+        open_batch: list[str] = []
+        for kind, *rest in lines:
+            if kind == "made":
+                self.made.add(int(rest[0]))
+            elif kind == "sending":
+                open_batch = rest
+                for entry_id in rest:
+                    self.sends[entry_id] = self.sends.get(entry_id, 0) + 1
+            elif kind == "marked":
+                assert rest == open_batch
+                self.marked.update(rest)
+                open_batch = []
+        for entry_id in open_batch:
+            self.in_flight[entry_id] = self.in_flight.get(entry_id, 0) + 1
+
+
+def check_notice_entries(db: Database, ledger: NoticeLedger, where: str) -> None:
+    for n in ledger.made:  # every created entry is there
+        for uid in range(1, 201):
+            assert db.get_outbox(f"n{n}:{uid}") is not None, f"{where}: n{n}:{uid}"
+    for entry_id in ledger.marked:  # every reported mark is there
+        entry = db.get_outbox(entry_id)
+        assert entry is not None, f"{where}: {entry_id}"
+        assert not entry.pending, f"{where}: {entry_id} pending again"
+        assert entry.sent_at is not None or entry.failed == "unreachable", where
+    for entry in db.pending_outbox():  # what is left is sent at the next start
+        assert entry.id not in ledger.marked, f"{where}: {entry.id}"
+        assert entry.attempts == 0, f"{where}: {entry.id}"
+    for uid in range(41, 201, 41):
+        for n in ledger.made:
+            entry = db.get_outbox(f"n{n}:{uid}")
+            assert entry is not None
+            if entry.id in ledger.marked:
+                assert [e.id for e in db.held_outbox(uid)].count(entry.id) == 1, where
+
+
+def check_re_sends(ledger: NoticeLedger, where: str) -> None:
+    for entry_id, count in ledger.sends.items():
+        # Sent twice only if a kill came while its batch was being marked.
+        assert count <= 1 + ledger.in_flight.get(entry_id, 0), f"{where}: {entry_id} x{count}"
+
+
 @pytest.mark.slow
 def test_kill_9_during_a_notice_to_200_loses_no_entry_and_re_sends_at_most_a_batch(
     tmp_path: Path,
@@ -218,49 +272,13 @@ def test_kill_9_during_a_notice_to_200_loses_no_entry_and_re_sends_at_most_a_bat
     seed = int.from_bytes(os.urandom(4), "big")
     rng = random.Random(seed)
     data_dir = tmp_path / "data"
-    made: set[int] = set()
-    marked: set[str] = set()
-    sends: dict[str, int] = {}
-    in_flight: dict[str, int] = {}  # id -> rounds whose kill came while its batch was marked
+    ledger = NoticeLedger()
     for round_ in range(6):
-        lines = run_notice_child(data_dir, base=(round_ + 1) * 1_000_000, rng=rng)
-        open_batch: list[str] = []
-        for kind, *rest in lines:
-            if kind == "made":
-                made.add(int(rest[0]))
-            elif kind == "sending":
-                open_batch = rest
-                for entry_id in rest:
-                    sends[entry_id] = sends.get(entry_id, 0) + 1
-            elif kind == "marked":
-                assert rest == open_batch
-                marked.update(rest)
-                open_batch = []
-        for entry_id in open_batch:
-            in_flight[entry_id] = in_flight.get(entry_id, 0) + 1
-
+        ledger.record(run_notice_child(data_dir, base=(round_ + 1) * 1_000_000, rng=rng))
         where = f"seed {seed}, round {round_}"
         with Database(data_dir) as db:  # open() cuts torn tails and removes temp files
             check_files_parse(data_dir)
             check_outbox_files_parse(data_dir)
-            for n in made:  # every created entry is there
-                for uid in range(1, 201):
-                    assert db.get_outbox(f"n{n}:{uid}") is not None, f"{where}: n{n}:{uid}"
-            for entry_id in marked:  # every reported mark is there
-                entry = db.get_outbox(entry_id)
-                assert entry is not None, f"{where}: {entry_id}"
-                assert not entry.pending, f"{where}: {entry_id} pending again"
-                assert entry.sent_at is not None or entry.failed == "unreachable", where
-            for entry in db.pending_outbox():  # what is left is sent at the next start
-                assert entry.id not in marked, f"{where}: {entry.id}"
-                assert entry.attempts == 0, f"{where}: {entry.id}"
-            for uid in range(41, 201, 41):
-                for n in made:
-                    entry = db.get_outbox(f"n{n}:{uid}")
-                    assert entry is not None
-                    if entry.id in marked:
-                        assert [e.id for e in db.held_outbox(uid)].count(entry.id) == 1, where
-        for entry_id, count in sends.items():
-            # Sent twice only if a kill came while its batch was being marked.
-            assert count <= 1 + in_flight.get(entry_id, 0), f"{where}: {entry_id} x{count}"
-    assert len(marked) > 200, f"seed {seed}: the child hardly ran"
+            check_notice_entries(db, ledger, where)
+        check_re_sends(ledger, where)
+    assert len(ledger.marked) > 200, f"seed {seed}: the child hardly ran"

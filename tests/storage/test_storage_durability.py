@@ -151,13 +151,18 @@ def test_leftover_temp_files_are_removed_at_open(
     assert not [p for p in leftovers if p.exists()]
 
 
-def test_a_torn_archive_line_is_ignored_and_cut(
-    db: Database, data_dir: Path, open_db: Callable[[], Database]
-) -> None:
+def archive_one_task(db: Database, data_dir: Path) -> Path:
+    """Task 1 finished (its archive line written), the Database closed: the archive file."""
     with db.transaction("g-100") as tx:
         tx.put_task(make_task(1, status=Status.DONE))
     db.close()
-    archive = data_dir / "archive" / "2025-03.jsonl"
+    return data_dir / "archive" / "2025-03.jsonl"
+
+
+def test_a_torn_archive_line_is_ignored_and_cut(
+    db: Database, data_dir: Path, open_db: Callable[[], Database]
+) -> None:
+    archive = archive_one_task(db, data_dir)
     whole = archive.read_bytes()
     archive.write_bytes(whole + b'{"seq": 9, "task": {"number": 2, "ti')
 
@@ -175,10 +180,7 @@ def test_a_torn_archive_line_is_ignored_and_cut(
 def test_a_torn_line_of_zeros_is_cut_too(
     db: Database, data_dir: Path, open_db: Callable[[], Database]
 ) -> None:
-    with db.transaction("g-100") as tx:
-        tx.put_task(make_task(1, status=Status.DONE))
-    db.close()
-    archive = data_dir / "archive" / "2025-03.jsonl"
+    archive = archive_one_task(db, data_dir)
     whole = archive.read_bytes()
     archive.write_bytes(whole + b"\x00" * 40 + b"\n")  # power loss: size grew, data did not
 
@@ -204,7 +206,8 @@ def test_a_bad_line_inside_the_archive_stops_open(
     assert archive.read_bytes() == broken
 
 
-def test_a_second_database_on_the_same_directory_is_refused(db: Database, data_dir: Path) -> None:
+@pytest.mark.usefixtures("db")  # open on data_dir: it holds the lock
+def test_a_second_database_on_the_same_directory_is_refused(data_dir: Path) -> None:
     other = Database(data_dir)
 
     with pytest.raises(DataDirLocked) as caught:

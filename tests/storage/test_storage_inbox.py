@@ -47,19 +47,6 @@ def open_inbox(path: Path) -> Iterator[Callable[..., Inbox]]:
         inbox.close()
 
 
-@pytest.fixture
-def fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    seen: list[int] = []
-    real = os.fsync
-
-    def counting(fd: int) -> None:
-        seen.append(fd)
-        real(fd)
-
-    monkeypatch.setattr(os, "fsync", counting)
-    return seen
-
-
 def ids(inbox: Inbox) -> list[int]:
     return [u["update_id"] for u in inbox.pending()]
 

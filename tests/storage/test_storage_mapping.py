@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from storage_helpers import NOW, make_entry, make_task
+from tinydb.table import Document as TinyDoc
 
 from bot.core.models import Button, OutboxEntry
 from bot.people.models import Person, Workspace
@@ -193,6 +195,46 @@ def test_missing_optional_fields_take_their_defaults() -> None:
     assert task == Task(
         number=3, space="p5", chat_id=5, title="t", assigner=5, assignees=(), created_at=NOW
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    user_id: int
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    id: int
+    title: str
+    steps: tuple[Step, ...] = ()
+    at: datetime | None = None
+
+
+def test_a_mapper_writes_rows_leaves_the_doc_id_out_and_keeps_an_order() -> None:
+    cards = mapping.RecordMapper(Card, rows=(Step,), doc_id="id", order=("at", "title", "steps"))
+    card = Card(id=4, title="t", steps=(Step(1, "a"), Step(2)), at=NOW)
+
+    doc = cards.dump(card)
+
+    assert list(doc) == ["at", "title", "steps"]
+    assert doc["steps"] == [[1, "a"], [2, ""]]
+    assert cards.load(TinyDoc(doc, doc_id=4)) == card
+    # A short row takes its defaults, a longer one's extra values are ignored (as unknown keys).
+    short = TinyDoc({"title": "t", "steps": [[3], [4, "b", "later"]]}, doc_id=5)
+    assert cards.load(short) == Card(5, "t", (Step(3), Step(4, "b")))
+
+
+@pytest.mark.parametrize("steps", [[["1"]], [[]], [{"user_id": 1}], ["1"]])
+def test_a_bad_row_is_a_mapping_error(steps: list[object]) -> None:
+    cards = mapping.RecordMapper(Card, rows=(Step,), doc_id="id")
+    with pytest.raises(MappingError):
+        cards.load(TinyDoc({"title": "t", "steps": steps}, doc_id=1))
+
+
+def test_an_order_must_name_each_stored_field_once() -> None:
+    with pytest.raises(ValueError, match="order"):
+        mapping.RecordMapper(Card, doc_id="id", order=("title", "steps"))
 
 
 def test_records_survive_a_reopen(db: Database, view: Callable[[Database], Database]) -> None:

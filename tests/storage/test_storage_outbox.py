@@ -19,34 +19,6 @@ from bot.core.models import OutboxEntry
 from storage import CorruptDataFile, Database
 
 
-@pytest.fixture
-def replaces(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Every os.replace onto a data file (backups excluded): one per durable shard write."""
-    seen: list[Path] = []
-    real = os.replace
-
-    def counting(src: str | Path, dst: str | Path) -> None:
-        if Path(dst).parent.name != "backups":
-            seen.append(Path(dst))
-        real(src, dst)
-
-    monkeypatch.setattr(os, "replace", counting)
-    return seen
-
-
-@pytest.fixture
-def fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    seen: list[int] = []
-    real = os.fsync
-
-    def counting(fd: int) -> None:
-        seen.append(fd)
-        real(fd)
-
-    monkeypatch.setattr(os, "fsync", counting)
-    return seen
-
-
 def sent(entry: OutboxEntry, message_id: int, at: object = NOW) -> OutboxEntry:
     return replace(
         entry,
@@ -190,9 +162,7 @@ def test_a_later_transaction_beats_an_older_mark(
     assert open_db().get_outbox("e") == superseded
 
 
-def test_new_or_moved_entries_go_through_their_shard(
-    db: Database, data_dir: Path, replaces: list[Path]
-) -> None:
+def test_new_or_moved_entries_go_through_their_shard(db: Database, replaces: list[Path]) -> None:
     store(db, make_entry("moving"))
     replaces.clear()
 
@@ -238,6 +208,7 @@ def test_a_failed_log_append_leaves_the_entries_pending(
     store(db, make_entry("a"), make_entry("b"))
 
     def full(path: Path, data: bytes) -> int:
+        assert path.name.startswith("marks-") and data.count(b"\n") == 2  # one line an entry
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(storage.outlog, "append_durable", full)
@@ -304,7 +275,8 @@ def test_a_failed_shard_write_keeps_the_marks(
     with pytest.raises(ValueError, match="boom"):
         fail_inside()
 
-    def broken(path: Path, data: bytes, *, durable: bool = True) -> None:
+    def broken(path: Path, data: bytes) -> None:
+        assert path.name == "g-100.json" and b'"tasks"' in data  # the transaction's shard
         raise OSError(5, "I/O error")
 
     monkeypatch.setattr(storage.database, "atomic_write", broken)

@@ -11,7 +11,6 @@ import orjson
 import pytest
 from storage_helpers import NOW, make_task
 
-from bot.core.clock import ManualClock
 from bot.tasks.models import Assignee, Status
 from storage import Database, space_of_chat
 
@@ -112,7 +111,7 @@ def test_a_finished_task_moves_to_the_archive(
 
 
 def test_finished_tasks_of_a_person_since(
-    db: Database, clock: ManualClock, view: Callable[[Database], Database]
+    db: Database, view: Callable[[Database], Database]
 ) -> None:
     old = make_task(1, status=Status.DONE, updated_at=NOW - timedelta(days=60))
     mine = make_task(2, status=Status.CANCELLED, updated_at=NOW - timedelta(days=3), assigner=5)
@@ -134,7 +133,7 @@ def test_finished_tasks_of_a_person_since(
 
 
 def test_an_archived_task_read_on_demand_after_reopen(
-    db: Database, open_db: Callable[[], Database], clock: ManualClock
+    db: Database, open_db: Callable[[], Database]
 ) -> None:
     finished = make_task(1, status=Status.DONE, updated_at=NOW - timedelta(days=400))
     with db.transaction("g-100") as tx:

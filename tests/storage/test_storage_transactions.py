@@ -18,34 +18,6 @@ from bot.people.models import Person, Workspace
 from storage import Database
 
 
-@pytest.fixture
-def replaces(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Every os.replace onto a data file (backups excluded): one per durable shard write."""
-    seen: list[Path] = []
-    real = os.replace
-
-    def counting(src: str | Path, dst: str | Path) -> None:
-        if Path(dst).parent.name != "backups":
-            seen.append(Path(dst))
-        real(src, dst)
-
-    monkeypatch.setattr(os, "replace", counting)
-    return seen
-
-
-@pytest.fixture
-def fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    seen: list[int] = []
-    real = os.fsync
-
-    def counting(fd: int) -> None:
-        seen.append(fd)
-        real(fd)
-
-    monkeypatch.setattr(os, "fsync", counting)
-    return seen
-
-
 def snapshot(data_dir: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(data_dir)): p.read_bytes()
@@ -123,6 +95,7 @@ def test_a_failed_disk_write_rolls_memory_back(
         tx.put_task(make_task(1))
 
     def full_disk(src: object, dst: object) -> None:
+        assert Path(dst).name == "g-100.json" and Path(src).parent == Path(dst).parent
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", full_disk)
