@@ -531,7 +531,7 @@ class NoticeService:
                 tracking_message_id=entry.sent_message_id,
             )
         )
-        self.pacer.sent(notice.number, NoticeTracking.from_json(entry.params))
+        self.pacer.sent(notice.number, NoticeTracking.from_json(entry.params), rev=notice.rev)
 
     def on_group_sent(self, entry: OutboxEntry) -> None:
         """Keep the group post's id (of the current version), to take its button off later."""

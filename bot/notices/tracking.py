@@ -9,7 +9,9 @@ Whoever changes a notice (a press of 收到, a change, the tick's resends) edits
 once; two edits of one message are at least EDIT_GAP apart on the one clock, so what arrives
 together is shown in one edit. The tick's sweep shows the rest: what changed at least EDIT_GAP
 ago and is not shown yet, and changes of who can be reached. It leaves a younger change to
-whoever made it (not to race them: the sender sees their edits in the order they happen).
+whoever made it (not to race them: the sender sees their edits in the order they happen) —
+unless it was made before the tracking message's send was recorded, when its maker found no
+message to edit.
 """
 
 from __future__ import annotations
@@ -29,10 +31,16 @@ class TrackingPacer:
     def __init__(self) -> None:
         self._shown: dict[int, NoticeTracking] = {}
         self._edited_at: dict[int, datetime] = {}
+        # The notice's revision when its tracking message's id became known: a change up to
+        # it was made while nobody could edit the message (its send not yet recorded).
+        self._known_at_rev: dict[int, int] = {}
 
-    def sent(self, number: int, shows: NoticeTracking) -> None:
-        """The tracking message of notice `number` went out showing `shows`."""
+    def sent(self, number: int, shows: NoticeTracking, *, rev: int | None = None) -> None:
+        """The tracking message of notice `number` went out showing `shows`; its id is known
+        now, when the notice is at revision `rev`."""
         self._shown[number] = shows
+        if rev is not None:
+            self._known_at_rev[number] = rev
 
     def due(
         self, notice: Notice, shows: NoticeTracking, now: datetime, *, sweep: bool = False
@@ -47,8 +55,9 @@ class TrackingPacer:
         if not changed and shown == shows:
             return False
         just_now = notice.updated_at is not None and now - notice.updated_at < EDIT_GAP
-        if sweep and changed and just_now:
-            return False  # whoever changed it just now shows it
+        editable = notice.rev > self._known_at_rev.get(notice.number, -1)
+        if sweep and changed and just_now and editable:
+            return False  # whoever changed it just now shows it (unless they could not)
         last = self._edited_at.get(notice.number)
         return last is None or now - last >= EDIT_GAP
 
@@ -62,6 +71,6 @@ class TrackingPacer:
 
     def keep_only(self, numbers: Collection[int]) -> None:
         """Forget notices with nothing left to do, so memory stays flat."""
-        for table in (self._shown, self._edited_at):
+        for table in (self._shown, self._edited_at, self._known_at_rev):
             for number in [n for n in table if n not in numbers]:
                 del table[number]

@@ -196,3 +196,14 @@ def test_the_sweep_leaves_a_change_of_this_moment_to_whoever_made_it():
     assert pacer.due(confirmed, shows, MON_10 + EDIT_GAP, sweep=True)  # nobody did: the tick
     blocked = {**REACH, 12: Reach.BLOCKED}  # no one edits for a 403: the sweep does at once
     assert pacer.due(notice, records.tracking(notice, blocked), MON_10, sweep=True)
+
+
+def test_a_change_made_before_the_tracking_id_was_known_is_shown_by_the_sweep_at_once():
+    """Pressed 收到 while the tracking message's send was not yet recorded: the press found
+    no message to edit, so the tick's sweep edits it at once (it waited for the clock)."""
+    pacer = TrackingPacer()
+    confirmed, *_ = rules.confirm(_tracked(), 11, None, 1, MON_10)
+    pacer.sent(4, records.tracking(_tracked(), REACH), rev=confirmed.rev)
+    assert pacer.due(confirmed, records.tracking(confirmed, REACH), MON_10, sweep=True)
+    later, *_ = rules.confirm(confirmed, 12, None, 1, MON_10)  # after: its maker edits
+    assert not pacer.due(later, records.tracking(later, REACH), MON_10, sweep=True)
