@@ -53,7 +53,7 @@ class Cast:
     async def quiet(self) -> None:
         """Let whatever the bot is still sending arrive (to check that nothing does)."""
         await self.env.tick()
-        await self.env.idle(0.3)
+        await self.env.settle()
 
 
 async def make_cast(env: BotRunner, lang: str) -> Cast:
