@@ -365,20 +365,28 @@ def _decide_row(number: int, rev: int | None) -> tuple[Button, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class TaskProgress(MessageParams):
-    """To the assigner: a progress note (汇报)."""
+class _WordsAbout(MessageParams):
+    """What someone said about a task, passed on: the task, who, and what they said."""
 
-    KIND: ClassVar[str] = "task_progress"
     number: int
     title: str
     who: str
     text: str
 
 
+def _words_about(key: str, p: _WordsAbout, ctx: RenderContext) -> Rendered:
+    return Rendered(t(ctx.lang, key, number=p.number, title=p.title, who=p.who, text=p.text))
+
+
+@dataclass(frozen=True, slots=True)
+class TaskProgress(_WordsAbout):
+    """To the assigner: a progress note (汇报)."""
+
+    KIND: ClassVar[str] = "task_progress"
+
+
 def task_progress(p: TaskProgress, ctx: RenderContext) -> Rendered:
-    return Rendered(
-        t(ctx.lang, "tasks.progress", number=p.number, title=p.title, who=p.who, text=p.text)
-    )
+    return _words_about("tasks.progress", p, ctx)
 
 
 @dataclass(frozen=True, slots=True)
@@ -587,20 +595,14 @@ def task_reverted(p: TaskReverted, ctx: RenderContext) -> Rendered:
 
 
 @dataclass(frozen=True, slots=True)
-class TaskComment(MessageParams):
+class TaskComment(_WordsAbout):
     """To the people on a task: what the assigner replied to a message about it."""
 
     KIND: ClassVar[str] = "task_comment"
-    number: int
-    title: str
-    who: str
-    text: str
 
 
 def task_comment(p: TaskComment, ctx: RenderContext) -> Rendered:
-    return Rendered(
-        t(ctx.lang, "tasks.comment", number=p.number, title=p.title, who=p.who, text=p.text)
-    )
+    return _words_about("tasks.comment", p, ctx)
 
 
 @dataclass(frozen=True, slots=True)
