@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-from telegram import Message, MessageEntity, Update
+from telegram import CallbackQuery, Message, MessageEntity, Update, User
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import MessageHandler, filters
@@ -20,6 +21,12 @@ from bot.tasks.rules import number_in
 log = logging.getLogger(__name__)
 
 Found = TypeVar("Found")
+Pressed = TypeVar("Pressed")
+
+#: What PTB calls with an update: a handler's callback.
+Handler = Callable[[Update, Ctx], Coroutine[Any, Any, None]]
+#: A button's handler, given the press its codec read and who pressed.
+PressHandler = Callable[[Update, Ctx, CallbackQuery, User, Pressed], Coroutine[Any, Any, None]]
 
 
 async def reply(update: Update, context: Ctx, key: str, /, **values: object) -> Message | None:
@@ -159,3 +166,30 @@ async def send_privately(
         except TelegramError:
             log.info("could not write privately to %s", user.id)
     await msg.reply_text(t(context.lang, f"{feature}.start_privately", bot=context.bot.username))
+
+
+class OnPress(Generic[Pressed]):
+    """Makes a feature's button handler (a decorator): the decorated function gets the press
+    its codec (`parse`) reads from the button's data and who pressed; data it does not read (an
+    old or tampered button) gets the `stale` alert instead. A codec whose press is a union
+    names it: `@OnPress[Press](parse, ...)`."""
+
+    def __init__(self, parse: Callable[[str], Pressed | None], stale: str) -> None:
+        self._parse = parse
+        self._stale = stale
+
+    def __call__(self, handle: PressHandler[Pressed]) -> Handler:
+        parse, stale = self._parse, self._stale
+
+        @functools.wraps(handle)
+        async def handler(update: Update, context: Ctx) -> None:
+            query, user = update.callback_query, update.effective_user
+            if query is None or user is None:
+                return
+            press = parse(query.data or "")
+            if press is None:
+                await query.answer(t(context.user_lang, stale), show_alert=True)
+                return
+            await handle(update, context, query, user, press)
+
+        return handler

@@ -11,7 +11,16 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import Chat, ForceReply, InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import (
+    CallbackQuery,
+    Chat,
+    ForceReply,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+    User,
+)
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -76,6 +85,7 @@ from bot.directory.views import (
 from bot.parsing import ParseError, parse_when
 from bot.people.rules import tz_of
 from handlers.common import (
+    OnPress,
     command_args,
     is_admin,
     prompt_reply,
@@ -706,17 +716,12 @@ async def _fill_template(update: Update, context: Ctx, spaces: list[str], args: 
 
 
 # ----- buttons ------------------------------------------------------------------------------
-async def cb_directory(update: Update, context: Ctx) -> None:
+@OnPress(callbacks.parse, "directory.stale_button")
+async def cb_directory(
+    update: Update, context: Ctx, query: CallbackQuery, user: User, press: callbacks.Press
+) -> None:
     """Every directory button (see bot/directory/callbacks.py)."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
-        return
     lang = context.user_lang
-    press = callbacks.parse(query.data or "")
-    if press is None:
-        await query.answer(t(lang, "directory.stale_button"), show_alert=True)
-        return
     if update.effective_chat is None or not await _directory(context).can_see(
         _space(update), press.space, user.id, _is_member(update, context)
     ):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Chat, ForceReply, InputFile, Message, Update
+from telegram import CallbackQuery, Chat, ForceReply, InputFile, Message, Update, User
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -28,6 +28,7 @@ from bot.notices.rules import Confirm, Manage, ManageCommand, Notice, NoticeRefu
 from bot.notices.service import AdminCheck
 from bot.people.rules import tz_of
 from handlers.common import (
+    OnPress,
     command_args,
     is_admin,
     mentions_by_offset,
@@ -123,15 +124,11 @@ async def cmd_notify(update: Update, context: Ctx) -> None:
 
 
 # ----- the buttons ------------------------------------------------------------------------------
-async def cb_notice(update: Update, context: Ctx) -> None:
+@OnPress(callbacks.parse, "notices.stale_button")
+async def cb_notice(
+    update: Update, context: Ctx, _query: CallbackQuery, _user: User, press: Press
+) -> None:
     """收到 on a notice; 更改 / 取消 / 返回 on a tracking message."""
-    query = update.callback_query
-    if query is None or update.effective_user is None:
-        return
-    press = callbacks.parse(query.data)
-    if press is None:
-        await query.answer(t(context.user_lang, "notices.stale_button"), show_alert=True)
-        return
     try:
         await _PRESSES[press.verb](update, context, press)
     except NoticeRefused as exc:
