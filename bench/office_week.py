@@ -721,74 +721,95 @@ def normalised(text: str) -> str:
     return _DIGITS.sub("#", html.unescape(text).replace("（补发）", ""))
 
 
+_DIGEST_SECTIONS = (
+    ("overdue", "🔴 已逾期（"),
+    ("due-today", "📅 今天到期（"),
+    ("unacked", "📭 还没确认收到（"),
+    ("upcoming", "🗓 未来三天（"),
+    ("handed", "📤 你交办的"),
+)
+# A task message's head: (prefix, kind, a fact of the day), first match wins.
+_TASK_HEADS: tuple[tuple[str, str, bool], ...] = (
+    ("📥 新任务", "assigned", False),
+    ("📥 转交给你", "assigned", False),
+    ("📥 交办人改派给你", "assigned", False),
+    ("✅ 已记下", "created", False),
+    ("👌", "acked", False),
+    ("⏰ 提醒：#", "due-soon", False),
+    ("⏰ 提醒：", "reminder", False),
+    ("⏰ 即将开始", "reminder", False),
+    ("🔔", "due-now", False),
+    ("🔴", "overdue", True),
+    ("⚠️ 你交办的", "overdue", True),
+    ("📭 还没确认收到", "unacked", True),
+    ("📭", "unacked", True),
+    ("👉", "handed", False),
+)
+
+
 def facts(text: str, day: date) -> set[tuple[Any, ...]]:
     """The facts a message states (see the module docstring)."""
     lines = text.splitlines()
     head = lines[0] if lines else ""
-    out: set[tuple[Any, ...]] = set()
     if head.startswith("🌅 早报"):
-        section = ""
-        current: int | None = None
-        for line in lines[1:]:
-            s = line.strip()
-            for key, label in (
-                ("overdue", "🔴 已逾期（"),
-                ("due-today", "📅 今天到期（"),
-                ("unacked", "📭 还没确认收到（"),
-                ("upcoming", "🗓 未来三天（"),
-                ("handed", "📤 你交办的"),
-            ):
-                if s.startswith(label):
-                    section = key
-            m = re.match(r"#(\d+) ", s)
-            if m:
-                current = int(m.group(1))
-                out.add((section, current, day))
-            elif section == "handed" and current is not None and "：" in s:
-                state = s.split("：", 1)[1]
-                if "未确认收到" in state:
-                    out.add(("unacked", current, day))
-                elif "已逾期" in state:
-                    out.add(("overdue", current, day))
-        return out or {("digest", day)}
+        return _digest_facts(lines[1:], day) or {("digest", day)}
     if head.startswith("📊 本周总结"):
         return {("week", day)}
+    notice = _notice_fact(head, day)
+    if notice is not None:
+        return {notice}
+    return _task_facts(head, day)
+
+
+def _digest_facts(lines: list[str], day: date) -> set[tuple[Any, ...]]:
+    """A digest's lines: each task under its section; a handed task by the state it is in."""
+    out: set[tuple[Any, ...]] = set()
+    section = ""
+    current: int | None = None
+    for line in lines:
+        s = line.strip()
+        section = next((key for key, label in _DIGEST_SECTIONS if s.startswith(label)), section)
+        m = re.match(r"#(\d+) ", s)
+        if m:
+            current = int(m.group(1))
+            out.add((section, current, day))
+        elif section == "handed" and current is not None and "：" in s:
+            state = s.split("：", 1)[1]
+            if "未确认收到" in state:
+                out.add(("unacked", current, day))
+            elif "已逾期" in state:
+                out.add(("overdue", current, day))
+    return out
+
+
+def _notice_fact(head: str, day: date) -> tuple[Any, ...] | None:
+    """What a message about notice k says, or None (not a notice's message)."""
     notice = _NOTICE.search(head)
-    if notice:
-        k = int(notice.group(1))
-        if head.startswith(("📢", "🔔")):
-            return {("notice", k)}
-        if head.startswith("✏️ 通知已更改"):
-            return {("notice-changed", k)}
-        if "会议即将开始" in head:
-            return {("meeting-soon", k)}
-        if head.startswith("⚠️"):
-            return {("notice-missing", k, day)}
-        if head.startswith("📋"):
-            return {("notice-tracking", k)}
-        if head.startswith("🗑"):
-            return {("notice-cancelled", k)}
+    if not notice:
+        return None
+    k = int(notice.group(1))
+    if head.startswith(("📢", "🔔")):
+        return ("notice", k)
+    if head.startswith("✏️ 通知已更改"):
+        return ("notice-changed", k)
+    if "会议即将开始" in head:
+        return ("meeting-soon", k)
+    if head.startswith("⚠️"):
+        return ("notice-missing", k, day)
+    if head.startswith("📋"):
+        return ("notice-tracking", k)
+    if head.startswith("🗑"):
+        return ("notice-cancelled", k)
+    return None
+
+
+def _task_facts(head: str, day: date) -> set[tuple[Any, ...]]:
+    """What a message about a task (its first #n) says, by its head."""
     nums = [int(x) for x in _NUM.findall(head)]
     if not nums:
-        return out
+        return set()
     n = nums[0]
-    rules: list[tuple[str, str, bool]] = [
-        ("📥 新任务", "assigned", False),
-        ("📥 转交给你", "assigned", False),
-        ("📥 交办人改派给你", "assigned", False),
-        ("✅ 已记下", "created", False),
-        ("👌", "acked", False),
-        ("⏰ 提醒：#", "due-soon", False),
-        ("⏰ 提醒：", "reminder", False),
-        ("⏰ 即将开始", "reminder", False),
-        ("🔔", "due-now", False),
-        ("🔴", "overdue", True),
-        ("⚠️ 你交办的", "overdue", True),
-        ("📭 还没确认收到", "unacked", True),
-        ("📭", "unacked", True),
-        ("👉", "handed", False),
-    ]
-    for prefix, kind, daily in rules:
+    for prefix, kind, daily in _TASK_HEADS:
         if head.startswith(prefix):
             return {(kind, n, day) if daily else (kind, n)}
     if head.startswith("✅") and "已完成" in head:
@@ -923,25 +944,15 @@ def report(week: Week, verdicts: list[Verdict], examples: int, elapsed: float) -
         )
     cells_p = [pushes[(m.uid, d)] for m in CAST for d in range(5)]
     cells_t = [totals[(m.uid, d)] for m in CAST for d in range(5)]
-
-    def busiest(role: str, table: dict[tuple[int, int], int]) -> tuple[int, str]:
-        best = max(
-            (table[(m.uid, d)], f"{m.name} {DAYS[d]}")
-            for m in CAST
-            if m.role == role
-            for d in range(5)
-        )
-        return best
-
     repeats = [v for v in counted if v.repeat]
     offs = [v for v in counted if v.off == "off-hours"]
     digests = [v for v in counted if v.off == "digest"]
     empty = [
         v for v in counted if v.said.text.startswith("🌅 早报") and "今天没有待办" in v.said.text
     ]
-    lead_p, lead_at = busiest("leader", pushes)
-    staff_p, staff_at = busiest("staff", pushes)
-    head_p, head_at = busiest("head", pushes)
+    lead_p, lead_at = _busiest("leader", pushes)
+    staff_p, staff_at = _busiest("staff", pushes)
+    head_p, head_at = _busiest("head", pushes)
     print()
     print("== office-week figures ==")
     rows = [
@@ -981,6 +992,13 @@ def report(week: Week, verdicts: list[Verdict], examples: int, elapsed: float) -
             print(f"  repeat   {_line(v)}  — {v.repeat}")
         for v in offs[:examples]:
             print(f"  off-hour {_line(v)}")
+
+
+def _busiest(role: str, table: dict[tuple[int, int], int]) -> tuple[int, str]:
+    """The most messages someone of `role` had on one day, and who and when."""
+    return max(
+        (table[(m.uid, d)], f"{m.name} {DAYS[d]}") for m in CAST if m.role == role for d in range(5)
+    )
 
 
 def _kind(text: str) -> str:

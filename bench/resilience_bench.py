@@ -87,6 +87,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from telegram.ext import BaseRateLimiter
+from typing_extensions import override  # typing.override from Python 3.12 on
 
 from bot.sim.fake_api import FakeBotAPI, FakeChat, FakeUser
 from bot.sim.runner import BotRunner
@@ -388,6 +389,28 @@ def office(
     return people, leaders, chats
 
 
+def assign(
+    fake: FakeBotAPI,
+    i: int,
+    every: int,
+    staff: list[FakeUser],
+    leaders: list[FakeUser],
+    chats: list[FakeChat],
+) -> None:
+    """Task `i + 1`: every `every`-th one a leader's /task in a group (the groups and their
+    members in turn), the rest a colleague's own in private."""
+    title = f"周五前{TITLE.format(n=i + 1)}"
+    if i % every == 0:
+        g = (i // every) % len(chats)
+        chat = chats[g]
+        members = [u for u in staff if u.id in chat.members]
+        member = members[(i // (2 * every)) % len(members)]
+        fake.send_message(leaders[g], chat, f"/task @{member.username} {title}")
+    else:
+        u = staff[i % len(staff)]
+        fake.send_message(u, fake.private_chat(u), title)
+
+
 async def introduce(fake: FakeBotAPI, chats: list[FakeChat], users: list[FakeUser]) -> int:
     """Everyone says hello in their groups (the bot learns who is where; it says nothing)."""
     by_id = {u.id: u for u in users}
@@ -435,17 +458,7 @@ async def part_kill(tasks: int, kills: int, seed: int) -> None:
                     bot.start()
                     k += 1
                 await asyncio.sleep(max(0.0, when - time.monotonic()))
-                if i % 10 == 0:
-                    g = (i // 10) % len(chats)
-                    chat = chats[g]
-                    members = [u for u in staff if u.id in chat.members]
-                    member = members[(i // 20) % len(members)]
-                    fake.send_message(
-                        leaders[g], chat, f"/task @{member.username} 周五前{TITLE.format(n=n)}"
-                    )
-                else:
-                    u = staff[i % len(staff)]
-                    fake.send_message(u, fake.private_chat(u), f"周五前{TITLE.format(n=n)}")
+                assign(fake, i, 10, staff, leaders, chats)
                 sent.add(n)
             while k < len(kill_at):  # instants after the last send (rounding)
                 bot.kill()
@@ -650,6 +663,7 @@ class NoLimit(BaseRateLimiter[int]):
     async def shutdown(self) -> None:
         """Nothing to close."""
 
+    @override  # PTB calls it with every argument by name: the signature is PTB's
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, Any]],
@@ -927,19 +941,8 @@ async def slow_run(
             t0 = time.monotonic()
             sent: set[int] = set()
             for i in range(tasks):
-                n = i + 1
-                if i % 5 == 0:
-                    g = (i // 5) % len(chats)
-                    chat = chats[g]
-                    members = [u for u in staff if u.id in chat.members]
-                    member = members[(i // 10) % len(members)]
-                    fake.send_message(
-                        leaders[g], chat, f"/task @{member.username} 周五前{TITLE.format(n=n)}"
-                    )
-                else:
-                    u = staff[i % len(staff)]
-                    fake.send_message(u, fake.private_chat(u), f"周五前{TITLE.format(n=n)}")
-                sent.add(n)
+                assign(fake, i, 5, staff, leaders, chats)
+                sent.add(i + 1)
                 await asyncio.sleep(0.1)
             sending = time.monotonic() - t0
             await wait_confirmed(fake, sent, since_seq=mark, stall=seconds + 20, limit=240)

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Generic, TypeVar
 
-from telegram import Message, MessageEntity, Update
+from telegram import CallbackQuery, Message, MessageEntity, Update, User
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
-from telegram.ext import filters
+from telegram.ext import MessageHandler, filters
 
 from bot.context import Ctx
 from bot.core.i18n import t
 from bot.tasks.rules import number_in
 
 log = logging.getLogger(__name__)
+
+Found = TypeVar("Found")
+Pressed = TypeVar("Pressed")
+
+#: What PTB calls with an update: a handler's callback.
+Handler = Callable[[Update, Ctx], Coroutine[Any, Any, None]]
+#: A button's handler, given the press its codec read and who pressed.
+PressHandler = Callable[[Update, Ctx, CallbackQuery, User, Pressed], Coroutine[Any, Any, None]]
 
 
 async def reply(update: Update, context: Ctx, key: str, /, **values: object) -> Message | None:
@@ -103,3 +113,83 @@ class ReplyToPrompt(filters.MessageFilter):
             return False
         found = self._recognise(replied.text or "")
         return found is not None and found is not False
+
+
+# (update, context, what the question was about, who answered, the text of the answer)
+PromptAnswer = Callable[[Update, Ctx, Found, int, str], Coroutine[Any, Any, None]]
+
+
+def prompt_reply(
+    recognise: Callable[[str], Found | None], name: str, answer: PromptAnswer[Found]
+) -> MessageHandler[Any, None]:
+    """The handler of a text (not a command) replied to one of the bot's own questions that
+    `recognise` knows from its text: `answer` gets what it is about, the speaker and the text."""
+
+    async def handle(update: Update, context: Ctx) -> None:
+        msg, user = update.effective_message, update.effective_user
+        if msg is None or user is None or msg.reply_to_message is None:
+            return
+        found = recognise(msg.reply_to_message.text or "")
+        if found is None:
+            return
+        await answer(update, context, found, user.id, msg.text or "")
+
+    return MessageHandler(filters.TEXT & ~filters.COMMAND & ReplyToPrompt(recognise, name), handle)
+
+
+def mentions_by_offset(message: Message, args: str) -> dict[int, int]:
+    """Text mentions (people without a username), by their offset in the command's args."""
+    text = message.text or ""
+    base = len(text) - len(args)
+    out: dict[int, int] = {}
+    for entity in message.entities or ():
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
+            start, _ = py_span(text, entity)
+            out[start - base] = entity.user.id
+    return out
+
+
+async def send_privately(
+    update: Update, context: Ctx, send: Callable[[int], Awaitable[object]], feature: str
+) -> None:
+    """Send to the speaker privately (`send` gets their chat id) and say so where they asked
+    (`<feature>.sent_privately`); when they cannot be reached, how to start the bot
+    (`<feature>.start_privately`)."""
+    msg, user = update.effective_message, update.effective_user
+    assert msg is not None and user is not None
+    person = context.person
+    if person is not None and person.reachable_privately:
+        try:
+            await send(user.id)
+            await msg.reply_text(t(context.lang, f"{feature}.sent_privately"))
+            return
+        except TelegramError:
+            log.info("could not write privately to %s", user.id)
+    await msg.reply_text(t(context.lang, f"{feature}.start_privately", bot=context.bot.username))
+
+
+class OnPress(Generic[Pressed]):
+    """Makes a feature's button handler (a decorator): the decorated function gets the press
+    its codec (`parse`) reads from the button's data and who pressed; data it does not read (an
+    old or tampered button) gets the `stale` alert instead. A codec whose press is a union
+    names it: `@OnPress[Press](parse, ...)`."""
+
+    def __init__(self, parse: Callable[[str], Pressed | None], stale: str) -> None:
+        self._parse = parse
+        self._stale = stale
+
+    def __call__(self, handle: PressHandler[Pressed]) -> Handler:
+        parse, stale = self._parse, self._stale
+
+        @functools.wraps(handle)
+        async def handler(update: Update, context: Ctx) -> None:
+            query, user = update.callback_query, update.effective_user
+            if query is None or user is None:
+                return
+            press = parse(query.data or "")
+            if press is None:
+                await query.answer(t(context.user_lang, stale), show_alert=True)
+                return
+            await handle(update, context, query, user, press)
+
+        return handler

@@ -11,7 +11,16 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import Chat, ForceReply, InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import (
+    CallbackQuery,
+    Chat,
+    ForceReply,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+    User,
+)
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -76,9 +85,10 @@ from bot.directory.views import (
 from bot.parsing import ParseError, parse_when
 from bot.people.rules import tz_of
 from handlers.common import (
-    ReplyToPrompt,
+    OnPress,
     command_args,
     is_admin,
+    prompt_reply,
     py_span,
     refuse,
     toast_text,
@@ -324,22 +334,18 @@ def _about(data: object, space: str, contact_id: int) -> bool:
     return press is not None and press.verb.about_contact and press.names(space, contact_id)
 
 
-async def msg_edit_reply(update: Update, context: Ctx) -> None:
+async def _edit_reply(
+    update: Update, context: Ctx, ref: tuple[str, int], user_id: int, text: str
+) -> None:
     """The new details for a contact, replied to the edit prompt."""
-    msg, user = update.effective_message, update.effective_user
-    if msg is None or user is None or msg.reply_to_message is None:
-        return
-    ref = callbacks.parse_edit_ref(msg.reply_to_message.text or "")
-    if ref is None:
-        return
     space, contact_id = ref
     lang = context.lang
     directory = _directory(context)
-    if not await directory.can_see(_space(update), space, user.id, _is_member(update, context)):
+    if not await directory.can_see(_space(update), space, user_id, _is_member(update, context)):
         await _say(update, context, "directory.not_member")
         return
     try:
-        parsed = parse_contact_text(msg.text or "")
+        parsed = parse_contact_text(text)
     except ContactParseError as exc:
         await _say(update, context, f"directory.contact.{exc.key}")
         return
@@ -347,9 +353,9 @@ async def msg_edit_reply(update: Update, context: Ctx) -> None:
         contact = directory.edit_contact(
             space,
             contact_id,
-            user.id,
+            user_id,
             parsed,
-            admin=await _admin_of(context, user.id, space),
+            admin=await _admin_of(context, user_id, space),
             update_id=update.update_id,
         )
     except DirectoryRefused as exc:
@@ -710,17 +716,12 @@ async def _fill_template(update: Update, context: Ctx, spaces: list[str], args: 
 
 
 # ----- buttons ------------------------------------------------------------------------------
-async def cb_directory(update: Update, context: Ctx) -> None:
+@OnPress(callbacks.parse, "directory.stale_button")
+async def cb_directory(
+    update: Update, context: Ctx, query: CallbackQuery, user: User, press: callbacks.Press
+) -> None:
     """Every directory button (see bot/directory/callbacks.py)."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
-        return
     lang = context.user_lang
-    press = callbacks.parse(query.data or "")
-    if press is None:
-        await query.answer(t(lang, "directory.stale_button"), show_alert=True)
-        return
     if update.effective_chat is None or not await _directory(context).can_see(
         _space(update), press.space, user.id, _is_member(update, context)
     ):
@@ -765,12 +766,7 @@ def feature(_services: Services) -> Feature:
                 msg_save_document,
             ),
             MessageHandler(filters.CONTACT, msg_contact_card),
-            MessageHandler(
-                filters.TEXT
-                & ~filters.COMMAND
-                & ReplyToPrompt(callbacks.parse_edit_ref, "directory.edit_reply"),
-                msg_edit_reply,
-            ),
+            prompt_reply(callbacks.parse_edit_ref, "directory.edit_reply", _edit_reply),
             CallbackQueryHandler(cb_directory, pattern=f"^{callbacks.PREFIX}:"),
         ),
         tick_steps=(job_flush_uses,),

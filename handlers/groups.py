@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Chat, ChatMemberUpdated, InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import (
+    CallbackQuery,
+    Chat,
+    ChatMemberUpdated,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+    User,
+)
 from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -35,7 +44,7 @@ from bot.tasks import screens
 from bot.tasks import views as task_views
 from bot.tasks.rules import Action
 from handlers import start
-from handlers.common import command_args, is_admin, py_span, toast_text
+from handlers.common import OnPress, command_args, is_admin, py_span, toast_text
 
 log = logging.getLogger(__name__)
 
@@ -190,16 +199,12 @@ async def on_bot_member(update: Update, context: Ctx) -> None:
 
 
 # ----- 重新安排 -----------------------------------------------------------------------------------
-async def cb_groups(update: Update, context: Ctx) -> None:
+@OnPress(callbacks.parse, "tasks.stale_button")
+async def cb_groups(
+    _update: Update, context: Ctx, query: CallbackQuery, user: User, press: callbacks.Press
+) -> None:
     """重新安排 #n: the task's card with the colleagues to give it to, as a new message."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
-        return
     lang = context.user_lang
-    press = callbacks.parse(query.data or "")
-    if press is None:
-        await query.answer(t(lang, "tasks.stale_button"), show_alert=True)
-        return
     groups = context.services.groups
     task = context.services.tasks.get(press.number)
     admin = task is not None and (

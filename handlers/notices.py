@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Chat, ForceReply, InputFile, Message, MessageEntity, Update
+from telegram import CallbackQuery, Chat, ForceReply, InputFile, Message, Update, User
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -28,11 +28,13 @@ from bot.notices.rules import Confirm, Manage, ManageCommand, Notice, NoticeRefu
 from bot.notices.service import AdminCheck
 from bot.people.rules import tz_of
 from handlers.common import (
-    ReplyToPrompt,
+    OnPress,
     command_args,
     is_admin,
-    py_span,
+    mentions_by_offset,
+    prompt_reply,
     refuse,
+    send_privately,
     toast_text,
     topic_of_update,
 )
@@ -62,18 +64,6 @@ def _reader(context: Ctx) -> RenderContext:
     return RenderContext(context.user_lang, tz_of(context.person, data.settings), data.clock.now())
 
 
-def _mentions(message: Message, args: str) -> dict[int, int]:
-    """Text mentions (people without a username), by their offset in the command's args."""
-    text = message.text or ""
-    base = len(text) - len(args)
-    out: dict[int, int] = {}
-    for entity in message.entities or ():
-        if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
-            start, _ = py_span(text, entity)
-            out[start - base] = entity.user.id
-    return out
-
-
 async def _privately(
     update: Update,
     context: Ctx,
@@ -82,20 +72,12 @@ async def _privately(
 ) -> None:
     """Answer in a private chat; from a group send it privately and say so (or how to start
     the bot): what goes this way has phones in it."""
-    msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    assert msg is not None and user is not None and chat is not None
+    chat = update.effective_chat
+    assert chat is not None
     if chat.type == Chat.PRIVATE:
         await reply()
         return
-    person = context.person
-    if person is not None and person.reachable_privately:
-        try:
-            await send(user.id)
-            await msg.reply_text(t(context.lang, "notices.sent_privately"))
-            return
-        except TelegramError:
-            log.info("could not write privately to %s", user.id)
-    await msg.reply_text(t(context.lang, "notices.start_privately", bot=context.bot.username))
+    await send_privately(update, context, send, "notices")
 
 
 async def _retire_group_post(context: Ctx, notice: Notice) -> None:
@@ -126,7 +108,7 @@ async def cmd_notify(update: Update, context: Ctx) -> None:
             actor=user.id,
             chat_id=chat.id,
             text=args,
-            mentions=_mentions(msg, args),
+            mentions=mentions_by_offset(msg, args),
             replied_text=(replied.text or replied.caption) if replied is not None else None,
             update_id=update.update_id,
             thread_id=topic_of(msg.message_thread_id, msg.is_topic_message),
@@ -142,15 +124,11 @@ async def cmd_notify(update: Update, context: Ctx) -> None:
 
 
 # ----- the buttons ------------------------------------------------------------------------------
-async def cb_notice(update: Update, context: Ctx) -> None:
+@OnPress(callbacks.parse, "notices.stale_button")
+async def cb_notice(
+    update: Update, context: Ctx, _query: CallbackQuery, _user: User, press: Press
+) -> None:
     """收到 on a notice; 更改 / 取消 / 返回 on a tracking message."""
-    query = update.callback_query
-    if query is None or update.effective_user is None:
-        return
-    press = callbacks.parse(query.data)
-    if press is None:
-        await query.answer(t(context.user_lang, "notices.stale_button"), show_alert=True)
-        return
     try:
         await _PRESSES[press.verb](update, context, press)
     except NoticeRefused as exc:
@@ -271,17 +249,6 @@ async def _change_and_answer(
     await context.services.notices.refresh_tracking(number)
 
 
-async def msg_change_reply(update: Update, context: Ctx) -> None:
-    """The new text of a notice, as a reply to the change prompt."""
-    msg, user = update.effective_message, update.effective_user
-    if msg is None or user is None or msg.reply_to_message is None:
-        return
-    number = views.prompt_number(msg.reply_to_message.text or "")
-    if number is None:
-        return
-    await _change_and_answer(update, context, number, user.id, msg.text or "")
-
-
 # ----- /notices, /notice, /export notice ------------------------------------------------------
 async def cmd_notices(update: Update, context: Ctx) -> None:
     """/notices: recent notices with their confirmation counts."""
@@ -400,12 +367,8 @@ def feature(services: Services) -> Feature:
             CommandHandler("notices", cmd_notices),
             CommandHandler("notice", cmd_notice),
             CallbackQueryHandler(cb_notice, pattern=callbacks.PATTERN),
-            MessageHandler(
-                filters.TEXT
-                & ~filters.COMMAND
-                & ReplyToPrompt(views.prompt_number, "notices.change_reply"),
-                msg_change_reply,
-            ),
+            # The new text of a notice, as a reply to the change prompt.
+            prompt_reply(views.prompt_number, "notices.change_reply", _change_and_answer),
         ),
         # /export belongs to the directory (contacts), tried before us in group 0, where the
         # first match wins; /export notice <n> is answered here, in group 1, which runs as well.

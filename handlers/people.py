@@ -18,7 +18,16 @@ import functools
 import logging
 from typing import Any
 
-from telegram import Bot, Chat, ForceReply, InlineKeyboardMarkup, Message, Update, User
+from telegram import (
+    Bot,
+    CallbackQuery,
+    Chat,
+    ForceReply,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
@@ -49,7 +58,7 @@ from bot.people.rules import (
 )
 from bot.people.service import PeopleService, SeenChat, SeenUser, SettingRefused
 from bot.people.views import Page
-from handlers.common import ReplyToPrompt, command_args, is_admin
+from handlers.common import OnPress, ReplyToPrompt, command_args, is_admin
 
 log = logging.getLogger(__name__)
 
@@ -294,16 +303,12 @@ def _apply_press(people: PeopleService, user_id: int, press: Press) -> tuple[Per
     return people.person(user_id), Page.HOME, False
 
 
-async def cb_settings(update: Update, context: Ctx) -> None:
+@OnPress(callbacks.parse, "tasks.stale_button")
+async def cb_settings(
+    update: Update, context: Ctx, query: CallbackQuery, user: User, press: callbacks.Press
+) -> None:
     """Every settings button (see bot/people/callbacks.py)."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
-        return
-    press = callbacks.parse(query.data or "")
     lang = context.user_lang
-    if press is None:
-        await query.answer(t(lang, "tasks.stale_button"), show_alert=True)
-        return
     if press.verb is Verb.GROUP_LANG:
         await _cb_group_lang(update, context, press.value or "")
         return

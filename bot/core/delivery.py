@@ -223,13 +223,18 @@ class Delivery:
     async def flush(self) -> int:
         """Queue every pending entry that is due; returns how many were queued. Never waits
         for Telegram (the tick calls it)."""
+        return self._enqueue(self.ready)
+
+    @property
+    def ready(self) -> list[OutboxEntry]:
+        """Pending entries due now by the clock and not queued yet: what a flush queues (held
+        ones — a later not_before, a kind held to the quarter hour, a parked group — are not)."""
         now = self._clock.now()
-        due = [
+        return [
             e
             for e in self._db.pending_outbox()
             if e.id not in self._inflight and self._due(e, now) and not self._parked(e)
         ]
-        return self._enqueue(due)
 
     def _due(self, entry: OutboxEntry, now: datetime) -> bool:
         """Its time has come: not held back (a retry, quiet hours), and a kind held on the

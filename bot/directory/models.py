@@ -23,6 +23,11 @@ class Contact:
     added_at: datetime | None = None
     uses: int = 0  # look-ups that showed it: frequent ones rank first among equals
 
+    @property
+    def owner(self) -> int:
+        """Who added it: they (or an admin) may change or delete it."""
+        return self.added_by
+
 
 @dataclass(frozen=True, slots=True)
 class RosterEntry:
@@ -41,6 +46,11 @@ class Roster:
     members: tuple[RosterEntry, ...] = ()
     created_by: int = 0
     created_at: datetime | None = None
+
+    @property
+    def owner(self) -> int:
+        """Who added it: they (or an admin) may change or delete it."""
+        return self.created_by
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +106,11 @@ class Document:
     saved_at: datetime | None = None
     file_unique_id: str = ""
 
+    @property
+    def owner(self) -> int:
+        """Who added it: they (or an admin) may change or delete it."""
+        return self.saved_by
+
 
 @dataclass(frozen=True, slots=True)
 class Template:
@@ -103,3 +118,8 @@ class Template:
     text: str
     saved_by: int = 0
     saved_at: datetime | None = None
+
+    @property
+    def owner(self) -> int:
+        """Who added it: they (or an admin) may change or delete it."""
+        return self.saved_by

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.core.spaces import group_space, private_space
+from bot.core.words import Words
 from bot.directory.models import Roster, RosterMember
 
 # ----- spaces -----------------------------------------------------------------------------------
@@ -61,19 +62,19 @@ class RosterAction(StrEnum):
     DELETE = "delete"
 
 
-_ROSTER_WORDS = {
-    "new": RosterAction.NEW,
-    "add": RosterAction.ADD,
-    "remove": RosterAction.REMOVE,
-    "rm": RosterAction.REMOVE,
-    "del": RosterAction.DELETE,
-    "delete": RosterAction.DELETE,
-}
+_ROSTER_WORDS = Words(
+    {
+        RosterAction.NEW: ("new",),
+        RosterAction.ADD: ("add",),
+        RosterAction.REMOVE: ("remove", "rm"),
+        RosterAction.DELETE: ("del", "delete"),
+    }
+)
 
 
 def roster_action(word: str) -> RosterAction | None:
     """`/roster new|add|remove|rm|del|delete …`; None: the word is a roster's name."""
-    return _ROSTER_WORDS.get(word.lower())
+    return _ROSTER_WORDS.read(word)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,18 +93,14 @@ class TemplateAction(StrEnum):
     DELETE = "delete"
 
 
-_TEMPLATE_WORDS = {
-    "save": TemplateAction.SAVE,
-    "保存": TemplateAction.SAVE,
-    "del": TemplateAction.DELETE,
-    "delete": TemplateAction.DELETE,
-    "删除": TemplateAction.DELETE,
-}
+_TEMPLATE_WORDS = Words(
+    {TemplateAction.SAVE: ("save", "保存"), TemplateAction.DELETE: ("del", "delete", "删除")}
+)
 
 
 def template_action(word: str) -> TemplateAction | None:
     """`/template save|保存|del|delete|删除 <name>`; None: the word is a template's name."""
-    return _TEMPLATE_WORDS.get(word.lower())
+    return _TEMPLATE_WORDS.read(word)
 
 
 class ExportAsk(StrEnum):

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from bot.core.clock import Clock
 from bot.core.config import Settings
@@ -350,12 +351,9 @@ class DirectoryService:
 
     def contact_for_change(self, space: str, contact_id: int, actor: int, admin: bool) -> Contact:
         """The contact, if `actor` may change it (else DirectoryRefused: gone / not_yours)."""
-        contact = self.get_contact(space, contact_id)
-        if contact is None:
-            raise DirectoryRefused("contact.gone")
-        if not may_change(contact.added_by, actor, admin):
-            raise DirectoryRefused("not_yours")
-        return contact
+        return _for_change(
+            self.get_contact(space, contact_id), DirectoryRefused("contact.gone"), actor, admin
+        )
 
     def find_contacts(
         self,
@@ -646,10 +644,16 @@ class DirectoryService:
                 members.append(entry)
         if len(members) > MAX_ROSTER:
             raise DirectoryRefused("roster.too_big", limit=MAX_ROSTER)
+        return self._put_members(space, roster, members, update_id), unknown
+
+    def _put_members(
+        self, space: str, roster: Roster, members: Sequence[RosterEntry], update_id: int | None
+    ) -> Roster:
+        """The roster with these members, stored."""
         roster = replace(roster, members=tuple(members))
         with self.db.transaction(space, update_id=update_id) as tx:
             self.rosters.put(tx, roster)
-        return roster, unknown
+        return roster
 
     def remove_from_roster(
         self,
@@ -673,10 +677,7 @@ class DirectoryService:
                 keep.append(entry)
         if not removed:
             raise DirectoryRefused("roster.no_such_member", name=name)
-        roster = replace(roster, members=tuple(keep))
-        with self.db.transaction(space, update_id=update_id) as tx:
-            self.rosters.put(tx, roster)
-        return roster, removed
+        return self._put_members(space, roster, keep, update_id), removed
 
     def delete_roster(
         self, space: str, actor: int, name: str, *, admin: bool, update_id: int | None = None
@@ -687,12 +688,8 @@ class DirectoryService:
         return roster
 
     def _roster_for_change(self, space: str, name: str, actor: int, admin: bool) -> Roster:
-        roster = self.rosters.get(space, name)
-        if roster is None:
-            raise DirectoryRefused("roster.unknown", name=name)
-        if not may_change(roster.created_by, actor, admin):
-            raise DirectoryRefused("not_yours")
-        return roster
+        gone = DirectoryRefused("roster.unknown", name=name)
+        return _for_change(self.rosters.get(space, name), gone, actor, admin)
 
     # ----- documents -----------------------------------------------------------------------
     def save_document(
@@ -781,12 +778,9 @@ class DirectoryService:
 
     def document_for_change(self, space: str, doc_id: int, actor: int, admin: bool) -> Document:
         """The document, if `actor` may change it (else DirectoryRefused: gone / not_yours)."""
-        doc = self.documents.get(space, doc_id)
-        if doc is None:
-            raise DirectoryRefused("docs.gone")
-        if not may_change(doc.saved_by, actor, admin):
-            raise DirectoryRefused("not_yours")
-        return doc
+        return _for_change(
+            self.documents.get(space, doc_id), DirectoryRefused("docs.gone"), actor, admin
+        )
 
     # ----- templates -----------------------------------------------------------------------
     def save_template(
@@ -801,7 +795,7 @@ class DirectoryService:
     ) -> tuple[Template, bool]:
         """Keep (or replace, by its saver or an admin) a text template; True if replaced."""
         old = self.templates.get(space, name)
-        if old is not None and not may_change(old.saved_by, actor, admin):
+        if old is not None and not may_change(old.owner, actor, admin):
             raise DirectoryRefused("not_yours")
         tpl = Template(name=name, text=text, saved_by=actor, saved_at=self.clock.now())
         with self.db.transaction(space, update_id=update_id) as tx:
@@ -821,14 +815,23 @@ class DirectoryService:
     def delete_template(
         self, space: str, name: str, actor: int, *, admin: bool, update_id: int | None = None
     ) -> Template:
-        tpl = self.templates.get(space, name)
-        if tpl is None:
-            raise DirectoryRefused("template.unknown", name=name)
-        if not may_change(tpl.saved_by, actor, admin):
-            raise DirectoryRefused("not_yours")
+        gone = DirectoryRefused("template.unknown", name=name)
+        tpl = _for_change(self.templates.get(space, name), gone, actor, admin)
         with self.db.transaction(space, update_id=update_id) as tx:
             self.templates.remove(tx, name)
         return tpl
+
+
+_Owned = TypeVar("_Owned", Contact, Roster, Document, Template)
+
+
+def _for_change(found: _Owned | None, gone: DirectoryRefused, actor: int, admin: bool) -> _Owned:
+    """`found`, if `actor` may change it: who added it, or an admin (else `gone`, not_yours)."""
+    if found is None:
+        raise gone
+    if not may_change(found.owner, actor, admin):
+        raise DirectoryRefused("not_yours")
+    return found
 
 
 def check_roster_name(name: str) -> None:

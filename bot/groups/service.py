@@ -27,6 +27,7 @@ from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.models import OutboxEntry
 from bot.core.outbox import new_entry
+from bot.core.render import MessageParams
 from bot.core.spaces import group_space
 from bot.groups import rules
 from bot.groups.rules import Edit, Reading
@@ -308,34 +309,26 @@ class GroupService:
                 key=f"t{task.number}:edited:chat:{tag}",
             )
         ]
-        for uid in (*edit.kept, *edit.removed):
-            if uid != editor:
-                entries.append(
-                    new_entry(
-                        space=task.space,
-                        now=now,
-                        message=record,
-                        to_user=uid,
-                        fallback_chat=group,
-                        task_number=task.number,
-                        key=f"t{task.number}:edited:{uid}:{tag}",
-                    )
-                )
+
+        def to_person(
+            uid: int, message: MessageParams, what: str, origin: int | None = None
+        ) -> OutboxEntry:
+            return new_entry(
+                space=task.space,
+                now=now,
+                message=message,
+                to_user=uid,
+                fallback_chat=group,
+                origin_user=origin,
+                task_number=task.number,
+                key=f"t{task.number}:{what}:{uid}:{tag}",
+            )
+
+        told = (*edit.kept, *edit.removed)
+        entries += [to_person(uid, record, "edited") for uid in told if uid != editor]
         card = TaskAssigned(self.tasks.card(task))
-        for uid in edit.added:
-            if uid != editor:
-                entries.append(
-                    new_entry(
-                        space=task.space,
-                        now=now,
-                        message=card,
-                        to_user=uid,
-                        fallback_chat=group,
-                        origin_user=task.assigner,
-                        task_number=task.number,
-                        key=f"t{task.number}:assigned:{uid}:{tag}",
-                    )
-                )
+        added = [uid for uid in edit.added if uid != editor]
+        entries += [to_person(uid, card, "assigned", task.assigner) for uid in added]
         return entries
 
     def _shown(

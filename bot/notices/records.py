@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 from bot.notices import rules
 from bot.notices.rules import Notice, Reach, Recipient
@@ -44,9 +45,12 @@ def reach_of(recipient: Recipient, reach: Reaches) -> Reach:
     return reach.get(recipient.user_id, Reach.NOT_STARTED)
 
 
-def card(notice: Notice, sender_name: str, kind: Heading = "notice", round_: int = 0) -> NoticeCard:
-    """The notice for one recipient: first send, `resend` number `round_`, or `changed`."""
-    return NoticeCard(
+_Copy = TypeVar("_Copy", NoticeCard, NoticeGroupPost)
+
+
+def _copy(of: type[_Copy], notice: Notice, sender_name: str, kind: Heading, **more: Any) -> _Copy:
+    """A copy of the notice: what every copy says (its number, version, text …), and `more`."""
+    return of(
         number=notice.number,
         version=notice.version,
         text=notice.text,
@@ -54,9 +58,14 @@ def card(notice: Notice, sender_name: str, kind: Heading = "notice", round_: int
         meeting_at=iso(notice.meeting_at),
         urgent=notice.urgent,
         kind=kind,
-        round=round_,
         changes=list(notice.changes),
+        **more,
     )
+
+
+def card(notice: Notice, sender_name: str, kind: Heading = "notice", round_: int = 0) -> NoticeCard:
+    """The notice for one recipient: first send, `resend` number `round_`, or `changed`."""
+    return _copy(NoticeCard, notice, sender_name, kind, round=round_)
 
 
 def _mention_rows(people: Sequence[Recipient]) -> list[Mention]:
@@ -73,15 +82,11 @@ def group_post(
         for r in notice.recipients
         if r.user_id is not None and reach_of(r, reach) != Reach.PRIVATE
     ]
-    return NoticeGroupPost(
-        number=notice.number,
-        version=notice.version,
-        text=notice.text,
-        sender_name=sender_name,
-        meeting_at=iso(notice.meeting_at),
-        urgent=notice.urgent,
-        kind=kind,
-        changes=list(notice.changes),
+    return _copy(
+        NoticeGroupPost,
+        notice,
+        sender_name,
+        kind,
         mentions=_mention_rows(unreachable),
         total=len(notice.recipients),
     )

@@ -21,6 +21,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.core.words import Words
 from bot.core.workdays import WorkCalendar
 from bot.parsing.numbers import to_int
 
@@ -371,15 +372,13 @@ class Manage(StrEnum):
     EXPORT = "export"
 
 
-_MANAGE_WORDS = {
-    "cancel": Manage.CANCEL,
-    "取消": Manage.CANCEL,
-    "change": Manage.CHANGE,
-    "更改": Manage.CHANGE,
-    "修改": Manage.CHANGE,
-    "export": Manage.EXPORT,
-    "导出": Manage.EXPORT,
-}
+_MANAGE_WORDS = Words(
+    {
+        Manage.CANCEL: ("cancel", "取消"),
+        Manage.CHANGE: ("change", "更改", "修改"),
+        Manage.EXPORT: ("export", "导出"),
+    }
+)
 _NUMBER_RE = re.compile(r"^\s*(?:#|No\.?|第)?\s*(\d{1,9})\s*号?\s*(.*)$", re.S | re.I)
 
 
@@ -402,7 +401,7 @@ def read_manage(args: str) -> ManageCommand:
     (Chinese verbs too); raises NoticeRefused with the usage."""
     args = args.strip()
     word, _, rest = args.partition(" ")
-    action = _MANAGE_WORDS.get(word.lower())
+    action = _MANAGE_WORDS.read(word)
     number, text = _number_and_rest(args if action is None else rest)
     if number is None:
         raise NoticeRefused("notice_usage")

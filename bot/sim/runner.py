@@ -23,11 +23,14 @@ from bot.context import OfficeContext, Services
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from bot.core.feature import Feature
+from bot.core.models import OutboxEntry
 from bot.core.updates import UpdateFeed, Webhook, stop_application
 from bot.sim.fake_api import FakeBotAPI
 from storage import Database
 
 DEFAULT_START = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday
+# How often settle() looks again (it waits on what the bot has to do, never for a set time).
+_SETTLE_POLL = 0.01
 
 
 class BotRunner:
@@ -159,8 +162,48 @@ class BotRunner:
         self.clock.set(when)
         await self.tick()
 
-    async def idle(self, seconds: float = 0.05) -> None:
-        await asyncio.sleep(seconds)
+    async def settle(self, within: float = 10.0) -> None:
+        """Until the bot has nothing left to do now: every update the fake holds is fetched and
+        handled, no outbox entry due now by the clock waits unsent, and no send is under way.
+
+        What is held for later (a retry's or quiet hours' not_before, a kind held to the next
+        quarter hour, a group the bot is out of) does not count: move the clock and tick for
+        it. A test calls this before it asserts that nothing (else) was sent. Raises
+        TimeoutError, saying what is still pending, after `within` seconds.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while pending := self.pending_work():
+            if loop.time() >= deadline:
+                raise TimeoutError(
+                    f"the bot did not settle within {within} s: {'; '.join(pending)}\n"
+                    + self.fake.dump()
+                )
+            await asyncio.sleep(_SETTLE_POLL)
+
+    def pending_work(self) -> list[str]:
+        """What the bot still has to do now, one phrase each (empty: it has settled)."""
+        app, feed = self.app, self.feed
+        if app is None or feed is None:
+            return ["the bot is not running"]
+        delivery = app.bot_data.delivery
+        # Read together, with no await between: a consistent picture of the event loop's side.
+        # An update is counted by the fake until a getUpdates confirms it, which the bot asks
+        # only after it stored the update and handed it on (`feed.in_hand`, until handled).
+        unfetched, in_hand, ready = self.fake.pending_updates(), feed.in_hand, delivery.ready
+        pending = [
+            f"{unfetched} updates not yet fetched from the fake" if unfetched else "",
+            f"{in_hand} updates being handled" if in_hand else "",
+            f"outbox entries due now and not queued: {_ids(ready)}" if ready else "",
+            "sends queued, under way, or their results not yet recorded" if delivery.busy else "",
+        ]
+        return [p for p in pending if p]
+
+
+def _ids(entries: Sequence[OutboxEntry]) -> str:
+    return ", ".join(f"{e.id} ({e.template})" for e in entries[:5]) + (
+        f" and {len(entries) - 5} more" if len(entries) > 5 else ""
+    )
 
 
 def _free_port() -> int:

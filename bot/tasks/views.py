@@ -365,20 +365,35 @@ def _decide_row(number: int, rev: int | None) -> tuple[Button, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class TaskProgress(MessageParams):
-    """To the assigner: a progress note (汇报)."""
+class _WordsAbout(MessageParams):
+    """What someone said about a task, passed on: the task, who, and what they said (`KEY`:
+    the catalog's line that says it)."""
 
-    KIND: ClassVar[str] = "task_progress"
+    KEY: ClassVar[str]
     number: int
     title: str
     who: str
     text: str
 
 
-def task_progress(p: TaskProgress, ctx: RenderContext) -> Rendered:
-    return Rendered(
-        t(ctx.lang, "tasks.progress", number=p.number, title=p.title, who=p.who, text=p.text)
-    )
+def words_about(p: _WordsAbout, ctx: RenderContext) -> Rendered:
+    return Rendered(t(ctx.lang, p.KEY, number=p.number, title=p.title, who=p.who, text=p.text))
+
+
+@dataclass(frozen=True, slots=True)
+class TaskProgress(_WordsAbout):
+    """To the assigner: a progress note (汇报)."""
+
+    KIND: ClassVar[str] = "task_progress"
+    KEY: ClassVar[str] = "tasks.progress"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskComment(_WordsAbout):
+    """To the people on a task: what the assigner replied to a message about it."""
+
+    KIND: ClassVar[str] = "task_comment"
+    KEY: ClassVar[str] = "tasks.comment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -587,23 +602,6 @@ def task_reverted(p: TaskReverted, ctx: RenderContext) -> Rendered:
 
 
 @dataclass(frozen=True, slots=True)
-class TaskComment(MessageParams):
-    """To the people on a task: what the assigner replied to a message about it."""
-
-    KIND: ClassVar[str] = "task_comment"
-    number: int
-    title: str
-    who: str
-    text: str
-
-
-def task_comment(p: TaskComment, ctx: RenderContext) -> Rendered:
-    return Rendered(
-        t(ctx.lang, "tasks.comment", number=p.number, title=p.title, who=p.who, text=p.text)
-    )
-
-
-@dataclass(frozen=True, slots=True)
 class Unreachable(MessageParams):
     """To the sender of a message the bot could not deliver (made by delivery)."""
 
@@ -657,7 +655,7 @@ MESSAGES: tuple[MessageKind[Any], ...] = (
     MessageKind(TaskReceipt, task_receipt, receipt_item, hold=HOLD_GRID),
     MessageKind(TaskDone, task_done),
     MessageKind(TaskCannot, task_cannot),
-    MessageKind(TaskProgress, task_progress),
+    MessageKind(TaskProgress, words_about),
     MessageKind(TaskHanded, task_handed, handed_item, hold=HOLD_GRID),
     MessageKind(TaskCancelled, task_cancelled),
     MessageKind(TaskDueChanged, task_due_changed),
@@ -667,7 +665,7 @@ MESSAGES: tuple[MessageKind[Any], ...] = (
     MessageKind(TaskExtensionAsked, task_extension_asked),
     MessageKind(TaskExtensionAnswered, task_extension_answered),
     MessageKind(TaskReverted, task_reverted),
-    MessageKind(TaskComment, task_comment),
+    MessageKind(TaskComment, words_about),
     MessageKind(Unreachable, unreachable),
 )
 

@@ -4,8 +4,9 @@ the task service, the numbers and times commands carry, questions with ForceRepl
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from telegram import (
     ForceReply,
@@ -145,6 +146,20 @@ async def number_and_rest(
     return given, rest
 
 
+def number_command(
+    usage: str, then: NumberAct, *, rest_needed: bool = True
+) -> Callable[[Update, Ctx], Coroutine[Any, Any, None]]:
+    """The handler of a `/x #n <rest>` command: `then` with the number and the rest, or how it
+    is used (`usage`) when either is missing."""
+
+    async def command(update: Update, context: Ctx) -> None:
+        got = await number_and_rest(update, context, usage, rest_needed=rest_needed)
+        if got is not None:
+            await then(update, context, *got)
+
+    return command
+
+
 def done_answer(context: Ctx, outcome: Outcome, key: str) -> Rendered:
     """完成, said back with 撤销: the task, or one's part of a shared one (1/2)."""
     task = outcome.task
@@ -171,6 +186,28 @@ async def typed_time(
             update, screens.past_time(context.lang, exc) if past else exc.message(context.lang)
         )
     return None
+
+
+TimedUse = Callable[[int, Actor, datetime], Outcome]  # (#n, who, the time typed)
+
+
+async def act_at(
+    update: Update,
+    context: Ctx,
+    number: int,
+    when_text: str,
+    action: Action,
+    use: TimedUse,
+    *,
+    time_for: Action | None = None,
+) -> tuple[Outcome, datetime] | None:
+    """`action` on #number at the time typed (read as for `time_for`, else `action`) through
+    `use`, what it queued sent; None after saying what is wrong with the time, or why not."""
+    at = await typed_time(update, context, number, when_text, time_for or action)
+    if at is None:
+        return None
+    outcome = await act(update, context, number, action, lambda by: use(number, by, at))
+    return None if outcome is None else (outcome, at)
 
 
 async def say(update: Update, text_html: str) -> None:

@@ -33,7 +33,7 @@ from bot.tasks.models import Task
 from bot.tasks.rules import Action, Prompt, TaskRefused
 from bot.tasks.service import Actor, Outcome, SnoozeLate, TaskService
 from bot.tasks.words import Change
-from handlers.common import command_args, toast_text, topic_of_update
+from handlers.common import OnPress, command_args, toast_text, topic_of_update
 from handlers.tasks.base import (
     Use,
     actor_for,
@@ -102,22 +102,20 @@ class Pressed:
 ButtonHandler = Callable[[Pressed], Awaitable[None]]
 
 
-async def cb_task(update: Update, context: Ctx) -> None:
+@OnPress[callbacks.Press](callbacks.parse, "tasks.stale_button")
+async def cb_task(
+    update: Update, context: Ctx, query: CallbackQuery, user: User, press: callbacks.Press
+) -> None:
     """Every task button, /my's « », 记为任务. Old or tampered data gets a polite alert."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
-        return
     lang = context.user_lang
-    press = callbacks.parse(query.data or "")
     if isinstance(press, PagePress):
         await _turn_page(context, query, user, press.page)
         return
     if isinstance(press, SavePress):
         await _save_offered(update, context, query, user)
         return
-    task = context.services.tasks.get(press.number) if press is not None else None
-    if press is None or task is None:
+    task = context.services.tasks.get(press.number)
+    if task is None:
         await _stale(query, lang)
         return
     await BUTTONS[press.verb](Pressed(update, context, query, user, task, press, lang))

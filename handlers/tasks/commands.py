@@ -18,16 +18,16 @@ from handlers.tasks.base import (
     NumberAct,
     Use,
     act,
+    act_at,
     actor_for,
     answer_refusal,
     done_answer,
     mentioned_ids,
-    number_and_rest,
+    number_command,
     render_ctx,
     reply,
     reply_key,
     say,
-    typed_time,
 )
 
 
@@ -56,28 +56,12 @@ async def cmd_done(update: Update, context: Ctx) -> None:
         await reply(update, context, done_answer(context, outcome, "done_reply"))
 
 
-async def cmd_snooze(update: Update, context: Ctx) -> None:
-    """/snooze #n <when, in plain language>: for me only; the deadline stays."""
-    got = await number_and_rest(update, context, "tasks.snooze_usage")
-    if got is not None:
-        await snooze_to(update, context, *got)
-
-
 async def snooze_to(update: Update, context: Ctx, number: int, when_text: str) -> None:
-    tasks = context.services.tasks
-    until = await typed_time(update, context, number, when_text, Action.SNOOZE)
-    if until is None:
-        return
-    snooze: Use = lambda by: tasks.snooze(number, by, until)  # noqa: E731
-    if await act(update, context, number, Action.SNOOZE, snooze) is not None:
-        await say(update, screens.snoozed(number, until, render_ctx(context, context.lang)))
-
-
-async def cmd_report(update: Update, context: Ctx) -> None:
-    """/report #n <text>: a progress note (汇报) to the assigner."""
-    got = await number_and_rest(update, context, "tasks.report_usage")
-    if got is not None:
-        await report(update, context, *got)
+    done = await act_at(
+        update, context, number, when_text, Action.SNOOZE, context.services.tasks.snooze
+    )
+    if done is not None:
+        await say(update, screens.snoozed(number, done[1], render_ctx(context, context.lang)))
 
 
 async def report(update: Update, context: Ctx, number: int, text: str) -> None:
@@ -87,13 +71,6 @@ async def report(update: Update, context: Ctx, number: int, text: str) -> None:
     )
     if outcome is not None:
         await reply_key(update, context, f"tasks.{outcome.toast}", number=number)
-
-
-async def cmd_extend(update: Update, context: Ctx) -> None:
-    """/extend #n <when> [reason]: ask the assigner for more time (申请延期)."""
-    got = await number_and_rest(update, context, "tasks.extend_usage")
-    if got is not None:
-        await extend(update, context, *got)
 
 
 async def extend(update: Update, context: Ctx, number: int, text: str) -> None:
@@ -110,13 +87,6 @@ async def extend(update: Update, context: Ctx, number: int, text: str) -> None:
         await say(update, screens.extension_sent(number, until, outcome.taker, ctx))
 
 
-async def cmd_due(update: Update, context: Ctx) -> None:
-    """/due #n <when>: 改期 (the assigner); from an assignee, a request for more time."""
-    got = await number_and_rest(update, context, "tasks.due_usage")
-    if got is not None:
-        await due_or_extend(update, context, *got)
-
-
 async def due_or_extend(update: Update, context: Ctx, number: int, when: str) -> None:
     """#3 改到周五: the assigner's new deadline, or an assignee's request for one."""
     task = context.services.tasks.get(number)
@@ -129,20 +99,15 @@ async def due_or_extend(update: Update, context: Ctx, number: int, when: str) ->
     ):
         await extend(update, context, number, when)
         return
+    await move_due(update, context, number, when)
+
+
+async def move_due(update: Update, context: Ctx, number: int, when: str) -> None:
+    """The assigner's new deadline for #number (/due, 改到…, the answer to 新的截止时间)."""
     tasks = context.services.tasks
-    due = await typed_time(update, context, number, when, Action.CHANGE_DUE)
-    if due is None:
-        return
-    move: Use = lambda by: tasks.change_due(number, by, due)  # noqa: E731
-    if await act(update, context, number, Action.CHANGE_DUE, move) is not None:
-        await say(update, screens.due_moved(number, due, render_ctx(context, context.lang)))
-
-
-async def cmd_reassign(update: Update, context: Ctx) -> None:
-    """/reassign #n @who… (改派: the task's people become them; `+ @who` adds)."""
-    got = await number_and_rest(update, context, "tasks.reassign_usage")
-    if got is not None:
-        await reassign(update, context, *got)
+    done = await act_at(update, context, number, when, Action.CHANGE_DUE, tasks.change_due)
+    if done is not None:
+        await say(update, screens.due_moved(number, done[1], render_ctx(context, context.lang)))
 
 
 async def reassign(update: Update, context: Ctx, number: int, who: str, add: bool = False) -> None:
@@ -163,13 +128,6 @@ async def reassign(update: Update, context: Ctx, number: int, who: str, add: boo
         await reply_key(update, context, "tasks.people_reply", number=number, name=outcome.taker)
 
 
-async def cmd_cancel(update: Update, context: Ctx) -> None:
-    """/cancel #n [reason]: asks to confirm first (取消)."""
-    got = await number_and_rest(update, context, "tasks.cancel_usage", rest_needed=False)
-    if got is not None:
-        await ask_cancel(update, context, *got)
-
-
 async def ask_cancel(update: Update, context: Ctx, number: int, reason: str) -> None:
     """The confirm step; it answers the message that asked, where the reason is read back."""
     task = context.services.tasks.get(number)
@@ -186,13 +144,6 @@ async def ask_cancel(update: Update, context: Ctx, number: int, reason: str) -> 
     await reply(update, context, question, quote=True)
 
 
-async def cmd_rename(update: Update, context: Ctx) -> None:
-    """/rename #n <title> (改标题)."""
-    got = await number_and_rest(update, context, "tasks.rename_usage")
-    if got is not None:
-        await rename(update, context, *got)
-
-
 async def rename(update: Update, context: Ctx, number: int, title: str) -> None:
     tasks = context.services.tasks
     change: Use = lambda by: tasks.rename(number, by, title)  # noqa: E731
@@ -200,13 +151,6 @@ async def rename(update: Update, context: Ctx, number: int, title: str) -> None:
     if outcome is not None:
         title = outcome.task.title
         await reply_key(update, context, "tasks.renamed_reply", number=number, title=title)
-
-
-async def cmd_priority(update: Update, context: Ctx) -> None:
-    """/priority #n 急|尽快|一般|不急 (轻重缓急)."""
-    got = await number_and_rest(update, context, "tasks.priority_usage")
-    if got is not None:
-        await set_priority(update, context, *got)
 
 
 async def set_priority(update: Update, context: Ctx, number: int, word: str) -> None:
@@ -231,3 +175,14 @@ CHANGES: dict[Change, NumberAct] = {
     Change.RENAME: rename,
     Change.PRIORITY: set_priority,
 }
+
+
+# The `/x #n <rest>` commands: how each is used, said when the number (or the rest) is missing.
+cmd_snooze = number_command("tasks.snooze_usage", snooze_to)  # for me only; the deadline stays
+cmd_report = number_command("tasks.report_usage", report)  # a progress note (汇报)
+cmd_extend = number_command("tasks.extend_usage", extend)  # ask for more time (申请延期)
+cmd_due = number_command("tasks.due_usage", due_or_extend)  # 改期; an assignee's: a request
+cmd_reassign = number_command("tasks.reassign_usage", reassign)  # 改派 (`+ @who` adds)
+cmd_cancel = number_command("tasks.cancel_usage", ask_cancel, rest_needed=False)  # asks first
+cmd_rename = number_command("tasks.rename_usage", rename)  # 改标题
+cmd_priority = number_command("tasks.priority_usage", set_priority)  # 急|尽快|一般|不急

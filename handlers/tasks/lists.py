@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import (
     Chat,
     ForceReply,
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.error import TelegramError
 
 from bot.context import Ctx
 from bot.core.delivery import keyboard
@@ -18,9 +15,8 @@ from bot.core.i18n import t
 from bot.core.paging import split_message
 from bot.core.render import RenderContext, Rendered
 from bot.tasks import screens
+from handlers.common import send_privately
 from handlers.tasks.base import render_ctx
-
-log = logging.getLogger(__name__)
 
 
 async def _send_own_list(update: Update, context: Ctx, rendered: Rendered) -> None:
@@ -41,21 +37,13 @@ async def _send_own_list(update: Update, context: Ctx, rendered: Rendered) -> No
 async def _private_or_hint(
     update: Update, context: Ctx, text: str, markup: InlineKeyboardMarkup | ForceReply | None
 ) -> None:
-    user = update.effective_user
-    msg = update.effective_message
-    assert user is not None and msg is not None
-    person = context.person
-    if person is not None and person.reachable_privately:
-        try:
-            *first, last = split_message(text)
-            for part in first:
-                await context.bot.send_message(user.id, part)
-            await context.bot.send_message(user.id, last, reply_markup=markup)
-            await msg.reply_text(t(context.lang, "tasks.sent_privately"))
-            return
-        except TelegramError:
-            log.info("could not send privately to %s", user.id)
-    await msg.reply_text(t(context.lang, "tasks.start_privately", bot=context.bot.username))
+    async def send(chat_id: int) -> None:
+        *first, last = split_message(text)
+        for part in first:
+            await context.bot.send_message(chat_id, part)
+        await context.bot.send_message(chat_id, last, reply_markup=markup)
+
+    await send_privately(update, context, send, "tasks")
 
 
 async def cmd_my(update: Update, context: Ctx) -> None:

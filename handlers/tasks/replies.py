@@ -15,8 +15,10 @@ from bot.tasks.words import ReplyKind
 from handlers.common import topic_of_update
 from handlers.tasks.base import (
     NumberAct,
+    TimedUse,
     Use,
     act,
+    act_at,
     answer_refusal,
     ask_prompt,
     done_answer,
@@ -24,10 +26,8 @@ from handlers.tasks.base import (
     render_ctx,
     reply,
     reply_key,
-    say,
-    typed_time,
 )
-from handlers.tasks.commands import extend, rename, report, snooze_to
+from handlers.tasks.commands import extend, move_due, rename, report, snooze_to
 
 
 async def maybe_reply_to_bot(update: Update, context: Ctx) -> bool:
@@ -194,31 +194,27 @@ async def _answer_with_person(
 async def _answer_other_time(update: Update, context: Ctx, number: int, answer: str) -> None:
     """改个时间: the assigner approves more time, until the time typed."""
     tasks = context.services.tasks
-    due = await typed_time(update, context, number, answer, Action.CHANGE_DUE)
-    if due is None:
-        return
-    approve: Use = lambda by: tasks.answer_extension(number, by, None, approve=True, until=due)  # noqa: E731
-    outcome = await act(update, context, number, Action.ANSWER_EXTENSION, approve)
-    if outcome is not None:
-        await reply_key(update, context, "tasks.extension_answered", name=outcome.taker)
-
-
-async def _answer_due(update: Update, context: Ctx, number: int, answer: str) -> None:
-    """新的截止时间 (the assigner)."""
-    tasks = context.services.tasks
-    due = await typed_time(update, context, number, answer, Action.CHANGE_DUE)
-    if due is None:
-        return
-    move: Use = lambda by: tasks.change_due(number, by, due)  # noqa: E731
-    if await act(update, context, number, Action.CHANGE_DUE, move) is not None:
-        await say(update, screens.due_moved(number, due, render_ctx(context, context.lang)))
+    approve: TimedUse = lambda n, by, due: tasks.answer_extension(  # noqa: E731
+        n, by, None, approve=True, until=due
+    )
+    done = await act_at(
+        update,
+        context,
+        number,
+        answer,
+        Action.ANSWER_EXTENSION,
+        approve,
+        time_for=Action.CHANGE_DUE,
+    )
+    if done is not None:
+        await reply_key(update, context, "tasks.extension_answered", name=done[0].taker)
 
 
 ANSWERS: dict[Prompt, NumberAct] = {
     Prompt.CANNOT: _answer_cannot,
     Prompt.REPORT: report,
     Prompt.SNOOZE: snooze_to,
-    Prompt.DUE: _answer_due,
+    Prompt.DUE: move_due,
     Prompt.HAND: lambda u, c, n, a: _answer_with_person(u, c, n, a, Action.HAND_OVER),
     Prompt.REASSIGN: lambda u, c, n, a: _answer_with_person(u, c, n, a, Action.REASSIGN),
     Prompt.RENAME: rename,

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from bot.core.models import OutboxEntry
+from bot.core.outbox import new_entry
+from bot.core.render import Text
+from bot.directory.models import Contact, Roster, RosterEntry
 from bot.sim.fake_api import BotMessage, FakeBotAPI, FakeChat, FakeUser
 from bot.sim.runner import BotRunner
 
@@ -56,3 +62,46 @@ async def answer_of(fake: FakeBotAPI, qid: str) -> tuple[str, bool]:
         lambda: next((a for a in fake.callback_answers if a.query_id == qid), None)
     )
     return answer.text or "", answer.show_alert
+
+
+def waiting_note(env: BotRunner, to: FakeUser, count: object, **kw: Any) -> OutboxEntry:
+    """An outbox entry for `to` that reads "你有 {count} 件待办" (made now by the bot's clock)."""
+    return new_entry(
+        space=f"p{to.id}",
+        now=env.clock.now(),
+        message=Text(key="start.waiting", values={"count": count}),
+        to_user=to.id,
+        **kw,
+    )
+
+
+def put(env: BotRunner, *entries: OutboxEntry) -> None:
+    """Store entries in the outbox as a service would (not queued: the next flush sends them)."""
+    assert env.db is not None
+    for e in entries:
+        with env.db.transaction(e.space) as tx:
+            tx.put_outbox(e)
+
+
+def put_roster(
+    env: BotRunner, chat_id: int, name: str, people: Sequence[FakeUser], *, created_by: int
+) -> None:
+    """A directory roster `name` of the group `chat_id`: each person a contact with an office
+    phone (1380000000<i>)."""
+    assert env.app is not None and env.db is not None
+    directory = env.app.bot_data.services.directory
+    with env.db.transaction(f"g{chat_id}") as tx:
+        entries = []
+        for i, u in enumerate(people):
+            contact = directory.contacts.add(
+                tx,
+                Contact(
+                    id=0,
+                    name=u.first_name,
+                    phones=(f"1380000000{i}",),
+                    user_id=u.id,
+                    username=u.username,
+                ),
+            )
+            entries.append(RosterEntry(name=u.first_name, contact_id=contact.id))
+        directory.rosters.put(tx, Roster(name=name, members=tuple(entries), created_by=created_by))

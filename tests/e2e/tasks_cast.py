@@ -53,7 +53,7 @@ class Cast:
     async def quiet(self) -> None:
         """Let whatever the bot is still sending arrive (to check that nothing does)."""
         await self.env.tick()
-        await self.env.idle(0.3)
+        await self.env.settle()
 
 
 async def make_cast(env: BotRunner, lang: str) -> Cast:
@@ -87,17 +87,3 @@ def sh(day: int, hour: int, minute: int = 0) -> datetime:
     """A moment of the simulated week: 30 = Monday 30 November 2026, 1-6 = December."""
     month = 11 if day == 30 else 12
     return datetime(2026, month, day, hour, minute, tzinfo=SH)
-
-
-def buttons(msg: BotMessage | None) -> dict[str, str]:
-    """A message's inline buttons: label → callback data."""
-    rows = ((msg.reply_markup if msg else None) or {}).get("inline_keyboard", [])
-    return {b["text"]: b.get("callback_data", "") for row in rows for b in row}
-
-
-async def answer_of(fake: FakeBotAPI, qid: str) -> tuple[str, bool]:
-    """The bot's answer to a button press: (text, shown as an alert)."""
-    answer = await fake.wait_for(
-        lambda: next((a for a in fake.callback_answers if a.query_id == qid), None)
-    )
-    return answer.text or "", answer.show_alert

@@ -32,7 +32,7 @@ def _since(fake: FakeBotAPI, chat_id: int, mark: int, contains: str = "") -> lis
 
 
 async def _settled(env: BotRunner) -> None:
-    await env.idle(0.3)
+    await env.settle()
     await env.tick()
 
 

@@ -13,26 +13,9 @@ from bot.core.outbox import new_entry
 from bot.core.render import Text
 from bot.sim.fake_api import FakeUser
 from bot.sim.runner import BotRunner
-from tests.e2e.office import started
+from tests.e2e.office import put, started, waiting_note
 
 ADMIN = 4000
-
-
-def _put(env: BotRunner, *entries: OutboxEntry) -> None:
-    assert env.db is not None
-    for e in entries:
-        with env.db.transaction(e.space) as tx:
-            tx.put_outbox(e)
-
-
-def _text(env: BotRunner, to: FakeUser, count: object, **kw: object) -> OutboxEntry:
-    return new_entry(
-        space=f"p{to.id}",
-        now=env.clock.now(),
-        message=Text(key="start.waiting", values={"count": count}),
-        to_user=to.id,
-        **kw,  # type: ignore[arg-type]
-    )
 
 
 def _admin_notes(env: BotRunner, entry: OutboxEntry) -> int:
@@ -60,22 +43,22 @@ async def test_poison_entries_fail_with_their_reason_and_the_rest_is_delivered(e
         params={"values": {}},  # no catalog key: the kind cannot be rendered
         to_user=user.id,
     )
-    too_long = _text(env, user, "长" * 5000)
+    too_long = waiting_note(env, user, "长" * 5000)
     no_chat = new_entry(
         space="g-100999",
         now=env.clock.now(),
         message=Text(key="start.waiting", values={"count": 2}),
         to_chat=-100999,  # a group the bot is not in
     )
-    bad_html = _text(env, other, 7)
+    bad_html = waiting_note(env, other, 7)
     fake.fail(
         "sendMessage",
         status=400,
         description="Bad Request: can't parse entities: Unsupported start tag",
         chat_id=other.id,
     )
-    fine = _text(env, user, 1)
-    _put(env, render_error, too_long, no_chat, bad_html, fine)
+    fine = waiting_note(env, user, 1)
+    put(env, render_error, too_long, no_chat, bad_html, fine)
 
     await env.tick()
     for _ in range(3):  # the render error is tried again after its back-off, then given up
@@ -108,7 +91,7 @@ async def test_a_render_error_is_logged_once_with_its_traceback(env: BotRunner, 
         params={},
         to_user=user.id,
     )
-    _put(env, broken)
+    put(env, broken)
     with caplog.at_level(logging.INFO, logger="bot.core.delivery"):
         await env.tick()
         for _ in range(4):
@@ -125,16 +108,15 @@ def short_read_timeout(monkeypatch):
     monkeypatch.setattr(bot.core.updates, "READ_TIMEOUT", 1.0)
 
 
-async def test_a_send_answered_after_the_timeout_is_not_sent_again(
-    env: BotRunner, short_read_timeout, caplog
-):
+@pytest.mark.usefixtures("short_read_timeout")
+async def test_a_send_answered_after_the_timeout_is_not_sent_again(env: BotRunner, caplog):
     fake = env.fake
     await env.restart()  # with the short timeout
     user = fake.add_user(4003, "赵六")
     await started(fake, user)
     fake.answer_late("sendMessage", 2.0, times=1)
-    entry = _text(env, user, 5)
-    _put(env, entry)
+    entry = waiting_note(env, user, 5)
+    put(env, entry)
     with caplog.at_level(logging.WARNING, logger="bot.core.delivery"):
         await env.tick()
         for _ in range(3):
@@ -152,8 +134,8 @@ async def test_slow_answers_within_the_timeout_make_no_duplicates(env: BotRunner
     user = fake.add_user(4004, "孙七")
     await started(fake, user)
     fake.answer_late("sendMessage", 1.5, every=2)
-    entries = [_text(env, user, n) for n in range(10, 16)]
-    _put(env, *entries)
+    entries = [waiting_note(env, user, n) for n in range(10, 16)]
+    put(env, *entries)
     await env.tick()
     for _ in range(2):
         await env.advance(timedelta(seconds=31))
@@ -166,8 +148,8 @@ async def test_a_connect_error_is_retried_and_delivered_once(env: BotRunner, cap
     fake = env.fake
     user = fake.add_user(4005, "周八")
     await started(fake, user)
-    entry = _text(env, user, 9)
-    _put(env, entry)
+    entry = waiting_note(env, user, 9)
+    put(env, entry)
     fake.stop()  # connection refused: the request never reached Telegram
     try:
         with caplog.at_level(logging.WARNING):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from telegram import Update
 
 from bot.sim.runner import BotRunner
@@ -28,7 +26,7 @@ async def test_a_redelivered_message_does_not_create_a_second_task(env: BotRunne
 
     assert env.app is not None
     await env.app.process_update(Update.de_json(upd, env.app.bot))
-    await asyncio.sleep(0.2)
+    await env.settle()
     assert env.db is not None
     assert [t.number for t in env.db.tasks_for_assignee(user.id)] == [1]
     assert sum("已记下" in m.text for m in fake.bot_messages(user.id)) == 1
@@ -52,7 +50,7 @@ async def test_a_button_pressed_twice_counts_once(env: BotRunner):
     fake.press(zhang, card, data)
     fake.press(zhang, (zhang.id, card.message_id), data, strict=False)
     await fake.wait_for(lambda: len(fake.callback_answers) >= 2)
-    await asyncio.sleep(0.2)
+    await env.settle()
     receipts = [m for m in fake.bot_messages(leader.id) if "已收到" in m.text]
     assert len(receipts) == 1
     assert any(a.show_alert and "已经确认过" in (a.text or "") for a in fake.callback_answers)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.sim.runner import BotRunner
 
 
@@ -57,7 +55,7 @@ async def test_a_5xx_on_get_updates_does_not_stop_the_bot(env: BotRunner):
     fake = env.fake
     user = fake.add_user(1005, "赵六")
     fake.fail("getUpdates", status=502, times=2)
-    await asyncio.sleep(0.3)
+    await fake.wait_for(lambda: any(c.status == 502 for c in fake.calls_to("getUpdates")))
     fake.send_message(user, fake.private_chat(user), "/start")
     await fake.wait_for_message(user.id, contains="你好", timeout=10)
     assert any(c.status == 502 for c in fake.calls_to("getUpdates"))

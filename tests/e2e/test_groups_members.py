@@ -10,8 +10,8 @@ from telegram import Bot
 
 from bot.sim.fake_api import FakeChat, FakeUser
 from bot.sim.runner import BotRunner
-from tests.e2e.groups_world import sent, settle, start_bot
-from tests.e2e.office import answer_of, buttons
+from tests.e2e.groups_world import sent
+from tests.e2e.office import answer_of, buttons, started
 
 SH = ZoneInfo("Asia/Shanghai")
 BASIC = -4001
@@ -25,10 +25,10 @@ async def _basic_group(env: BotRunner) -> tuple[FakeChat, FakeUser, FakeUser, Fa
     zhang = fake.add_user(11, "张三", username="zhangsan")
     wang = fake.add_user(12, "王五", username="wangwu")
     group = fake.add_group(BASIC, "办公室", members=[leader, zhang, wang], admins=[leader])
-    await start_bot(fake, leader, zhang, wang)
+    await started(fake, leader, zhang, wang)
     for u in (leader, zhang, wang):
         fake.send_message(u, group, "大家好")
-    await settle(env)
+    await env.settle()
     return group, leader, zhang, wang
 
 
@@ -43,7 +43,7 @@ async def _with_history(env: BotRunner, group: FakeChat, leader: FakeUser) -> No
         "/settings lang en",
     ):
         fake.send_message(leader, group, text)
-        await settle(env)
+        await env.settle()
 
 
 async def _check_everything_moved(env: BotRunner, leader: FakeUser, wang: FakeUser) -> None:
@@ -55,7 +55,7 @@ async def _check_everything_moved(env: BotRunner, leader: FakeUser, wang: FakeUs
     # The roster answers in the supergroup; the notice still counts confirmations.
     mark = fake.mark()
     fake.send_message(leader, SUPER, "/roster 骨干")
-    await settle(env)
+    await env.settle()
     assert "张三" in sent(fake, SUPER, mark)[-1].text
     card = next(m for m in reversed(fake.bot_messages(wang.id)) if "9点开会" in m.text)
     qid = fake.press_button(wang, wang.id, card.message_id, "收到")
@@ -66,7 +66,7 @@ async def _check_everything_moved(env: BotRunner, leader: FakeUser, wang: FakeUs
     assert [r.user_id for r in notice.recipients if r.confirmed_at] == [wang.id]
     # A new task goes on from the same numbers, in the supergroup.
     fake.send_message(leader, SUPER, "/task @wangwu 下周一前整理档案")
-    await settle(env)
+    await env.settle()
     assert "#4" in sent(fake, SUPER, mark, "#4")[-1].text
 
 
@@ -77,14 +77,14 @@ async def test_an_upgrade_moves_everything_and_the_unsent_message_goes_to_the_ne
     # A message for the group that Telegram could not take yet (it waits, to be retried).
     fake.fail("sendMessage", status=502, chat_id=BASIC)
     fake.send_message(leader, group, "/task @zhangsan 周四前准备签到表")
-    await settle(env)
+    await env.settle()
     waiting = [e for e in env.db.pending_outbox() if e.to_chat == BASIC]
     assert len(waiting) == 1 and waiting[0].attempts == 1
     mark = fake.mark()
     fake.migrate_to_supergroup(group)
-    await settle(env)
+    await env.settle()
     await env.advance(waiting[0].not_before - env.clock.now())
-    await settle(env)
+    await env.settle()
     confirm = sent(fake, SUPER, mark, "#3")
     assert len(confirm) == 1 and "Recorded" in confirm[0].text  # once, in the group's language
     assert not sent(fake, BASIC, mark)
@@ -99,7 +99,7 @@ async def test_chat_migrated_on_a_send_moves_everything_and_retries_the_send(env
     await _with_history(env, group, leader)
     fake.fail("sendMessage", status=502, chat_id=BASIC)
     fake.send_message(leader, group, "/task @zhangsan 周四前准备签到表")
-    await settle(env)
+    await env.settle()
     await env.stop(stop_fake=False)
     fake.migrate_to_supergroup(group)
     async with Bot(fake.token, base_url=fake.base_url) as bot:  # the updates never arrive
@@ -108,7 +108,7 @@ async def test_chat_migrated_on_a_send_moves_everything_and_retries_the_send(env
     await env.start()
     entry = next(e for e in env.db.pending_outbox() if e.to_chat == BASIC)
     await env.advance(entry.not_before - env.clock.now())
-    await settle(env)
+    await env.settle()
     refused = [
         c for c in fake.calls_to("sendMessage") if str(c.params.get("chat_id")) == str(BASIC)
     ]
@@ -128,11 +128,11 @@ async def test_someone_who_left_is_refused_and_each_assigner_told_once(env):
         (leader, "/task @wangwu 周五前整理档案"),
     ):
         fake.send_message(who, group, text)
-        await settle(env)
+        await env.settle()
     card = next(m for m in fake.bot_messages(zhang.id) if "#1" in m.text)
     mark = fake.mark()
     fake.remove_member(group, zhang, notify=True, by=leader)  # a service message + chat_member
-    await settle(env)
+    await env.settle()
     told = sent(fake, leader.id, mark)
     assert len(told) == 1 and "张三 已离开「办公室」" in told[0].text
     assert "#1" in told[0].text and "#2" in told[0].text and "#4" not in told[0].text
@@ -144,24 +144,24 @@ async def test_someone_who_left_is_refused_and_each_assigner_told_once(env):
     text, alert = await answer_of(fake, qid)
     assert alert and "已离开" in text
     fake.send_message(zhang, fake.private_chat(zhang), "/done #1")
-    await settle(env)
+    await env.settle()
     assert "已离开" in fake.last_bot_message(zhang.id).text
     assert env.db.get_task(1).status == "open"
     # 重新安排: a card with the colleagues; 王五 takes #1 (not 张三's part of anyone else's).
     qid = fake.press_button(leader, leader.id, told[0].message_id, "#1 重新安排")
     await answer_of(fake, qid)
-    await settle(env)
+    await env.settle()
     picker = fake.last_bot_message(leader.id)
     assert "交给谁办" in picker.text and "王五" in buttons(picker)
     fake.press_button(leader, leader.id, picker.message_id, "王五")
-    await settle(env)
+    await env.settle()
     assert [a.user_id for a in env.db.get_task(1).assignees] == [wang.id]
     fake.press_button(leader, leader.id, told[0].message_id, "#2 重新安排")
-    await settle(env)
+    await env.settle()
     picker = fake.last_bot_message(leader.id)
     assert "李主任" in buttons(picker)
     fake.press_button(leader, leader.id, picker.message_id, "李主任")
-    await settle(env)
+    await env.settle()
     assert [a.user_id for a in env.db.get_task(2).assignees] == [leader.id, wang.id]  # his part
     # Nobody is told twice; pressing again says it is settled.
     qid = fake.press_button(leader, leader.id, told[0].message_id, "#1 重新安排")
@@ -169,10 +169,10 @@ async def test_someone_who_left_is_refused_and_each_assigner_told_once(env):
     assert "已经重新安排" in text
     # Added back to the group, he may act again.
     fake.add_member(group, zhang, notify=True, by=leader)
-    await settle(env)
+    await env.settle()
     assert zhang.id not in env.db.get_workspace(BASIC).left
     fake.send_message(zhang, fake.private_chat(zhang), "/done #3")
-    await settle(env)
+    await env.settle()
     assert env.db.get_task(3).status == "done"
 
 
@@ -183,14 +183,14 @@ async def test_the_bot_removed_parks_its_group_messages_and_sends_them_when_back
     fake.add_member(group, ghost)
     fake.send_message(ghost, group, "大家好")
     fake.send_message(leader, group, "/task @zhaoliu 今天下午三点前交季度总结")
-    await settle(env)
+    await env.settle()
     fake.kick_bot(group, notify=True, by=leader)
-    await settle(env)
+    await env.settle()
     assert env.db.get_workspace(BASIC).bot_removed
     mark = fake.mark()
     calls = len(fake.calls_to("sendMessage"))
     await env.set_time(datetime(2026, 11, 30, 15, 0, tzinfo=SH))  # his reminder, for the group
-    await settle(env)
+    await env.settle()
     for _ in range(3):
         await env.tick()
     tried = [
@@ -200,7 +200,7 @@ async def test_the_bot_removed_parks_its_group_messages_and_sends_them_when_back
     parked = [e for e in env.db.pending_outbox() if e.fallback_chat == BASIC]
     assert parked and all(e.attempts == 0 for e in parked)
     fake.add_bot_back(group, by=leader)
-    await settle(env)
+    await env.settle()
     assert sent(fake, BASIC, mark, "#1")
     assert not env.db.pending_outbox()
     del zhang
@@ -212,13 +212,13 @@ async def test_a_send_refused_because_the_bot_was_removed_waits_for_it(env):
     group, leader, _, _ = await _basic_group(env)
     fake.kick_bot(group, notify=False)
     fake.send_message(leader, group, "/task @zhangsan 周五前交季度总结")
-    await settle(env)
+    await env.settle()
     waiting = [e for e in env.db.pending_outbox() if e.to_chat == BASIC]
     assert len(waiting) == 1 and waiting[0].failed is None
     assert env.db.get_workspace(BASIC).bot_removed
     mark = fake.mark()
     fake.add_bot_back(group, by=leader)
-    await settle(env)
+    await env.settle()
     assert len(sent(fake, BASIC, mark, "已记下 #1")) == 1
 
 
@@ -226,10 +226,10 @@ async def test_someone_leaving_by_themselves_is_out_of_the_group_for_the_bot(env
     fake = env.fake
     group, leader, _, wang = await _basic_group(env)
     fake.send_message(leader, group, "/task @wangwu 周五前交季度总结")
-    await settle(env)
+    await env.settle()
     mark = fake.mark()
     fake.remove_member(group, wang, notify=True)  # he leaves: he sends the service message
-    await settle(env)
+    await env.settle()
     ws = env.db.get_workspace(BASIC)
     assert wang.id in ws.left and wang.id not in ws.members
     assert len(sent(fake, leader.id, mark, "王五 已离开")) == 1
@@ -241,16 +241,16 @@ async def test_an_allowed_group_stays_allowed_under_its_new_id(env):
     env.configure(allowed_chats=frozenset({BASIC}))
     await env.restart()
     fake.send_message(leader, group, "/task @zhangsan 周五前交季度总结")
-    await settle(env)
+    await env.settle()
     fake.migrate_to_supergroup(group)
-    await settle(env)
+    await env.settle()
     mark = fake.mark()
     fake.send_message(leader, SUPER, "/tasks")
     fake.send_message(zhang, fake.private_chat(zhang), "/my")
-    await settle(env)
+    await env.settle()
     assert sent(fake, SUPER, mark, "本群未完成任务")
     assert sent(fake, zhang.id, mark, "交季度总结")
     elsewhere = fake.add_group(-100999, "别的群", members=[leader])
     fake.send_message(leader, elsewhere, "/tasks")
-    await settle(env)
+    await env.settle()
     assert not sent(fake, elsewhere.id, mark)

@@ -10,8 +10,8 @@ import pytest
 
 from bot.sim.fake_api import FakeChat, FakeUser
 from bot.sim.runner import BotRunner
-from tests.e2e.groups_world import sent, settle, start_bot, thread_of, urls
-from tests.e2e.office import buttons
+from tests.e2e.groups_world import sent, thread_of, urls
+from tests.e2e.office import buttons, started
 
 SH = ZoneInfo("Asia/Shanghai")
 FORUM = -1002001
@@ -26,10 +26,10 @@ async def _forum(env: BotRunner) -> tuple[FakeChat, FakeUser, FakeUser, FakeUser
     forum = fake.add_group(
         FORUM, "办公室", members=[leader, zhang, wang], admins=[leader], forum=True
     )
-    await start_bot(fake, leader, wang)
+    await started(fake, leader, wang)
     for u in (leader, zhang, wang):
         fake.send_message(u, forum, "大家好")
-    await settle(env)
+    await env.settle()
     return forum, leader, zhang, wang
 
 
@@ -39,7 +39,7 @@ async def test_a_task_raised_in_a_topic_is_answered_there_and_so_is_everything_a
     topic = fake.add_topic(forum, "季度总结")
     mark = fake.mark()
     fake.send_message(leader, forum, "/task @zhangsan 今天下午三点前交季度总结", thread=topic)
-    await settle(env)
+    await env.settle()
     confirm = sent(fake, forum.id, mark, "已记下")[0]
     assert thread_of(confirm) == topic
     # 张三 never started the bot: his card is a mention in the group, in the same topic, with
@@ -50,15 +50,15 @@ async def test_a_task_raised_in_a_topic_is_answered_there_and_so_is_everything_a
     # The reminder at its due time, in the group for him, lands in the topic too.
     mark = fake.mark()
     await env.set_time(datetime(2026, 11, 30, 15, 0, tzinfo=SH))
-    await settle(env)
+    await env.settle()
     due = sent(fake, forum.id, mark, "#1")
     assert due and all(thread_of(m) == topic for m in due)
     # /tasks asked in the topic is answered there; asked in General, in General.
     fake.send_message(leader, forum, "/tasks", thread=topic)
-    await settle(env)
+    await env.settle()
     assert thread_of(sent(fake, forum.id, mark, "本群未完成任务")[-1]) == topic
     fake.send_message(leader, forum, "/tasks")
-    await settle(env)
+    await env.settle()
     assert thread_of(sent(fake, forum.id, mark, "本群未完成任务")[-1]) is None
 
 
@@ -68,7 +68,7 @@ async def test_a_topic_gone_sends_to_the_general_topic_once_and_loses_nothing(en
     forum, leader, _, _ = await _forum(env)
     topic = fake.add_topic(forum, "季度总结")
     fake.send_message(leader, forum, "/task @zhangsan 明天下午三点前交季度总结", thread=topic)
-    await settle(env)
+    await env.settle()
     if gone == "deleted":
         fake.delete_topic(forum, topic)
     else:
@@ -76,7 +76,7 @@ async def test_a_topic_gone_sends_to_the_general_topic_once_and_loses_nothing(en
     mark = fake.mark()
     calls = len(fake.calls_to("sendMessage"))
     await env.set_time(datetime(2026, 12, 1, 15, 0, tzinfo=SH))
-    await settle(env)
+    await env.settle()
     due = sent(fake, forum.id, mark, "#1")
     assert len(due) == 1 and thread_of(due[0]) is None  # General, once
     tries = fake.calls_to("sendMessage")[calls:]
@@ -91,7 +91,7 @@ async def test_a_notice_sent_in_a_topic_is_posted_in_that_topic(env):
     topic = fake.add_topic(forum, "会议")
     mark = fake.mark()
     fake.send_message(leader, forum, "/notify @wangwu 明天上午9点开会", thread=topic)
-    await settle(env)
+    await env.settle()
     posts = sent(fake, forum.id, mark, "明天上午9点开会")
     assert posts and all(thread_of(p) == topic for p in posts)
     assert sent(fake, wang.id, mark, "明天上午9点开会")  # his own copy, privately
@@ -101,14 +101,14 @@ async def test_the_deep_link_start_shows_the_pending_task_at_once(env):
     fake = env.fake
     forum, leader, zhang, _ = await _forum(env)
     fake.send_message(leader, forum, "/task @zhangsan 周五前交季度总结")
-    await settle(env)
+    await env.settle()
     mention = sent(fake, forum.id, 0, "新任务")[0]
     (link,) = urls(mention)
     assert link == "https://t.me/officebot_bot?start=t1"
     # He taps it: Telegram opens the private chat and sends /start t1.
     mark = fake.mark()
     fake.send_message(zhang, fake.private_chat(zhang), "/start t1")
-    await settle(env)
+    await env.settle()
     replies = sent(fake, zhang.id, mark)
     assert "你好" in replies[0].text
     card = next(m for m in replies if "#1" in m.text)
@@ -118,7 +118,7 @@ async def test_the_deep_link_start_shows_the_pending_task_at_once(env):
     mark = fake.mark()
     other = fake.add_user(14, "路人", username="luren")
     fake.send_message(other, fake.private_chat(other), "/start t1")
-    await settle(env)
+    await env.settle()
     assert all("#1" not in m.text for m in sent(fake, other.id, mark))
 
 
@@ -126,13 +126,13 @@ async def test_editing_the_message_that_made_a_task_updates_it_and_tells_everyon
     fake = env.fake
     forum, leader, _, wang = await _forum(env)
     own = fake.send_message(leader, forum, "/task @zhangsan 周五前交季度总结")
-    await settle(env)
+    await env.settle()
     mark = fake.mark()
     env.clock.advance(timedelta(minutes=10))
     fake.edit_user_message(
         leader, forum, own["message_id"], "/task @wangwu 明天上午十点前交季度总结，急"
     )
-    await settle(env)
+    await env.settle()
     task = env.db.get_task(1)
     assert [a.user_id for a in task.assignees] == [wang.id]
     assert task.priority == "urgent" and task.due.hour == 10
@@ -145,14 +145,14 @@ async def test_editing_the_message_that_made_a_task_updates_it_and_tells_everyon
     assert sent(fake, wang.id, mark, "新任务 #1")
     # An edit of any other message changes nothing; nor one after 15 minutes.
     chatter = fake.send_message(leader, forum, "大家辛苦了")
-    await settle(env)
+    await env.settle()
     mark = fake.mark()
     fake.edit_user_message(leader, forum, chatter["message_id"], "/task @wangwu 明天交总结")
-    await settle(env)
+    await env.settle()
     assert not sent(fake, forum.id, mark) and len(env.db.live_tasks()) == 1
     env.clock.advance(timedelta(minutes=10))
     fake.edit_user_message(leader, forum, own["message_id"], "/task @wangwu 下周一交季度总结")
-    await settle(env)
+    await env.settle()
     assert env.db.get_task(1).due == task.due
     assert "超过 15 分钟" in sent(fake, forum.id, mark)[0].text
     assert len(env.db.live_tasks()) == 1
@@ -163,9 +163,9 @@ async def test_an_edit_in_private_updates_the_note_and_an_edit_by_someone_else_n
     _, leader, _, wang = await _forum(env)
     chat = fake.private_chat(wang)
     own = fake.send_message(wang, chat, "明天上午整理档案")
-    await settle(env)
+    await env.settle()
     fake.edit_user_message(wang, chat, own["message_id"], "明天下午三点整理档案，急")
-    await settle(env)
+    await env.settle()
     task = env.db.get_task(1)
     assert (task.due.hour, task.priority) == (15, "urgent")
     assert "已按修改更新" in fake.last_bot_message(wang.id).text
@@ -178,10 +178,10 @@ async def test_a_question_asked_from_a_button_in_a_topic_is_asked_there(env):
     forum, leader, _, _ = await _forum(env)
     topic = fake.add_topic(forum, "季度总结")
     fake.send_message(leader, forum, "/task @wangwu 周五前交季度总结", thread=topic)
-    await settle(env)
+    await env.settle()
     confirm = sent(fake, forum.id, 0, "已记下")[0]
     mark = fake.mark()
     fake.press_button(leader, forum.id, confirm.message_id, "改截止时间")
-    await settle(env)
+    await env.settle()
     (prompt,) = sent(fake, forum.id, mark)
     assert thread_of(prompt) == topic and (prompt.reply_markup or {}).get("force_reply")

@@ -13,7 +13,7 @@ from bot.people.models import Person, Workspace
 from bot.sim.fake_api import FakeUser
 from bot.sim.runner import BotRunner
 from bot.tasks.models import Assignee, Priority, Task, TaskEvent
-from tests.e2e.groups_world import sent, settle
+from tests.e2e.groups_world import sent
 from tests.e2e.office import buttons
 
 GROUP = -100300
@@ -84,7 +84,7 @@ async def test_tasks_in_the_group_split_into_messages_that_fit(env, crowd):
     fake = env.fake
     mark = fake.mark()
     fake.send_message(crowd[0], GROUP, "/tasks")
-    await settle(env)
+    await env.settle()
     pages = sent(fake, GROUP, mark)
     assert len(pages) > 1
     assert all(_length(p.text) <= TELEGRAM_TEXT_LIMIT for p in pages)
@@ -98,22 +98,22 @@ async def test_my_assigned_and_the_digest_fit_in_one_message_each(env, crowd):
     leader, zhang = crowd[0], crowd[1]
     mark = fake.mark()
     fake.send_message(zhang, fake.private_chat(zhang), "/my")
-    await settle(env)
+    await env.settle()
     page = sent(fake, zhang.id, mark)[-1]
     assert "我的待办" in page.text and _length(page.text) <= TELEGRAM_TEXT_LIMIT
     fake.press_button(zhang, zhang.id, page.message_id, "下一页")
-    await settle(env)
+    await env.settle()
     page = fake.message(zhang.id, page.message_id)
     assert "2/" in page.text and _length(page.text) <= TELEGRAM_TEXT_LIMIT
     other = crowd[3]
     fake.send_message(other, fake.private_chat(other), "/my")
-    await settle(env)
+    await env.settle()
     long_page = sent(fake, other.id, mark, "我的待办")[-1]
     assert _length(long_page.text) <= TELEGRAM_TEXT_LIMIT and "…" in long_page.text
     fake.send_message(leader, fake.private_chat(leader), "/assigned")
     fake.send_message(leader, fake.private_chat(leader), "/digest now")
     fake.send_message(zhang, fake.private_chat(zhang), "/digest now")
-    await settle(env)
+    await env.settle()
     for who in (leader, zhang):
         for msg in sent(fake, who.id, mark):
             assert _length(msg.text) <= TELEGRAM_TEXT_LIMIT
@@ -127,12 +127,12 @@ async def test_a_notice_to_60_people_keeps_its_tracking_and_group_post_within_th
     leader = crowd[0]
     names = " ".join(f"@{u.username}" for u in crowd[1:])
     fake.send_message(leader, GROUP, f"/roster new 全体同事 {names}")
-    await settle(env)
+    await env.settle()
     mark = fake.mark()
     fake.send_message(
         leader, GROUP, "/notify 全体同事 明天上午9点在三楼大会议室开全体会，请准时参加"
     )
-    await settle(env)
+    await env.settle()
     tracking = sent(fake, leader.id, mark, "全体会")
     post = sent(fake, GROUP, mark, "全体会")
     assert tracking and post
@@ -143,9 +143,9 @@ async def test_a_notice_to_60_people_keeps_its_tracking_and_group_post_within_th
         card = next((m for m in fake.bot_messages(u.id) if "全体会" in m.text), None)
         if card is not None and buttons(card):
             fake.press_button(u, u.id, card.message_id, "收到")
-    await settle(env)
+    await env.settle()
     await env.tick()
-    await settle(env)
+    await env.settle()
     latest = fake.message(leader.id, tracking[0].message_id)
     assert _length(latest.text) <= TELEGRAM_TEXT_LIMIT
     _no_message_too_long(env)
@@ -156,7 +156,7 @@ async def test_someone_with_150_tasks_leaves_and_the_assigner_hears_it_in_one_me
     leader, zhang = crowd[0], crowd[1]
     mark = fake.mark()
     fake.remove_member(GROUP, zhang, notify=True, by=leader)
-    await settle(env)
+    await env.settle()
     (told,) = sent(fake, leader.id, mark)
     assert "张三 已离开" in told.text and _length(told.text) <= TELEGRAM_TEXT_LIMIT
     assert "还有" in told.text  # the rest, counted

@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.directory.models import Contact, Roster, RosterEntry
 from bot.notices.tracking import EDIT_GAP
 from bot.people.models import Person, Workspace
 from bot.sim.fake_api import FakeBotAPI, FakeChat, FakeUser
 from bot.sim.runner import BotRunner
+from tests.e2e.office import buttons, put_roster, started
 
 GROUP = -100200
 ROSTER = "各科室负责人"
@@ -36,17 +36,6 @@ class Office:
     @property
     def five(self) -> list[FakeUser]:
         return [self.zhang, self.wang, self.zhao, self.qian, self.sun]
-
-
-async def _started(fake: FakeBotAPI, *users: FakeUser) -> None:
-    for u in users:
-        fake.send_message(u, fake.private_chat(u), "/start")
-        await fake.wait_for_message(u.id, contains="你好")
-
-
-def _buttons(msg) -> dict[str, str]:
-    rows = (msg.reply_markup or {}).get("inline_keyboard", [])
-    return {b["text"]: b.get("callback_data", "") for row in rows for b in row}
 
 
 async def _answer(fake: FakeBotAPI, qid: str) -> tuple[str, bool]:
@@ -94,7 +83,7 @@ async def office(env: BotRunner) -> Office:
     stranger = fake.add_user(16, "路人", username="luren")
     everyone = [leader, zhang, wang, zhao, qian, sun, stranger]
     group = fake.add_group(GROUP, "办公室", members=everyone, admins=[leader])
-    await _started(fake, leader, zhang, wang, zhao, qian, stranger)
+    await started(fake, leader, zhang, wang, zhao, qian, stranger)
     # Seen in the group (set up directly: the group's 1 message/s pace makes six /help
     # round trips slow). 孙八 never started the bot.
     env.db.put_person(Person(user_id=sun.id, first_name="孙八", username="sunba"))
@@ -107,23 +96,7 @@ async def office(env: BotRunner) -> Office:
 
 def _make_roster(env: BotRunner, office: Office) -> None:
     """The directory's roster of the five, each with an office phone."""
-    assert env.app is not None and env.db is not None
-    directory = env.app.bot_data.services.directory
-    with env.db.transaction(f"g{GROUP}") as tx:
-        entries = []
-        for i, u in enumerate(office.five):
-            contact = directory.contacts.add(
-                tx,
-                Contact(
-                    id=0,
-                    name=u.first_name,
-                    phones=(f"1380000000{i}",),
-                    user_id=u.id,
-                    username=u.username,
-                ),
-            )
-            entries.append(RosterEntry(name=u.first_name, contact_id=contact.id))
-        directory.rosters.put(tx, Roster(name=ROSTER, members=tuple(entries), created_by=10))
+    put_roster(env, GROUP, ROSTER, office.five, created_by=10)
 
 
 async def _notify(office: Office, text: str, chat: FakeChat | None = None):
@@ -147,13 +120,13 @@ async def test_a_roster_notice_is_confirmed_tracked_resent_and_reported(
     tracking, post = await _notify(office, f"{ROSTER} {TEXT} 提醒间隔 30分钟")
 
     # The group post carries 收到 and names the one the bot cannot write to.
-    assert TEXT in post.text and any("收到" in label for label in _buttons(post))
+    assert TEXT in post.text and any("收到" in label for label in buttons(post))
     assert "孙八" in post.text
     # Each reachable one gets it privately with 收到; the blocked one is found out by a 403.
     cards = {}
     for u in (office.zhang, office.wang, office.zhao):
         cards[u.id] = await fake.wait_for_message(u.id, contains="预算会")
-        assert "✅ 收到" in _buttons(cards[u.id])
+        assert "✅ 收到" in buttons(cards[u.id])
     assert "明天 09:00" in cards[office.zhang.id].text
 
     # Two confirm privately, 孙八 (never started) in the group.
@@ -162,7 +135,7 @@ async def test_a_roster_notice_is_confirmed_tracked_resent_and_reported(
         text, alert = await _answer(fake, qid)
         assert not alert and "已确认" in text
         card = await _edited(fake, u.id, cards[u.id].message_id, "已确认（10:00）")
-        assert not _buttons(card)
+        assert not buttons(card)
     qid = fake.press_button(office.sun, office.group.id, post.message_id, "收到")
     assert not (await _answer(fake, qid))[1]
 
@@ -205,7 +178,7 @@ async def test_a_roster_notice_is_confirmed_tracked_resent_and_reported(
         again = await fake.wait_for_message(
             office.zhao.id, contains=f"第 {round_} 次提醒", after=mark
         )
-        assert "预算会" in again.text and "✅ 收到" in _buttons(again)
+        assert "预算会" in again.text and "✅ 收到" in buttons(again)
         await _edited(fake, leader.id, tracking.message_id, f"已重发 {round_}/3")
         sent = _private_sends(fake, mark, office.five)
         assert [len(sent[u.id]) for u in office.five] == [0, 0, 1, 0, 0], sent
@@ -221,7 +194,7 @@ async def test_a_roster_notice_is_confirmed_tracked_resent_and_reported(
     mark = fake.mark()
     await env.advance(timedelta(minutes=30))
     await env.advance(timedelta(minutes=30))
-    await env.idle(0.3)
+    await env.settle()
     assert _private_sends(fake, mark, office.five) == {u.id: [] for u in office.five}
     assert not [m for m in fake.bot_messages(leader.id) if m.seq > mark]
 
@@ -256,14 +229,14 @@ async def test_meeting_reminder_reaches_confirmers_and_tracking_survives_a_resta
         assert "今天 15:00" in soon.text
     report = await fake.wait_for_message(leader.id, contains="会议 30 分钟后开始", after=mark)
     assert "赵六" in report.text
-    await env.idle(0.3)
+    await env.settle()
     assert not [
         t for t in _private_sends(fake, mark, [office.zhao])[office.zhao.id] if "会议即将开始" in t
     ]
     # Once only.
     mark = fake.mark()
     await env.advance(timedelta(minutes=10))
-    await env.idle(0.2)
+    await env.settle()
     assert _private_sends(fake, mark, [office.zhang, office.wang]) == {
         office.zhang.id: [],
         office.wang.id: [],
@@ -287,12 +260,12 @@ async def test_change_and_cancel_tell_everyone_who_got_it(env: BotRunner, office
     new_zhang = await fake.wait_for_message(office.zhang.id, contains="已更改", after=mark)
     new_wang = await fake.wait_for_message(office.wang.id, contains="已更改", after=mark)
     assert "四楼" in new_wang.text and "明天 15:00" in new_wang.text
-    assert "✅ 收到" in _buttons(new_zhang)
+    assert "✅ 收到" in buttons(new_zhang)
     new_post = await fake.wait_for_message(group.id, contains="已更改", after=mark)
     assert "四楼" in new_post.text
     await _tracking_reads(env, tracking, "已确认 0/3")
     # The old group post lost its button; an old private button is refused.
-    await fake.wait_for(lambda: not _buttons(fake.message(group.id, post.message_id)))
+    await fake.wait_for(lambda: not buttons(fake.message(group.id, post.message_id)))
     qid = fake.press_button(office.wang, office.wang.id, old_wang.message_id, "收到")
     text, alert = await _answer(fake, qid)
     assert alert and "已更改" in text
@@ -311,7 +284,7 @@ async def test_change_and_cancel_tell_everyone_who_got_it(env: BotRunner, office
         assert "四楼" in told.text
     await fake.wait_for_message(group.id, contains="已取消", after=mark)
     final = await _tracking_reads(env, tracking, "🗑 已取消")
-    assert not _buttons(final)
+    assert not buttons(final)
     qid = fake.press_button(office.zhang, office.zhang.id, new_zhang.message_id, "收到")
     text, alert = await _answer(fake, qid)
     assert alert and "已取消" in text
@@ -321,7 +294,7 @@ async def test_change_and_cancel_tell_everyone_who_got_it(env: BotRunner, office
     fake.send_message(office.sun, fake.private_chat(office.sun), "/start")
     await fake.wait_for_message(office.sun.id, contains="你好")
     await env.tick()
-    await env.idle(0.3)
+    await env.settle()
     assert not [t for t in _private_sends(fake, mark, [office.sun])[office.sun.id] if "预算会" in t]
 
 
@@ -401,7 +374,7 @@ async def test_resends_wait_for_work_hours_unless_urgent(env: BotRunner, office:
     await env.set_time(datetime(2026, 11, 30, 18, 5, tzinfo=tz))
     await fake.wait_for_message(office.wang.id, contains="第 1 次提醒", after=mark)
     await env.set_time(datetime(2026, 11, 30, 23, 0, tzinfo=tz))
-    await env.idle(0.3)
+    await env.settle()
     assert not [m for m in fake.bot_messages(office.zhang.id) if m.seq > mark]
     assert "明天 09:00" in fake.message(leader.id, tracking.message_id).text
     await env.set_time(datetime(2026, 12, 1, 9, 0, tzinfo=tz))
@@ -432,7 +405,7 @@ async def test_a_notice_to_two_hundred_respects_telegram_rate_limits(env: BotRun
     leader = fake.add_user(10, "李主任", username="lizhuren")
     staff = [fake.add_user(1000 + i, f"同事{i}") for i in range(200)]
     group = fake.add_group(-100300, "全体", members=[leader, *staff], admins=[leader])
-    await _started(fake, leader)
+    await started(fake, leader)
     # Two hundred colleagues who started the bot long ago (set up directly: 200 /start
     # round trips would take longer than the notice itself).
     with fake._cond:
@@ -481,6 +454,6 @@ async def test_the_change_button_asks_for_the_new_text(office: Office):
     )
     await fake.wait_for_message(leader.id, contains="已更改通知 第 1 号", after=mark)
     changed = await fake.wait_for_message(office.zhang.id, contains="后天上午10点", after=mark)
-    assert "已更改" in changed.text and "✅ 收到" in _buttons(changed)
+    assert "已更改" in changed.text and "✅ 收到" in buttons(changed)
     # The reply was the notice's new text, not a new task.
     assert not [m for m in fake.bot_messages(leader.id) if "已记下" in m.text]

@@ -59,11 +59,6 @@ async def _assign(office: Office, text: str, who: FakeUser | None = None) -> int
     return number
 
 
-async def _quiet(env: BotRunner, seconds: float = 0.3) -> None:
-    """Let background sends finish (nothing more should arrive)."""
-    await env.idle(seconds)
-
-
 async def test_reminded_before_and_at_due_then_one_nag_and_each_morning_the_digest(
     env: BotRunner, office: Office
 ):
@@ -74,7 +69,7 @@ async def test_reminded_before_and_at_due_then_one_nag_and_each_morning_the_dige
 
     mark = fake.mark()
     await env.set_time(at(30, 13, 59))
-    await _quiet(env)
+    await env.settle()
     assert _texts(fake, zhang.id, mark, f"#{n}") == []
 
     await env.set_time(at(30, 14, 0))
@@ -100,7 +95,7 @@ async def test_reminded_before_and_at_due_then_one_nag_and_each_morning_the_dige
         (2, 15, 0),
     ):
         await env.set_time(at(day, hour, minute))
-    await _quiet(env)
+    await env.settle()
     # The digests of Tuesday and Wednesday list it (his 🔴, her 📤); nothing else repeats it.
     assert len(_texts(fake, zhang.id, mark, "已逾期")) == 1
     assert _texts(fake, leader.id, mark, "你交办的") == []
@@ -130,7 +125,7 @@ async def test_reminded_before_and_at_due_then_one_nag_and_each_morning_the_dige
     mark = fake.mark()
     for day, hour in ((3, 17), (4, 9), (4, 15), (7, 11)):
         await env.set_time(at(day, hour))
-    await _quiet(env)
+    await env.settle()
     assert _texts(fake, zhang.id, mark, "已逾期") == []
     assert _texts(fake, leader.id, mark, "你交办的") == []
 
@@ -166,7 +161,7 @@ async def test_an_unacknowledged_card_due_soon_is_sent_again_once_and_the_assign
     later = await _assign(office, "@wangwu 周五前把档案整理好")
     mark = fake.mark()
     await env.set_time(at(30, 10, 29))
-    await _quiet(env)
+    await env.settle()
     assert _texts(fake, wang.id, mark, "还没确认收到") == []
     await env.set_time(at(30, 10, 30))
     again = await fake.wait_for_message(wang.id, contains="还没确认收到", after=mark)
@@ -181,7 +176,7 @@ async def test_an_unacknowledged_card_due_soon_is_sent_again_once_and_the_assign
     for hour in (14, 16):
         await env.set_time(at(30, hour))
     await env.set_time(at(1, 11))
-    await _quiet(env)
+    await env.settle()
     assert len(_texts(fake, wang.id, mark, "还没确认收到")) == 1
     assert len(_texts(fake, leader.id, mark, "还没确认收到")) == 1
 
@@ -212,7 +207,7 @@ async def test_quiet_hours_hold_a_normal_task_but_not_a_reminder(env: BotRunner,
     await env.set_time(at(30, 20, 0))
     pill = await fake.wait_for_message(zhang.id, contains="提醒", after=mark)
     assert "吃药" in pill.text
-    await _quiet(env)
+    await env.settle()
     assert _texts(fake, zhang.id, mark, f"#{n}") == []  # the task waits for work hours
     await env.set_time(at(1, 9, 0))
     due = await _next(fake, zhang.id, mark, f"#{n}")
@@ -233,7 +228,7 @@ async def test_a_morning_digest_goes_at_0830_on_a_work_day_grouped_by_assigner(
 
     mark = fake.mark()
     await env.set_time(at(1, 8, 29))
-    await _quiet(env)
+    await env.settle()
     assert _texts(fake, zhang.id, mark, "早报") == []
     await env.set_time(at(1, 8, 30))
     digest = await fake.wait_for_message(zhang.id, contains="早报", after=mark)
@@ -254,7 +249,7 @@ async def test_a_morning_digest_goes_at_0830_on_a_work_day_grouped_by_assigner(
     await env.set_time(at(1, 9, 0))
     await env.restart()
     await env.tick()
-    await _quiet(env)
+    await env.settle()
     assert len(_texts(fake, zhang.id, mark, "早报")) == 1
 
 
@@ -272,7 +267,7 @@ async def test_a_digest_is_skipped_on_a_public_holiday_and_sent_on_a_make_up_wor
         mark = fake.mark()
         await env.set_time(datetime(2026, 10, 1, 8, 30, tzinfo=SH))  # 国庆节
         await env.set_time(datetime(2026, 10, 9, 18, 0, tzinfo=SH))
-        await _quiet(env)
+        await env.settle()
         assert _texts(fake, zhang.id, mark, "早报") == []
         await env.set_time(datetime(2026, 10, 10, 8, 30, tzinfo=SH))  # Saturday, 调休
         digest = await fake.wait_for_message(zhang.id, contains="早报", after=mark)
@@ -303,7 +298,7 @@ async def test_a_recurring_task_spawns_its_next_instance_when_done_and_when_due_
     await env.set_time(at(11, 17, 5))
     await env.restart()
     await env.tick()
-    await _quiet(env)
+    await env.settle()
     assert len(_texts(fake, zhang.id, mark, "下一次")) == 1
     # Done late: no second successor.
     late_card = [
@@ -313,7 +308,7 @@ async def test_a_recurring_task_spawns_its_next_instance_when_done_and_when_due_
     ][-1]
     fake.press_button(zhang, zhang.id, late_card.message_id, "完成")
     await fake.wait_for_message(office.leader.id, contains=f"#{second}", after=mark)
-    await _quiet(env)
+    await env.settle()
     assert len(_texts(fake, zhang.id, mark, "下一次")) == 1
 
 
@@ -343,7 +338,7 @@ async def test_a_restart_loses_no_reminder_and_repeats_none_and_a_missed_one_com
     assert "补发" not in parcel.text
     await env.restart()
     await env.set_time(at(30, 17, 0))
-    await _quiet(env)
+    await env.settle()
     assert len(_texts(fake, zhang.id, mark, "开会")) == 1
     assert len(_texts(fake, zhang.id, mark, "取快递")) == 1
 
@@ -365,7 +360,7 @@ async def test_a_429_and_a_403_during_the_digest(env: BotRunner, office: Office)
     assert not person.reachable_privately
     # Nothing is sent twice after all that.
     await env.tick()
-    await _quiet(env)
+    await env.settle()
     assert len(_texts(fake, zhang.id, mark, "早报")) == 1
     assert len(_texts(fake, leader.id, mark, "早报")) == 1
 
@@ -386,7 +381,7 @@ async def test_digest_command_now_off_and_a_time(env: BotRunner, office: Office)
     assert "07:45" in saved.text
     mark = fake.mark()
     await env.set_time(at(1, 7, 44))
-    await _quiet(env)
+    await env.settle()
     assert _texts(fake, zhang.id, mark, "早报") == []
     await env.set_time(at(1, 7, 45))
     await fake.wait_for_message(zhang.id, contains="早报", after=mark)
@@ -396,7 +391,7 @@ async def test_digest_command_now_off_and_a_time(env: BotRunner, office: Office)
     mark = fake.mark()
     await env.set_time(at(2, 8, 30))
     await env.set_time(at(2, 9, 0))
-    await _quiet(env)
+    await env.settle()
     assert _texts(fake, zhang.id, mark, "早报") == []
 
     # In a group, /digest now is sent privately.
@@ -423,11 +418,11 @@ async def test_week_summary_on_demand_and_on_friday_evening(env: BotRunner, offi
 
     mark = fake.mark()
     await env.set_time(at(4, 17, 59))
-    await _quiet(env)
+    await env.settle()
     assert _texts(fake, zhang.id, mark, "本周总结") == []
     await env.set_time(at(4, 18, 0))  # Friday, the week's last work day, at work-day end
     friday = await fake.wait_for_message(zhang.id, contains="本周总结", after=mark)
     assert "修改制度草案" in friday.text
     await env.set_time(at(5, 10, 0))
-    await _quiet(env)
+    await env.settle()
     assert len(_texts(fake, zhang.id, mark, "本周总结")) == 1

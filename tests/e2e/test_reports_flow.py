@@ -21,12 +21,12 @@ from PIL import Image
 from bot.app import FEATURES, build_application
 from bot.context import Services
 from bot.core.feature import Feature
-from bot.directory.models import Contact, Roster, RosterEntry
 from bot.people.models import Person, Workspace
 from bot.sim import runner
 from bot.sim.fake_api import BotMessage, FakeBotAPI, FakeChat, FakeUser
 from bot.sim.runner import BotRunner
 from handlers import reports
+from tests.e2e.office import buttons, put_roster, started
 
 SH = ZoneInfo("Asia/Shanghai")
 GROUP = -100300
@@ -47,17 +47,6 @@ class Office:
     @property
     def four(self) -> list[FakeUser]:
         return [self.zhang, self.zhao, self.qian, self.sun]
-
-
-async def _started(fake: FakeBotAPI, *users: FakeUser) -> None:
-    for u in users:
-        fake.send_message(u, fake.private_chat(u), "/start")
-        await fake.wait_for_message(u.id, contains="你好")
-
-
-def _buttons(msg: BotMessage | None) -> dict[str, str]:
-    rows = ((msg.reply_markup if msg else None) or {}).get("inline_keyboard", [])
-    return {b["text"]: b.get("callback_data", "") for row in rows for b in row}
 
 
 async def _answer(fake: FakeBotAPI, qid: str) -> tuple[str, bool]:
@@ -97,7 +86,7 @@ async def office(env: BotRunner) -> Office:
     stranger = fake.add_user(16, "路人", username="luren")
     members = [leader, zhang, zhao, qian, sun]
     group = fake.add_group(GROUP, "办公室", members=members, admins=[leader])
-    await _started(fake, leader, zhang, qian, sun, stranger)
+    await started(fake, leader, zhang, qian, sun, stranger)
     # 赵六 is known from the group but never started the bot.
     env.db.put_person(
         Person(user_id=zhao.id, first_name="赵六", username="zhaoliu", chats=(GROUP,))
@@ -112,23 +101,7 @@ async def office(env: BotRunner) -> Office:
 
 def _make_roster(env: BotRunner, office: Office) -> None:
     """The directory's roster of the four, each with an office phone."""
-    assert env.app is not None and env.db is not None
-    directory = env.app.bot_data.services.directory
-    with env.db.transaction(f"g{GROUP}") as tx:
-        entries = []
-        for i, u in enumerate(office.four):
-            contact = directory.contacts.add(
-                tx,
-                Contact(
-                    id=0,
-                    name=u.first_name,
-                    phones=(f"1380000000{i}",),
-                    user_id=u.id,
-                    username=u.username,
-                ),
-            )
-            entries.append(RosterEntry(name=u.first_name, contact_id=contact.id))
-        directory.rosters.put(tx, Roster(name=ROSTER, members=tuple(entries), created_by=10))
+    put_roster(env, GROUP, ROSTER, office.four, created_by=10)
 
 
 async def test_a_collection_is_tracked_reminded_bundled_and_survives_a_restart(
@@ -149,7 +122,7 @@ async def test_a_collection_is_tracked_reminded_bundled_and_survives_a_restart(
     for u in (office.zhang, office.qian, office.sun):
         requests[u.id] = await fake.wait_for_message(u.id, contains="收集汇报")
         assert "李主任 请你交：交本周工作总结" in requests[u.id].text
-        assert set(_buttons(requests[u.id])) >= {"✅ 提交", "🙅 办不了", "📅 加到日历"}
+        assert set(buttons(requests[u.id])) >= {"✅ 提交", "🙅 办不了", "📅 加到日历"}
     assert not [m for m in fake.bot_messages(office.zhao.id) if "收集" in m.text]
 
     # 张三 hands in a file (replying to the request), then presses 提交.
@@ -423,7 +396,7 @@ async def test_week_comes_with_a_chart_of_the_week(charted: BotRunner) -> None:
     leader = fake.add_user(10, "李主任", username="lizhuren")
     zhang = fake.add_user(11, "张三", username="zhangsan")
     group = fake.add_group(GROUP, "办公室", members=[leader, zhang], admins=[leader])
-    await _started(fake, leader, zhang)
+    await started(fake, leader, zhang)
     fake.send_message(zhang, group, "大家好")
     await _task(fake, leader, group, "@zhangsan 今天下午三点前交材料", 1)
     await _task(fake, leader, group, "@zhangsan 周三前准备签到表", 2)
@@ -457,7 +430,7 @@ async def test_it_reads_in_english_for_those_who_speak_it(env: BotRunner) -> Non
     tracking = await fake.wait_for_message(boss.id, contains="handed in 0/1")
     request = await fake.wait_for_message(bob.id, contains="Report request")
     assert "Alice asks you for: weekly report" in request.text
-    assert set(_buttons(request)) == {"✅ Submit", "🙅 Can't do it", "📅 Add to calendar"}
+    assert set(buttons(request)) == {"✅ Submit", "🙅 Can't do it", "📅 Add to calendar"}
     fake.send_message(
         bob, fake.private_chat(bob), "Done: the budget draft.", reply_to=request.message_id
     )

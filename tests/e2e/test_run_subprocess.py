@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from bot.sim.fake_api import FakeBotAPI
+from tests.e2e.run_process import bot_env, spawn, terminate
 
 pytestmark = pytest.mark.slow
 
@@ -23,37 +22,10 @@ def fake():
         yield api
 
 
-def _env(fake: FakeBotAPI, data: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "OFFICEBOT_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=fake.token,
-        TELEGRAM_API_BASE_URL=fake.base_url,
-        TELEGRAM_API_FILE_URL=fake.file_url,
-        OFFICEBOT_DATA_DIR=str(data),
-        **extra,
-    )
-    return env
-
-
-def _spawn(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _stop(
-    proc: subprocess.Popen[str], sig: int = signal.SIGTERM, timeout: float = 10
-) -> tuple[int, str]:
-    proc.send_signal(sig)
-    started = time.monotonic()
-    _, err = proc.communicate(timeout=timeout)
-    assert time.monotonic() - started < timeout
-    return proc.returncode, err
+def _stop(proc: subprocess.Popen[str], timeout: float = 10) -> tuple[int, str]:
+    code, err, took = terminate(proc, timeout)
+    assert took < timeout
+    return code, err
 
 
 def _run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -68,7 +40,7 @@ def _run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Comp
 
 
 async def test_run_answers_start_and_stops_cleanly_on_sigterm(fake: FakeBotAPI, tmp_path: Path):
-    proc = _spawn(_env(fake, tmp_path / "data"), tmp_path)
+    proc = spawn(bot_env(fake, tmp_path / "data"), tmp_path)
     try:
         user = fake.add_user(2001, "张三")
         fake.send_message(user, fake.private_chat(user), "/start")
@@ -86,14 +58,14 @@ async def test_run_in_webhook_mode_answers_and_stops_cleanly(fake: FakeBotAPI, t
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = _env(
+    env = bot_env(
         fake,
         tmp_path / "data",
         OFFICEBOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/officebot-hook",
         OFFICEBOT_WEBHOOK_SECRET="a-long-random-secret",
         OFFICEBOT_WEBHOOK_PORT=str(port),
     )
-    proc = _spawn(env, tmp_path)
+    proc = spawn(env, tmp_path)
     try:
         await fake.wait_for(lambda: fake.webhook_info()["url"], timeout=30)
         user = fake.add_user(2011, "张三")
@@ -142,7 +114,7 @@ def test_run_with_a_malformed_token_exits_2(tmp_path: Path):
 def test_run_with_a_bad_setting_names_it_in_one_line(
     fake: FakeBotAPI, tmp_path: Path, setting: dict[str, str], var: str
 ):
-    result = _run_cli(["run"], _env(fake, tmp_path / "data", **setting), tmp_path)
+    result = _run_cli(["run"], bot_env(fake, tmp_path / "data", **setting), tmp_path)
     assert result.returncode == 2
     assert var in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -157,8 +129,8 @@ def test_version(tmp_path: Path):
 
 
 async def test_a_second_process_on_the_same_data_dir_is_refused(fake: FakeBotAPI, tmp_path: Path):
-    env = _env(fake, tmp_path / "data")
-    first = _spawn(env, tmp_path)
+    env = bot_env(fake, tmp_path / "data")
+    first = spawn(env, tmp_path)
     try:
         user = fake.add_user(2002, "李四")
         fake.send_message(user, fake.private_chat(user), "/start")
@@ -172,10 +144,10 @@ async def test_a_second_process_on_the_same_data_dir_is_refused(fake: FakeBotAPI
 
 
 async def test_kill_9_right_after_a_confirmation_loses_nothing(fake: FakeBotAPI, tmp_path: Path):
-    env = _env(fake, tmp_path / "data")
+    env = bot_env(fake, tmp_path / "data")
     user = fake.add_user(2003, "王五")
     chat = fake.private_chat(user)
-    proc = _spawn(env, tmp_path)
+    proc = spawn(env, tmp_path)
     try:
         fake.send_message(user, chat, "/start")
         await fake.wait_for_message(user.id, contains="你好", timeout=30)
@@ -184,7 +156,7 @@ async def test_kill_9_right_after_a_confirmation_loses_nothing(fake: FakeBotAPI,
     finally:
         proc.kill()  # SIGKILL: no shutdown code runs
         proc.communicate(timeout=10)
-    again = _spawn(env, tmp_path)
+    again = spawn(env, tmp_path)
     try:
         fake.send_message(user, chat, "/my")
         msg = await fake.wait_for_message(user.id, contains="季度总结", timeout=30)
@@ -199,7 +171,7 @@ async def test_kill_9_right_after_a_confirmation_loses_nothing(fake: FakeBotAPI,
 
 def test_a_corrupt_data_file_is_never_overwritten_and_named(fake: FakeBotAPI, tmp_path: Path):
     data = tmp_path / "data"
-    env = _env(fake, data)
+    env = bot_env(fake, data)
     # A first clean start and stop leaves real files (and a backup) behind.
     from storage import Database
 

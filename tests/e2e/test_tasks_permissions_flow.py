@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from bot.sim.runner import BotRunner
-from tests.e2e.tasks_cast import Cast, answer_of, buttons, make_cast, sh
+from tests.e2e.office import answer_of, buttons
+from tests.e2e.tasks_cast import Cast, make_cast, sh
 
 W = {
     "zh": {

@@ -8,7 +8,8 @@ import pytest
 
 from bot.sim._text import derive_entities
 from bot.sim.runner import BotRunner
-from tests.e2e.tasks_cast import Cast, answer_of, buttons, make_cast
+from tests.e2e.office import answer_of, buttons
+from tests.e2e.tasks_cast import Cast, make_cast
 
 W = {
     "zh": {

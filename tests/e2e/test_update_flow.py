@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import storage.inbox
@@ -90,7 +89,7 @@ async def test_stored_updates_are_processed_after_a_restart_exactly_once(env: Bo
     await env.restart()  # cut short: not done, kept
     msg = await fake.wait_for_message(user.id, contains="已记下", timeout=10)
     assert "季度总结" in msg.text
-    await asyncio.sleep(0.3)
+    await env.settle()
     assert env.db is not None
     assert len(env.db.tasks_for_assignee(user.id)) == 1
     assert sum("已记下" in m.text for m in fake.bot_messages(user.id)) == 1
