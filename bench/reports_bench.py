@@ -201,6 +201,11 @@ def main(argv: list[str]) -> int:
             say(
                 f"the loop probe with nothing else running (the machine's own noise): {noise * 1000:.1f} ms"
             )
+            floor = [asyncio.run(_loop_lag(_spin, touch))[1] for _ in range(rounds)]
+            say(
+                "the loop probe while a thread only computes for 1 s (the floor of any work in a "
+                f"thread: the interpreter's lock is shared): {_spread(floor)} ms"
+            )
             verdicts = []
             for frozen in (False, True):
                 if frozen:
@@ -254,6 +259,14 @@ def main(argv: list[str]) -> int:
         Path(write).parent.mkdir(parents=True, exist_ok=True)
         Path(write).write_text(_figures(lines), encoding="utf-8")
     return 0 if all(verdicts) else 1
+
+
+def _spin(seconds: float = 1.0) -> None:
+    """Plain Python work, no Database, no allocation worth the name."""
+    end = time.perf_counter() + seconds
+    total = 0
+    while time.perf_counter() < end:
+        total += sum(range(100))
 
 
 def _spread(values: list[float]) -> str:
