@@ -3,8 +3,13 @@ neither holds up the event loop more than 50 ms (both run in a thread).
 
 Builds a real data directory with N tasks in one group (a third finished, so in the archive),
 reopens it (as after a restart), then times `ReportFiles.person_chart`, `group_chart` and
-`tasks_workbook` on their own, and once more through `asyncio.to_thread` while a probe on the
-event loop measures how late its 1 ms sleeps wake up.
+`tasks_workbook` on their own, and ROUNDS times more through `asyncio.to_thread` while a probe on
+the event loop measures how late its 1 ms sleeps wake up: once with nothing else on the loop
+(what the thread's share of the interpreter costs it) and once reading the Database after every
+sleep, as the bot's handlers and delivery do (what the Database's lock costs it, if the work
+holds it). The target is on the worse of the two, the worst of the rounds.
+
+The machine is shared: the load average before and after is printed with the figures.
 
 Run: .venv/bin/python bench/reports_bench.py [N] [ROUNDS] [--write FIGURES.md]
 """
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import platform
 import statistics
 import sys
@@ -190,9 +196,15 @@ def main(argv: list[str]) -> int:
             def touch() -> None:
                 db.get_person(LEADER)  # takes the Database's lock, as any handler does
 
+            say(f"load average before (1, 5, 15 min): {_load()}")
             _, noise = asyncio.run(_loop_lag(None, touch, idle=2.0))
             say(
                 f"the loop probe with nothing else running (the machine's own noise): {noise * 1000:.1f} ms"
+            )
+            floor = [asyncio.run(_loop_lag(_spin, touch))[1] for _ in range(rounds)]
+            say(
+                "the loop probe while a thread only computes for 1 s (the floor of any work in a "
+                f"thread: the interpreter's lock is shared): {_spread(floor)} ms"
             )
             verdicts = []
             for frozen in (False, True):
@@ -207,29 +219,35 @@ def main(argv: list[str]) -> int:
                     )
                 else:
                     say(
-                        f"median of {rounds} runs (worst in brackets); then once in a thread, the event loop probed every 1 ms"
+                        f"time: median of {rounds} runs (worst in brackets); then {rounds} runs in a thread "
+                        "each way, the event loop probed every 1 ms: loop held, median / worst, ms"
                     )
                 say(
-                    f"{'':58} {'time':>16} {'target':>8} {'in a thread':>12} {'loop held':>10} {'+db':>9}"
+                    f"{'':58} {'time':>16} {'target':>8} {'in a thread':>12} "
+                    f"{'loop held: alone':>17} {'with db reads':>16}"
                 )
                 for label, (kind, work) in results.items():
                     median, worst, result = _timed(work, rounds)
-                    took, lag = asyncio.run(_loop_lag(work))
-                    _, db_lag = asyncio.run(_loop_lag(work, touch))
+                    alone = [asyncio.run(_loop_lag(work)) for _ in range(rounds)]
+                    reads = [asyncio.run(_loop_lag(work, touch)) for _ in range(rounds)]
+                    took = statistics.median(t for t, _ in alone + reads)
+                    lags = [lag for _, lag in alone], [lag for _, lag in reads]
                     content = (
                         result if isinstance(result, bytes) else getattr(result, "content", b"")
                     )
-                    ok = median <= TARGETS[kind] and lag <= TARGETS["loop"]
+                    held = max(max(lags[0]), max(lags[1]))
+                    ok = median <= TARGETS[kind] and held <= TARGETS["loop"]
                     verdicts.append(ok)
                     say(
                         f"{label:58} {median * 1000:7.0f} ms ({worst * 1000:5.0f}) "
-                        f"{TARGETS[kind]:6.1f} s {took * 1000:9.0f} ms {lag * 1000:7.1f} ms "
-                        f"{db_lag * 1000:6.1f} ms  {len(content) / 1024:4.0f} KiB  "
-                        + ("ok" if ok else "MISSED")
+                        f"{TARGETS[kind]:6.1f} s {took * 1000:9.0f} ms "
+                        f"{_spread(lags[0]):>17} {_spread(lags[1]):>16}  "
+                        f"{len(content) / 1024:4.0f} KiB  " + ("ok" if ok else "MISSED")
                     )
             gc.unfreeze()
         finally:
             db.close()
+    say(f"load average after (1, 5, 15 min): {_load()}")
     say("")
     say(
         f"targets: chart <= 1 s, export <= 3 s, loop held <= 50 ms: {'ok' if all(verdicts) else 'MISSED'}"
@@ -241,6 +259,24 @@ def main(argv: list[str]) -> int:
         Path(write).parent.mkdir(parents=True, exist_ok=True)
         Path(write).write_text(_figures(lines), encoding="utf-8")
     return 0 if all(verdicts) else 1
+
+
+def _spin(seconds: float = 1.0) -> None:
+    """Plain Python work, no Database, no allocation worth the name."""
+    end = time.perf_counter() + seconds
+    total = 0
+    while time.perf_counter() < end:
+        total += sum(range(100))
+
+
+def _spread(values: list[float]) -> str:
+    """Median / worst of the loop-held figures of the rounds, in ms."""
+    return f"{statistics.median(values) * 1000:.1f} / {max(values) * 1000:.1f}"
+
+
+def _load() -> str:
+    """The machine's load average (other engineers' tests and benches run on the same cores)."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _figures(lines: list[str]) -> str:

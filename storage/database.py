@@ -954,6 +954,57 @@ class Database:
         with self._lock:
             return self._archive.finished(user_id, since)
 
+    def finished_since(
+        self, since: datetime, *, chat_id: int | None = None, user_id: int | None = None
+    ) -> Iterator[Task]:
+        """Archived tasks changed at or after `since` — of this chat, with this person among
+        its people (each filter when given) — in no set order: `finished_tasks` for a long
+        read (a month's /export tasks, in a thread) that does not hold the lock while it reads.
+
+        Under the lock it only notes what to read, in one pass over the archive's index: the
+        tasks already in memory (finished recently) and where every other line is. The lines
+        are read and parsed as the iterator runs, without the lock: the archive only appends,
+        and a line is indexed once it is whole on disk, so a place noted here reads that line
+        later (a task that changes meanwhile is read as it was when this was called).
+        """
+        first = since.astimezone(UTC).strftime("%Y-%m")
+        ready: list[Task] = []
+        places: dict[str, list[tuple[int, int]]] = {}
+        with self._lock:
+            self._require_open()
+            archive = self._archive
+            for number, ref in archive.index.items():
+                if ref.month < first:
+                    continue
+                task = archive.recent.get(number)
+                if task is not None:
+                    ready.append(task)
+                else:
+                    places.setdefault(ref.month, []).append((ref.offset, ref.length))
+        some = chat_id if chat_id is not None else user_id
+        needle = None if some is None else str(some).encode()  # a cheap test before a parse
+
+        def wanted(task: Task) -> bool:
+            return (
+                task.updated_at is not None
+                and task.updated_at >= since
+                and (chat_id is None or task.chat_id == chat_id)
+                and (user_id is None or user_id in task.participants())
+            )
+
+        def read() -> Iterator[Task]:
+            yield from filter(wanted, ready)
+            for month, spans in sorted(places.items()):
+                data = (archive.dir / f"{month}.jsonl").read_bytes()
+                for offset, length in sorted(spans):
+                    line = data[offset : offset + length]
+                    if needle is None or needle in line:
+                        task = Archive._parse(line)
+                        if wanted(task):
+                            yield task
+
+        return read()
+
     def pending_outbox(self) -> list[OutboxEntry]:
         """Entries not yet sent nor given up, oldest first."""
         with self._lock:

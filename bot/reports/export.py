@@ -177,14 +177,17 @@ def person_counts(tasks: Iterable[Task], now: datetime) -> dict[int | str, Count
     return out
 
 
-def count_task(out: dict[int | str, Counts], task: Task, now: datetime) -> None:
-    """Add one task to the counts per person."""
+def count_task(out: dict[int | str, Counts], task: Task, now: datetime) -> list[int | str]:
+    """Add one task to the counts per person; returns whose counts it touched, in order."""
+    touched: list[int | str] = []
     if task.status == Status.CANCELLED:
-        return
+        return touched
     if any(uid != task.assigner for uid in task.assignee_ids()):
         out.setdefault(task.assigner, Counts()).handed_out += 1
+        touched.append(task.assigner)
     for a in task.assignees:
         key: int | str = a.user_id if a.user_id is not None else f"@{a.username}"
+        touched.append(key)
         c = out.setdefault(key, Counts())
         c.assigned += 1
         if a.done_at is not None or task.status == Status.DONE:
@@ -195,6 +198,30 @@ def count_task(out: dict[int | str, Counts], task: Task, now: datetime) -> None:
             c.open += 1
             if is_overdue(task, now):
                 c.overdue += 1
+    return touched
+
+
+#: Where a task stands in the order of an export's tasks (compared as a whole; see `Tally`).
+Place = tuple[int, int, float, int]
+
+
+class Tally:
+    """Counts per person of tasks added in any order, each with its place in the export's
+    order: `in_order()` lists the people as `person_counts` would have met them had the
+    tasks come in that order (so a big export need not hold its tasks to sort them)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[int | str, Counts] = {}
+        self._first: dict[int | str, tuple[Place, int]] = {}
+
+    def add(self, task: Task, now: datetime, place: Place) -> None:
+        for i, key in enumerate(count_task(self._counts, task, now)):
+            seen = self._first.get(key)
+            if seen is None or (place, i) < seen:
+                self._first[key] = (place, i)
+
+    def in_order(self) -> dict[int | str, Counts]:
+        return {key: self._counts[key] for key in sorted(self._first, key=self._first.__getitem__)}
 
 
 def count_rows(counts: dict[int | str, Counts], names: Names) -> list[list[Any]]:
@@ -259,7 +286,11 @@ class _Book:
         self.wrap = self.book.add_format({"text_wrap": True, "valign": "top"})
 
     def sheet(
-        self, name: str, columns: Sequence[tuple[str, int]], lang: Lang, rows: Iterable[list[Any]]
+        self,
+        name: str,
+        columns: Sequence[tuple[str, int]],
+        lang: Lang,
+        rows: Iterable[Sequence[Any]],
     ) -> int:
         """One sheet: a header from the catalog (reports.col_<name>), then the rows."""
         ws = self.book.add_worksheet(name[:31])
@@ -295,7 +326,7 @@ class _Book:
 
 
 def tasks_workbook(
-    rows: Iterable[list[Any]], counts: Iterable[list[Any]], lang: Lang, title: str
+    rows: Iterable[Sequence[Any]], counts: Iterable[Sequence[Any]], lang: Lang, title: str
 ) -> bytes:
     """Sheet 任务: a row per task; sheet 按人统计: counts per person."""
     book = _Book(title)

@@ -7,9 +7,10 @@ that handlers run in a thread (`asyncio.to_thread`), so a big export never holds
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,9 @@ class Reads(Protocol):
     def tasks_by_assigner(self, user_id: int) -> list[Task]: ...
     def tasks_in_chat(self, chat_id: int) -> list[Task]: ...
     def finished_tasks(self, *, user_id: int, since: datetime) -> list[Task]: ...
+    def finished_since(
+        self, since: datetime, *, chat_id: int | None = None, user_id: int | None = None
+    ) -> Iterator[Task]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +132,20 @@ class ReportFiles:
         return Scope(user_id, user_id, self._names()(user_id, None))
 
     def tasks_of(self, scope: Scope, period: Period) -> Iterator[Task]:
-        """The tasks in the scope that were made, due or finished in the period, each once.
+        """The tasks in the scope that were made, due or finished in the period, each once:
+        the live ones first, then the finished ones of each member in turn (in private, the
+        person's own), by when they finished."""
+        return (task for _, task in sorted(self._placed(scope, period), key=lambda pt: pt[0]))
 
-        Finished tasks come from the archive one person at a time, so only a few hundred are
-        in memory at once however many there are.
+    def _placed(self, scope: Scope, period: Period) -> Iterator[tuple[export.Place, Task]]:
+        """The tasks of `tasks_of`, each with its place in that order, as they are read: the
+        live ones in order, then the finished ones as the archive has them.
+
+        The finished ones are read from the archive here, in the caller's thread, without
+        holding the Database's lock (`Reads.finished_since`), and are not kept: a month's
+        export of thousands of tasks neither keeps a handler waiting for the Database nor
+        leaves so much behind that a full garbage collection (which holds every thread) sets
+        in while it runs.
         """
         seen: set[int] = set()
 
@@ -144,27 +158,40 @@ class ReportFiles:
 
         if scope.group:
             ws = self.reads.get_workspace(scope.chat_id)
-            yield from fresh(self.reads.tasks_in_chat(scope.chat_id))
-            people: Iterable[int] = ws.members if ws else ()
+            live = [self.reads.tasks_in_chat(scope.chat_id)]
+            people: Sequence[int] = ws.members if ws else ()
+            archived = self.reads.finished_since(period.start, chat_id=scope.chat_id)
         else:
-            yield from fresh(self.reads.tasks_for_assignee(scope.user_id))
-            yield from fresh(self.reads.tasks_by_assigner(scope.user_id))
+            live = [
+                self.reads.tasks_for_assignee(scope.user_id),
+                self.reads.tasks_by_assigner(scope.user_id),
+            ]
             people = (scope.user_id,)
-        for uid in people:
-            yield from fresh(self.reads.finished_tasks(user_id=uid, since=period.start))
+            archived = self.reads.finished_since(period.start, user_id=scope.user_id)
+        for position, task in enumerate(fresh(chain.from_iterable(live))):
+            yield (0, position, 0.0, 0), task
+        rank: dict[int, int] = {}
+        for i, uid in enumerate(people):
+            rank.setdefault(uid, i)
+        for task in fresh(archived):
+            first = min((rank[uid] for uid in task.participants() if uid in rank), default=None)
+            if first is not None and task.updated_at is not None:
+                yield (1, first, task.updated_at.timestamp(), task.number), task
 
     def tasks_workbook(self, scope: Scope, period: Period, lang: Lang, tz: ZoneInfo) -> File:
         """The workbook of /export tasks: a row per task, counts per person (CPU: a thread)."""
         names = self._names()
         now = self.clock.now()
-        rows: dict[int, list[Any]] = {}
-        counts: dict[int | str, export.Counts] = {}
-        for task in self.tasks_of(scope, period):
-            rows[task.number] = export.task_row(task, names, now, tz, lang)
-            export.count_task(counts, task, now)
+        # Rows are tuples of plain values: the collector stops tracking them at once.
+        rows: dict[int, tuple[Any, ...]] = {}
+        tally = export.Tally()
+        for place, task in self._placed(scope, period):
+            rows[task.number] = tuple(export.task_row(task, names, now, tz, lang))
+            tally.add(task, now, place)
         title = t_plain(lang, "reports.export_title", scope=scope.name, period=period.label(lang))
         ordered = (rows[number] for number in sorted(rows))
-        content = export.tasks_workbook(ordered, export.count_rows(counts, names), lang, title)
+        counts = export.count_rows(tally.in_order(), names)
+        content = export.tasks_workbook(ordered, counts, lang, title)
         return File(content, f"tasks-{period.slug}.xlsx", len(rows))
 
     def collection_workbook(self, c: Collection, tz: ZoneInfo, lang: Lang) -> bytes:

@@ -166,6 +166,29 @@ def test_counts_per_person() -> None:
     assert rows[0] == ["张三", 4, 1, 2, 1, 1, 0]
 
 
+def test_a_tally_lists_people_as_counting_the_tasks_in_their_places_would() -> None:
+    """Tasks added out of order, each with its place: the same people in the same order as
+    `person_counts` of the tasks in place order (count_rows keeps that order among ties)."""
+    tasks = [
+        _task(1, assigner=12, assignees=(Assignee(user_id=13),)),
+        _task(2, assignees=(Assignee(user_id=14), Assignee(username="newbie"))),
+        _task(3, status=Status.CANCELLED, assigner=15, assignees=(Assignee(user_id=16),)),
+        _task(4, assigner=17, assignees=(Assignee(user_id=17),)),
+        _task(5),
+    ]
+    places: list[export.Place] = [(0, 3, 0.0, 0), (1, 0, 5.0, 9), (0, 1, 0.0, 0), (1, 0, 2.0, 7)]
+    places.append((1, 2, 1.0, 1))
+    tally = export.Tally()
+    for i in (4, 1, 3, 0, 2):
+        tally.add(tasks[i], NOW, places[i])
+    in_order = [t for _, t in sorted(zip(places, tasks, strict=True), key=lambda pt: pt[0])]
+    expected = export.person_counts(in_order, NOW)
+    assert [(k, vars(c)) for k, c in tally.in_order().items()] == [
+        (k, vars(c)) for k, c in expected.items()
+    ]
+    assert list(expected) == [12, 13, 17, 10, 14, "@newbie", 11]
+
+
 def test_the_tasks_workbook_reads_back() -> None:
     rows = export.task_rows([_task(1, due=NOW)], _names, NOW, SH, "en")
     content = export.tasks_workbook(rows, [["Zhang", 1, 0, 1, 0, 0, 0]], "en", "Office tasks")

@@ -4,7 +4,8 @@ who may have which calendar, and the weekly pictures of a person and of a group.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from bot.core.workdays import WorkCalendar
 from bot.people.models import Person, Workspace
+from bot.reports import export
 from bot.reports.export import period_of
 from bot.reports.files import Meeting, ReportFiles, Scope
 from bot.reports.rules import ReportRefused
@@ -29,6 +31,7 @@ SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 2, 12, tzinfo=SH)  # Wednesday noon
 GROUP = -100
 LEADER, ZHANG, WANG, OUTSIDER = 10, 11, 12, 13
+NAMES = {LEADER: "李主任", ZHANG: "张三", WANG: "王五", OUTSIDER: "路人"}
 MEETING = Meeting(
     1, datetime(2026, 12, 3, 9, tzinfo=SH), "明天上午9点开预算会", LEADER, GROUP, frozenset({ZHANG})
 )
@@ -67,7 +70,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     settings = Settings(data_dir=tmp_path)
     db = Database(tmp_path / "data", clock=clock)
     db.open()
-    for uid, name in ((LEADER, "李主任"), (ZHANG, "张三"), (WANG, "王五"), (OUTSIDER, "路人")):
+    for uid, name in NAMES.items():
         db.put_person(Person(user_id=uid, first_name=name, started=True))
     db.put_workspace(Workspace(chat_id=GROUP, title="办公室", members=(LEADER, ZHANG, WANG)))
     files = ReportFiles(
@@ -191,3 +194,133 @@ def test_the_weekly_pictures_of_a_person_and_of_a_group(world: World) -> None:
     ]
     for png in (world.files.person_chart(ZHANG), world.files.group_chart(GROUP)):
         assert Image.open(io.BytesIO(png)).format == "PNG"
+
+
+def _done(number: int, at: datetime, **changes: object) -> Task:
+    people = changes.pop("assignees", (Assignee(user_id=ZHANG, done_at=at),))
+    return _task(
+        number, status=Status.DONE, assignees=people, created_at=at, updated_at=at, **changes
+    )
+
+
+def _archive_of_two_months(world: World) -> None:
+    """Finished tasks from three weeks ago (read from their lines after a restart) and from
+    this week (kept in memory), in the group and in private, of different people."""
+    old, recent = NOW - timedelta(days=21), NOW - timedelta(days=1)
+    world.put(
+        _done(1, old),
+        _done(
+            2,
+            old - timedelta(hours=1),
+            assigner=WANG,
+            assignees=(Assignee(user_id=WANG, done_at=old - timedelta(hours=1)),),
+        ),
+        _done(3, old, space=f"p{LEADER}", chat_id=LEADER),
+        _done(4, recent + timedelta(hours=2)),
+        _done(5, recent + timedelta(hours=1), assignees=(Assignee(user_id=WANG, done_at=recent),)),
+        _done(6, recent, space=f"p{ZHANG}", chat_id=ZHANG, assigner=ZHANG),
+        _done(7, NOW - timedelta(days=60)),  # before every `since` below
+    )
+    world.db.close()
+    world.db.open()  # as after a restart: only the recent ones are in memory
+
+
+def test_finished_since_holds_what_finished_tasks_does_of_a_chat_or_a_person(
+    world: World,
+) -> None:
+    _archive_of_two_months(world)
+    since = NOW - timedelta(days=30)
+
+    def numbers(tasks: Iterable[Task]) -> list[int]:
+        return sorted(t.number for t in tasks)
+
+    for uid in (LEADER, ZHANG, WANG, OUTSIDER):
+        assert numbers(world.db.finished_since(since, user_id=uid)) == numbers(
+            world.db.finished_tasks(user_id=uid, since=since)
+        )
+    assert numbers(world.db.finished_since(since, chat_id=GROUP)) == [1, 2, 4, 5]
+    assert numbers(world.db.finished_since(since, chat_id=GROUP, user_id=WANG)) == [2, 5]
+    assert numbers(world.db.finished_since(since)) == [1, 2, 3, 4, 5, 6]
+    assert numbers(world.db.finished_since(NOW - timedelta(days=2), chat_id=GROUP)) == [4, 5]
+    full = {t.number: t for t in world.db.finished_since(since)}
+    assert all(full[n] == world.db.get_task(n) for n in full)
+
+
+def test_finished_since_reads_the_archive_without_the_databases_lock(world: World) -> None:
+    """What to read is noted at the call; the lines are read and parsed while another thread
+    (a handler) holds the lock, and a task reopened meanwhile is read as it was."""
+    _archive_of_two_months(world)
+    tasks = world.db.finished_since(NOW - timedelta(days=30), chat_id=GROUP)
+    world.put(_task(1, title="重新打开"))  # live again: the noted line still reads
+    held, release = threading.Event(), threading.Event()
+
+    def handler() -> None:
+        with world.db._lock:  # the Database's lock, as every read and write takes it
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=handler)
+    holder.start()
+    try:
+        assert held.wait(10)
+        read: list[Task] = []
+        reader = threading.Thread(target=lambda: read.extend(tasks))
+        reader.start()
+        reader.join(10)
+        assert not reader.is_alive()
+    finally:
+        release.set()
+        holder.join(10)
+    assert sorted((t.number, t.title, t.status) for t in read) == [
+        (1, "任务1", Status.DONE),
+        (2, "任务2", Status.DONE),
+        (4, "任务4", Status.DONE),
+        (5, "任务5", Status.DONE),
+    ]
+
+
+def test_an_export_lists_live_tasks_then_each_members_finished_ones_by_when(
+    world: World,
+) -> None:
+    _archive_of_two_months(world)
+    made = NOW - timedelta(days=5)  # in November
+    world.put(
+        _task(8, created_at=made, due=NOW + timedelta(days=1)),  # due this week
+        _task(9, created_at=made, assignees=(Assignee(user_id=WANG),)),
+    )
+    period = period_of("2026-11", NOW, SH)
+    assert period is not None
+    group = world.files.task_scope(LEADER, GROUP)
+    # The live ones; then the finished ones of the leader (the first member) by when they
+    # finished, then 王五's (task 2 finished before task 1, but the leader had no part in it);
+    # task 7 (October) is not in November.
+    assert [t.number for t in world.files.tasks_of(group, period)] == [8, 9, 1, 2]
+    week = period_of("本周", NOW, SH)
+    assert week is not None
+    assert [t.number for t in world.files.tasks_of(group, week)] == [8, 5, 4]
+    wang = world.files.task_scope(WANG, WANG)
+    assert [t.number for t in world.files.tasks_of(wang, period)] == [9, 2]
+    zhang = world.files.task_scope(ZHANG, ZHANG)
+    assert [t.number for t in world.files.tasks_of(zhang, week)] == [8, 6, 4]
+
+
+def test_an_exports_sheets_follow_the_order_of_its_tasks(world: World) -> None:
+    """Rows by number; the people as counting the tasks in `tasks_of`'s order meets them."""
+    _archive_of_two_months(world)
+    world.put(
+        _task(8, assigner=ZHANG, assignees=(Assignee(user_id=WANG),)),
+        _task(9, assignees=(Assignee(user_id=LEADER),)),
+    )
+    week = period_of("本周", NOW, SH)
+    assert week is not None
+    scope = world.files.task_scope(LEADER, GROUP)
+    tasks = list(world.files.tasks_of(scope, week))
+    book = openpyxl.load_workbook(
+        io.BytesIO(world.files.tasks_workbook(scope, week, "zh", SH).content)
+    )
+    numbers = [r[0] for r in book["任务"].iter_rows(min_row=2, values_only=True)]
+    assert numbers == sorted(t.number for t in tasks) == [4, 5, 8, 9]
+    people = [r[0] for r in book["按人统计"].iter_rows(min_row=2, values_only=True)]
+    counts = export.person_counts(tasks, NOW)
+    assert people == [row[0] for row in export.count_rows(counts, lambda u, _: NAMES[u])]
+    assert people == ["王五", "张三", "李主任"]  # 张三 and 李主任 have one each: 张三 came first
