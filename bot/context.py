@@ -66,6 +66,7 @@ class BotData:
     alerts: AdminAlerts
     tick: timedelta
     tick_steps: tuple[TickStep, ...]
+    ticking: int = 0  # ticks under way (handlers/jobs.py): a weekly chart drawn after a summary
 
 
 class OfficeContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

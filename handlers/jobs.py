@@ -12,9 +12,13 @@ log = logging.getLogger(__name__)
 async def job_tick(context: Ctx) -> None:
     """Run every feature's due-work step (in the composition root's order), then the outbox."""
     data = context.bot_data
-    for step in data.tick_steps:
-        try:
-            await step(context)
-        except Exception:
-            log.exception("tick step %s failed", getattr(step, "__name__", step))
-    await data.delivery.flush()
+    data.ticking += 1
+    try:
+        for step in data.tick_steps:
+            try:
+                await step(context)
+            except Exception:
+                log.exception("tick step %s failed", getattr(step, "__name__", step))
+        await data.delivery.flush()
+    finally:
+        data.ticking -= 1

@@ -196,6 +196,7 @@ class BotRunner:
             f"{in_hand} updates being handled" if in_hand else "",
             f"outbox entries due now and not queued: {_ids(ready)}" if ready else "",
             "sends queued, under way, or their results not yet recorded" if delivery.busy else "",
+            "a tick is running" if app.bot_data.ticking else "",
         ]
         return [p for p in pending if p]
 

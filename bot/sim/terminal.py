@@ -646,12 +646,10 @@ class Simulator:
             if fake.pending_updates():
                 await asyncio.sleep(0.01)
                 continue
-            app = self.runner.app
-            if app is not None:
+            if self.runner.app is not None:
+                # Every update handled (a chart drawn in a thread included), nothing due unsent.
                 try:
-                    await asyncio.wait_for(
-                        app.update_queue.join(), max(0.01, deadline - time.monotonic())
-                    )
+                    await self.runner.settle(within=max(0.01, deadline - time.monotonic()))
                 except TimeoutError:
                     break
             now_activity = self._activity()

@@ -3,6 +3,7 @@ that asserts "nothing else was sent" right after it does not depend on a sleep b
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
 
@@ -87,3 +88,24 @@ async def test_it_says_what_is_still_pending_when_it_gives_up(env: BotRunner, us
         await env.settle(within=0.2)
     await env.settle()
     assert _told(env, user, 6) == 1
+
+
+async def test_it_waits_for_a_tick_under_way(env: BotRunner, user: FakeUser):
+    """A tick sends what it finds itself (a weekly chart drawn in a thread after a summary):
+    settle waits until the tick running now has finished."""
+    assert env.app is not None
+    data = env.app.bot_data
+    gate = asyncio.Event()
+
+    async def slow_step(_context: object) -> None:
+        await gate.wait()
+
+    data.tick_steps = (slow_step, *data.tick_steps)
+    ticking = asyncio.ensure_future(env.tick())
+    await env.fake.wait_for(lambda: data.ticking)
+    assert "a tick is running" in env.pending_work()
+    asyncio.get_running_loop().call_later(0.3, gate.set)
+    started_at = time.monotonic()
+    await env.settle()
+    assert time.monotonic() - started_at >= 0.25 and ticking.done()
+    assert data.ticking == 0
