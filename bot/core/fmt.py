@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, tzinfo
 
 from bot.core.config import Lang
@@ -38,6 +39,11 @@ def format_date(when: datetime, lang: Lang, tz: tzinfo) -> str:
     if lang == "zh":
         return f"{local.month}月{local.day}日 周{_ZH_WEEKDAYS[local.weekday()]}"
     return f"{_EN_WEEKDAYS[local.weekday()]} {local.day} {_EN_MONTHS[local.month - 1]}"
+
+
+def join_names(names: Iterable[str], lang: Lang) -> str:
+    """A list of names as the language writes one (张三、王五 / Zhang San, Wang Wu)."""
+    return t(lang, "fmt.list_sep").join(names)
 
 
 def priority_label(priority: Priority, lang: Lang) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 
 from bot.core.config import Lang
-from bot.core.fmt import format_date
+from bot.core.fmt import format_date, join_names
 from bot.core.i18n import Safe, t
 from bot.core.models import Button
 from bot.core.render import Rendered
@@ -212,10 +212,10 @@ def render_roster_change(change: RosterChange, lang: Lang) -> str:
     elif change.action is RosterAction.ADD:
         text = t(lang, "directory.roster.added", name=roster.name, count=count)
     else:
-        names = "、".join(change.removed)
+        names = join_names(change.removed, lang)
         text = t(lang, "directory.roster.removed", name=roster.name, names=names, count=count)
     if change.unknown:
-        names = "、".join(change.unknown)
+        names = join_names(change.unknown, lang)
         text += "\n" + t(lang, "directory.roster.not_in_directory", names=names)
     return text + "\n\n" + render_roster(roster, change.members, lang)
 
@@ -245,7 +245,7 @@ def render_doc_saved(space: str, doc: Document, lang: Lang, *, where: str, new: 
     key = "directory.docs.saved" if new else "directory.docs.updated"
     lines = [t(lang, key, where=where, name=doc.name, category=category_label(doc.category, lang))]
     if doc.tags:
-        lines.append(t(lang, "directory.docs.tags", tags="、".join(doc.tags)))
+        lines.append(t(lang, "directory.docs.tags", tags=join_names(doc.tags, lang)))
     return Rendered("\n".join(lines), doc_manage_buttons(space, doc))
 
 
@@ -304,7 +304,7 @@ def render_docs(
             date=date,
         )
         if d.tags:
-            line += " · " + t(lang, "directory.docs.tags", tags="、".join(d.tags))
+            line += " · " + t(lang, "directory.docs.tags", tags=join_names(d.tags, lang))
         if several and where.get(space):
             line += t(lang, "directory.contact.where", where=where[space])
         lines.append(line)

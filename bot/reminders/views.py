@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Self, TypedDict
 
 from bot.core.bundling import Item
 from bot.core.config import Lang
-from bot.core.fmt import format_date, format_when, priority_label
+from bot.core.fmt import format_date, format_when, join_names, priority_label
 from bot.core.i18n import t
 from bot.core.models import Button
 from bot.core.paging import fit_lines
@@ -294,7 +294,7 @@ def rem_escalate(p: Escalation, ctx: RenderContext) -> Rendered:
         number=p.number,
         title=p.title,
         ago=ago,
-        names="、".join(p.names),
+        names=join_names(p.names, lang),
         due=_due(p.due, ctx),
     )
     return Rendered(text, _nudge(p.number))
@@ -361,7 +361,7 @@ def ack_resend_item(p: AckResend, ctx: RenderContext) -> Item:
 def escalate_item(p: Escalation, ctx: RenderContext) -> Item:
     lang = ctx.lang
     ago = duration(lang, ctx.now - datetime.fromisoformat(p.due))
-    who = t(lang, "reminders.item_not_done", names="、".join(p.names), ago=ago)
+    who = t(lang, "reminders.item_not_done", names=join_names(p.names, lang), ago=ago)
     card = {"number": p.number, "title": p.title}
     return Item(
         "reminders.bundle_escalate", _line(card, ctx, who), (*_nudge(p.number)[0], _view(p.number))
@@ -450,9 +450,12 @@ def _sent_notice_lines(notices: list[DigestSentNotice], ctx: RenderContext) -> l
         if n.get("meeting_at"):
             parts.append(t(lang, "reminders.notice_when", when=_due(n["meeting_at"], ctx)))
         lines.append("  " + " · ".join(parts))
-        people = "、".join(
-            t(lang, "reminders.notice_missing_person", name=name, phone=phone or "—")
-            for name, phone in n["missing"]
+        people = join_names(
+            (
+                t(lang, "reminders.notice_missing_person", name=name, phone=phone or "—")
+                for name, phone in n["missing"]
+            ),
+            lang,
         )
         lines.append("    " + t(lang, "reminders.notice_missing", people=people))
     return lines

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Self
 
 from bot.core.bundling import HOLD_GRID, Item
 from bot.core.config import Lang
-from bot.core.fmt import format_when, priority_label, priority_name
+from bot.core.fmt import format_when, join_names, priority_label, priority_name
 from bot.core.i18n import t
 from bot.core.models import Button
 from bot.core.render import MessageKind, MessageParams, RenderContext, Rendered
@@ -118,8 +118,7 @@ def card_lines(
     if card.assigner_name and not card.own:
         lines.append(t(lang, "tasks.card_assigner", name=card.assigner_name))
     if card.assignee_names and not card.own:
-        joiner = "、" if lang == "zh" else ", "
-        lines.append(t(lang, "tasks.card_assignees", names=joiner.join(card.assignee_names)))
+        lines.append(t(lang, "tasks.card_assignees", names=join_names(card.assignee_names, lang)))
     lines.append(t(lang, "tasks.card_due", due=_when(card.due, ctx)))
     prio = Priority(card.priority)
     if prio != Priority.NORMAL:
@@ -628,7 +627,7 @@ def created_item(p: TaskCreated, ctx: RenderContext) -> Item:
     card, lang = p.card, ctx.lang
     parts = [t(lang, "tasks.line_head", number=card.number, title=card.title)]
     if card.assignee_names and not card.own:
-        parts.append("、".join(card.assignee_names))
+        parts.append(join_names(card.assignee_names, lang))
     if card.due:
         parts.append(_when(card.due, ctx))
     prio = Priority(card.priority)

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.fmt import format_when
+from bot.core.fmt import format_when, join_names
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # a Monday
@@ -57,3 +57,11 @@ def test_priority_labels_read_as_the_轻重缓急_scale(priority: str, zh: str, 
         zh,
         en,
     )
+
+
+def test_names_are_listed_as_each_language_writes_a_list():
+    """张三、王五 in Chinese; never a 、 between English names (the digest once read
+    "not confirmed: Zhang San ☎ —、Wang Wu ☎ —")."""
+    assert join_names(["张三", "王五"], "zh") == "张三、王五"
+    assert join_names(["Zhang San", "Wang Wu"], "en") == "Zhang San, Wang Wu"
+    assert join_names([], "en") == ""
