@@ -18,11 +18,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.core.clock import Clock
 from bot.core.config import Lang, Settings
-from bot.core.delivery import keyboard
+from bot.core.edits import edit_shown
 from bot.core.models import OutboxEntry
 from bot.core.render import RenderContext, Rendered
 from bot.core.spaces import group_space
@@ -475,31 +474,26 @@ class NoticeService:
             await self._refresh(notice, self.clock.now())
 
     async def _refresh(self, notice: Notice, now: datetime, *, sweep: bool = False) -> None:
-        if notice.tracking_message_id is None:  # not sent yet (or held for the sender)
+        message_id = notice.tracking_message_id
+        if message_id is None:  # not sent yet (or held for the sender)
             return
         shows = records.tracking(notice, self.who.reaches(notice))
         if self.pacer.due(notice, shows, now, sweep=sweep):
             self.pacer.editing(notice.number, now)
-            await self._edit_tracking(notice, shows)
+            await self._edit_tracking(notice, message_id, shows)
 
-    async def _edit_tracking(self, notice: Notice, shows: NoticeTracking) -> None:
+    async def _edit_tracking(self, notice: Notice, message_id: int, shows: NoticeTracking) -> None:
         number = notice.number
         shown = self._render_tracking(notice, shows)
-        try:
-            await self.bot.edit_message_text(
-                shown.rendered.text,
-                chat_id=notice.tracking_chat_id or notice.sender,
-                message_id=notice.tracking_message_id,
-                reply_markup=keyboard(shown.rendered, shown.lang),  # type: ignore[arg-type]
-            )
-        except BadRequest as exc:
-            if "not modified" not in (exc.message or "").lower():
-                log.warning("tracking of notice %s not edited: %s", number, exc.message)
-        except Forbidden:
-            log.info("tracking of notice %s: the sender blocked the bot", number)
-        except TelegramError as exc:  # network, flood: a later tick tries again
-            log.info("tracking of notice %s not edited now: %s", number, exc)
-            return
+        if not await edit_shown(
+            self.bot,
+            chat_id=notice.tracking_chat_id or notice.sender,
+            message_id=message_id,
+            rendered=shown.rendered,
+            lang=shown.lang,
+            what=f"tracking of notice {number}",
+        ):
+            return  # a later tick tries again
         self.pacer.shown(number, shows)
         fresh = self.store.get(number)
         if fresh is not None and fresh.shown_rev < notice.rev:
