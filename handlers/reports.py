@@ -296,7 +296,7 @@ async def _calendar_press(
 
 # ----- /calendar and /export --------------------------------------------------------------------
 async def cmd_calendar(update: Update, context: Ctx) -> None:
-    """/calendar: one file of all my open deadlines."""
+    """/calendar: one file of all my open deadlines and the meetings ahead."""
     msg, user = update.effective_message, update.effective_user
     if msg is None or user is None:
         return

@@ -286,6 +286,18 @@ class NoticeService:
             )
         return out
 
+    def meetings_for(self, user_id: int) -> list[Notice]:
+        """Open notices with a meeting still ahead that this person sent or received, by
+        meeting time (for their /calendar)."""
+        now = self.clock.now()
+        ahead = [
+            (notice.meeting_at, notice)
+            for notice in self.store.all()
+            if notice.open and notice.meeting_at is not None and notice.meeting_at > now
+            if notice.sender == user_id or any(r.user_id == user_id for r in notice.recipients)
+        ]
+        return [notice for _, notice in sorted(ahead, key=lambda p: (p[0], p[1].number))]
+
     def missing_for_sender(self, user_id: int) -> list[DigestSentNotice]:
         """The open notices this person sent that some have not confirmed (not reported yet,
         the meeting still to come), for their morning digest: number, text, meeting time,
