@@ -13,24 +13,34 @@ import html
 import logging
 from datetime import datetime
 
-from telegram import CallbackQuery, Chat, ForceReply, InputFile, Message, MessageEntity, Update
+from telegram import CallbackQuery, Chat, ForceReply, InputFile, Message, Update, User
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import Ctx, Services
 from bot.core.delivery import keyboard
+from bot.core.edits import edit_shown
 from bot.core.feature import Feature
 from bot.core.fmt import format_when
 from bot.core.i18n import t
 from bot.core.render import RenderContext
 from bot.parsing import ParseError
 from bot.reports import callbacks, export, views
-from bot.reports.callbacks import CalendarOf, CalendarPress, CollectPress, Verb
+from bot.reports.callbacks import CalendarOf, CalendarPress, Press, Verb
 from bot.reports.files import File
 from bot.reports.models import Item, ItemKind, OwedChart
 from bot.reports.rules import ReportRefused
 from bot.reports.service import FileToPass, Outcome, ReportService
-from handlers.common import ReplyToPrompt, command_args, is_admin, py_span, refuse, toast_text
+from handlers.common import (
+    OnPress,
+    command_args,
+    is_admin,
+    mentions_by_offset,
+    prompt_reply,
+    refuse,
+    reply,
+    toast_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +58,6 @@ async def _refuse(update: Update, context: Ctx, exc: ReportRefused | ParseError)
     lang = context.lang
     text = views.refusal(lang, exc) if isinstance(exc, ReportRefused) else exc.message(lang)
     await refuse(update, text)
-
-
-def _mentions(message: Message, args: str) -> dict[int, int]:
-    """Text mentions (people without a username), by their offset in the command's args."""
-    text = message.text or ""
-    base = len(text) - len(args)
-    out: dict[int, int] = {}
-    for entity in message.entities or ():
-        if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
-            start, _ = py_span(text, entity)
-            out[start - base] = entity.user.id
-    return out
 
 
 async def _send_file(update: Update, context: Ctx, file: File, caption: str) -> bool:
@@ -109,7 +107,7 @@ async def cmd_collect(update: Update, context: Ctx) -> None:
             actor=user.id,
             chat_id=chat.id,
             text=args,
-            mentions=_mentions(msg, args),
+            mentions=mentions_by_offset(msg, args),
             update_id=update.update_id,
         )
     except (ReportRefused, ParseError) as exc:
@@ -202,22 +200,14 @@ async def msg_hand_in(update: Update, context: Ctx) -> None:
     await _refresh(context, handed.collection.number)
 
 
-async def msg_decline_reply(update: Update, context: Ctx) -> None:
+async def _decline(update: Update, context: Ctx, number: int, user_id: int, text: str) -> None:
     """办不了, with the reason typed in reply to our question."""
-    msg, user = update.effective_message, update.effective_user
-    if msg is None or user is None or msg.reply_to_message is None:
-        return
-    number = views.which_prompt(msg.reply_to_message.text or "")
-    if number is None:
-        return
     try:
-        outcome = _service(context).decline(
-            number, user.id, msg.text or "", update_id=update.update_id
-        )
+        outcome = _service(context).decline(number, user_id, text, update_id=update.update_id)
     except ReportRefused as exc:
         await _refuse(update, context, exc)
         return
-    await msg.reply_text(t(context.lang, "reports.declined_reply", number=number))
+    await reply(update, context, "reports.declined_reply", number=number)
     await _after(context, outcome)
 
 
@@ -228,30 +218,26 @@ async def _after(context: Ctx, outcome: Outcome) -> None:
 
 
 # ----- buttons --------------------------------------------------------------------------------
-async def cb_reports(update: Update, context: Ctx) -> None:
+@OnPress[Press](callbacks.parse, "reports.stale_button")
+async def cb_reports(
+    update: Update, context: Ctx, query: CallbackQuery, user: User, press: Press
+) -> None:
     """提交 / 办不了 under a request, 加到日历 anywhere. Tampered data gets a polite alert."""
-    query = update.callback_query
-    if query is None or update.effective_user is None:
-        return
-    press = callbacks.parse(query.data or "")
-    if isinstance(press, CollectPress):
-        if press.verb == Verb.SUBMIT:
-            await _submit(update, context, query, press.number)
-        else:
-            await _ask_decline(update, context, query, press.number)
-    elif isinstance(press, CalendarPress):
-        await _calendar_press(update, context, query, press)
+    if isinstance(press, CalendarPress):
+        await _calendar_press(update, context, query, user, press)
+    elif press.verb == Verb.SUBMIT:
+        await _submit(update, context, query, user, press.number)
     else:
-        await query.answer(t(context.user_lang, "reports.stale_button"), show_alert=True)
+        await _ask_decline(context, query, user, press.number)
 
 
 async def _alert(query: CallbackQuery, context: Ctx, exc: ReportRefused) -> None:
     await query.answer(toast_text(views.refusal(context.user_lang, exc)), show_alert=True)
 
 
-async def _submit(update: Update, context: Ctx, query: CallbackQuery, number: int) -> None:
-    user = update.effective_user
-    assert user is not None
+async def _submit(
+    update: Update, context: Ctx, query: CallbackQuery, user: User, number: int
+) -> None:
     try:
         outcome = _service(context).submit(number, user.id, update_id=update.update_id)
     except ReportRefused as exc:
@@ -275,9 +261,7 @@ async def _submit(update: Update, context: Ctx, query: CallbackQuery, number: in
     await _after(context, outcome)
 
 
-async def _ask_decline(update: Update, context: Ctx, query: CallbackQuery, number: int) -> None:
-    user = update.effective_user
-    assert user is not None
+async def _ask_decline(context: Ctx, query: CallbackQuery, user: User, number: int) -> None:
     try:
         _service(context).check_decline(number, user.id)
     except ReportRefused as exc:
@@ -289,10 +273,8 @@ async def _ask_decline(update: Update, context: Ctx, query: CallbackQuery, numbe
 
 
 async def _calendar_press(
-    update: Update, context: Ctx, query: CallbackQuery, press: CalendarPress
+    update: Update, context: Ctx, query: CallbackQuery, user: User, press: CalendarPress
 ) -> None:
-    user = update.effective_user
-    assert user is not None
     service = _service(context)
     try:
         if press.of == CalendarOf.TASK:
@@ -314,7 +296,7 @@ async def _calendar_press(
 
 # ----- /calendar and /export --------------------------------------------------------------------
 async def cmd_calendar(update: Update, context: Ctx) -> None:
-    """/calendar: one file of all my open deadlines."""
+    """/calendar: one file of all my open deadlines and the meetings ahead."""
     msg, user = update.effective_message, update.effective_user
     if msg is None or user is None:
         return
@@ -467,22 +449,15 @@ async def _refresh(context: Ctx, number: int) -> None:
         return
     rev = c.rev
     rendered, lang = service.render_tracking(c)
-    try:
-        await context.bot.edit_message_text(
-            rendered.text,
-            chat_id=c.tracking_chat_id or c.sender,
-            message_id=c.tracking_message_id,
-            reply_markup=keyboard(rendered, lang),  # type: ignore[arg-type]
-        )
-    except BadRequest as exc:
-        if "not modified" not in (exc.message or "").lower():
-            log.warning("tracking of collection %s not edited: %s", number, exc.message)
-    except Forbidden:
-        log.info("tracking of collection %s: the sender blocked the bot", number)
-    except TelegramError as exc:  # network, flood: the next tick tries again
-        log.info("tracking of collection %s not edited now: %s", number, exc)
-        return
-    service.tracking_shown(number, rev)
+    if await edit_shown(
+        context.bot,
+        chat_id=c.tracking_chat_id or c.sender,
+        message_id=c.tracking_message_id,
+        rendered=rendered,
+        lang=lang,
+        what=f"tracking of collection {number}",
+    ):
+        service.tracking_shown(number, rev)
 
 
 def feature(services: Services) -> Feature:
@@ -500,13 +475,7 @@ def feature(services: Services) -> Feature:
                 handing_in & filters.ChatType.PRIVATE & filters.REPLY & _RequestReply(service),
                 msg_hand_in,
             ),
-            MessageHandler(
-                filters.TEXT
-                & ~filters.COMMAND
-                & filters.REPLY
-                & ReplyToPrompt(views.which_prompt, "reports.decline_reply"),
-                msg_decline_reply,
-            ),
+            prompt_reply(views.which_prompt, "reports.decline_reply", _decline),
         ),
         # /export belongs to the directory (contacts), tried first in group 0, where the first
         # match wins; /export tasks|collect is answered here, in group 2, which runs as well.

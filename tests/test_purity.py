@@ -16,6 +16,7 @@ GLUE = {
     "core/ratelimit.py",
     "core/updates.py",
     "core/neterrors.py",
+    "core/edits.py",
 }
 GLUE_DIRS = {"sim"}
 # A feature's use cases talk to its store; its rules, views and codec stay pure.

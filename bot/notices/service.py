@@ -18,11 +18,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.core.clock import Clock
 from bot.core.config import Lang, Settings
-from bot.core.delivery import keyboard
+from bot.core.edits import edit_shown
 from bot.core.models import OutboxEntry
 from bot.core.render import RenderContext, Rendered
 from bot.core.spaces import group_space
@@ -287,6 +286,18 @@ class NoticeService:
             )
         return out
 
+    def meetings_for(self, user_id: int) -> list[Notice]:
+        """Open notices with a meeting still ahead that this person sent or received, by
+        meeting time (for their /calendar)."""
+        now = self.clock.now()
+        ahead = [
+            (notice.meeting_at, notice)
+            for notice in self.store.all()
+            if notice.open and notice.meeting_at is not None and notice.meeting_at > now
+            if notice.sender == user_id or any(r.user_id == user_id for r in notice.recipients)
+        ]
+        return [notice for _, notice in sorted(ahead, key=lambda p: (p[0], p[1].number))]
+
     def missing_for_sender(self, user_id: int) -> list[DigestSentNotice]:
         """The open notices this person sent that some have not confirmed (not reported yet,
         the meeting still to come), for their morning digest: number, text, meeting time,
@@ -475,31 +486,26 @@ class NoticeService:
             await self._refresh(notice, self.clock.now())
 
     async def _refresh(self, notice: Notice, now: datetime, *, sweep: bool = False) -> None:
-        if notice.tracking_message_id is None:  # not sent yet (or held for the sender)
+        message_id = notice.tracking_message_id
+        if message_id is None:  # not sent yet (or held for the sender)
             return
         shows = records.tracking(notice, self.who.reaches(notice))
         if self.pacer.due(notice, shows, now, sweep=sweep):
             self.pacer.editing(notice.number, now)
-            await self._edit_tracking(notice, shows)
+            await self._edit_tracking(notice, message_id, shows)
 
-    async def _edit_tracking(self, notice: Notice, shows: NoticeTracking) -> None:
+    async def _edit_tracking(self, notice: Notice, message_id: int, shows: NoticeTracking) -> None:
         number = notice.number
         shown = self._render_tracking(notice, shows)
-        try:
-            await self.bot.edit_message_text(
-                shown.rendered.text,
-                chat_id=notice.tracking_chat_id or notice.sender,
-                message_id=notice.tracking_message_id,
-                reply_markup=keyboard(shown.rendered, shown.lang),  # type: ignore[arg-type]
-            )
-        except BadRequest as exc:
-            if "not modified" not in (exc.message or "").lower():
-                log.warning("tracking of notice %s not edited: %s", number, exc.message)
-        except Forbidden:
-            log.info("tracking of notice %s: the sender blocked the bot", number)
-        except TelegramError as exc:  # network, flood: a later tick tries again
-            log.info("tracking of notice %s not edited now: %s", number, exc)
-            return
+        if not await edit_shown(
+            self.bot,
+            chat_id=notice.tracking_chat_id or notice.sender,
+            message_id=message_id,
+            rendered=shown.rendered,
+            lang=shown.lang,
+            what=f"tracking of notice {number}",
+        ):
+            return  # a later tick tries again
         self.pacer.shown(number, shows)
         fresh = self.store.get(number)
         if fresh is not None and fresh.shown_rev < notice.rev:

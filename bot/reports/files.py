@@ -253,8 +253,12 @@ class ReportFiles:
         event = self._collect_event(c, lang)
         return self._file([event], event.summary, f"collect-{c.number}.ics", user_id)
 
-    def my_calendar(self, user_id: int, asking: Iterable[Collection]) -> File:
-        """/calendar: every open deadline of mine — tasks I am to do, reports I am to hand in."""
+    def my_calendar(
+        self, user_id: int, asking: Iterable[Collection], *, meetings: Iterable[Meeting] = ()
+    ) -> File:
+        """/calendar: every open deadline of mine — tasks I am to do, reports I am to hand in —
+        and the meetings ahead I called or was called to, each the same event (the same UID)
+        as its notice's 加到日历 makes: importing both keeps one."""
         lang = self.reader(user_id).lang
         tasks = sorted(
             (t for t in self.reads.tasks_for_assignee(user_id) if open_for(t, user_id) and t.due),
@@ -265,6 +269,11 @@ class ReportFiles:
             member = c.member_of(user_id)
             if member is not None and not member.answered and c.is_open:
                 events.append(self._collect_event(c, lang))
+        for m in meetings:
+            first = m.text.strip().splitlines()[0][:60] if m.text.strip() else str(m.number)
+            about = t_plain(lang, "reports.cal_meeting_description", number=m.number, text=m.text)
+            summary = t_plain(lang, "reports.cal_meeting", title=first)
+            events.append(ical.meeting_event(m.number, m.start, summary, about))
         return self._file(events, t_plain(lang, "reports.cal_mine"), "officebot.ics", user_id)
 
     # ----- the weekly picture ----------------------------------------------------------------

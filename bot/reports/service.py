@@ -24,7 +24,7 @@ from bot.core.render import RenderContext, Rendered
 from bot.core.spaces import group_space, private_space
 from bot.core.workdays import WorkCalendar
 from bot.directory.service import DirectoryService
-from bot.notices.rules import NoticeRefused
+from bot.notices.rules import Notice, NoticeRefused
 from bot.notices.service import NoticeService
 from bot.parsing import parse_assignment
 from bot.people.rules import lang_of, name_of, tz_of
@@ -133,16 +133,7 @@ class ReportService:
             notice = self.notices.get(number)
         except NoticeRefused:
             return None
-        if notice.meeting_at is None:
-            return None
-        return Meeting(
-            number=notice.number,
-            start=notice.meeting_at,
-            text=notice.text,
-            sender=notice.sender,
-            chat_id=notice.chat_id,
-            recipients=frozenset(r.user_id for r in notice.recipients if r.user_id is not None),
-        )
+        return _meeting_of(notice)
 
     # ----- reading -------------------------------------------------------------------------
     def get(self, number: int) -> Collection:
@@ -708,8 +699,11 @@ class ReportService:
         return self.files.collect_calendar(self.get(number), user_id)
 
     def my_calendar(self, user_id: int) -> File:
-        """/calendar: my open task deadlines and the reports I still owe."""
-        return self.files.my_calendar(user_id, self.store.asking(user_id))
+        """/calendar: my open task deadlines, the reports I still owe and the meetings ahead
+        I called or was called to."""
+        notices = self.notices.meetings_for(user_id) if self.notices is not None else []
+        meetings = [m for m in map(_meeting_of, notices) if m is not None]
+        return self.files.my_calendar(user_id, self.store.asking(user_id), meetings=meetings)
 
     # ----- export of one collection ----------------------------------------------------------
     def export(
@@ -721,6 +715,20 @@ class ReportService:
             raise ReportRefused("not_sender", number=number)
         ctx = self.reader(user_id)
         return c, self.files.collection_workbook(c, ctx.tz, ctx.lang)
+
+
+def _meeting_of(notice: Notice) -> Meeting | None:
+    """A notice as its meeting's calendar event needs it (None: it names no meeting time)."""
+    if notice.meeting_at is None:
+        return None
+    return Meeting(
+        number=notice.number,
+        start=notice.meeting_at,
+        text=notice.text,
+        sender=notice.sender,
+        chat_id=notice.chat_id,
+        recipients=frozenset(r.user_id for r in notice.recipients if r.user_id is not None),
+    )
 
 
 def _claim_key(number: int, forward: Forward) -> str:

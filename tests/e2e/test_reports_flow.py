@@ -314,11 +314,11 @@ async def test_calendar_files_carry_the_zone_and_the_reminder_lead(office: Offic
     mark = fake.mark()
     fake.send_message(zhang, fake.private_chat(zhang), "/calendar")
     doc = await _document(fake, zhang.id, mark, "officebot.ics")
-    assert "2 项" in doc.text
+    assert "3 项" in doc.text  # the two deadlines and the meeting (#17)
     cal = icalendar.Calendar.from_ical(fake.file_content(doc.file_id or ""))
     assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Asia/Shanghai"]
     events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
-    assert set(events) == {"task-1@officebot", "task-2@officebot"}
+    assert set(events) == {"task-1@officebot", "task-2@officebot", "notice-1@officebot"}
     first = events["task-1@officebot"]
     assert first.decoded("dtstart") == datetime(2026, 12, 2, 15, 0, tzinfo=SH)
     assert str(first.decoded("dtstart").tzinfo) == "Asia/Shanghai"
@@ -336,6 +336,48 @@ async def test_calendar_files_carry_the_zone_and_the_reminder_lead(office: Offic
     assert meeting.walk("VALARM")[0].decoded("trigger") == -timedelta(minutes=30)
     qid = fake.press(office.stranger, (office.stranger.id, 2), "cal:notice:1", strict=False)
     assert "不是发给你的" in (await _answer(fake, qid))[0]
+
+
+async def _calendar(fake: FakeBotAPI, user: FakeUser) -> icalendar.Calendar:
+    """What /calendar sends `user` privately, read back."""
+    mark = fake.mark()
+    fake.send_message(user, fake.private_chat(user), "/calendar")
+    doc = await _document(fake, user.id, mark, "officebot.ics")
+    return icalendar.Calendar.from_ical(fake.file_content(doc.file_id or ""))
+
+
+async def test_calendar_holds_the_meetings_ahead_one_sent_or_was_sent(
+    env: BotRunner, office: Office
+) -> None:
+    fake, leader, zhang, outsider = office.fake, office.leader, office.zhang, office.stranger
+    await _task(fake, leader, office.group, "@zhangsan 周三下午三点前交材料", 1)
+    fake.send_message(
+        leader, fake.private_chat(leader), "/notify @zhangsan 明天上午9点在三楼会议室开预算会"
+    )
+    await fake.wait_for_message(zhang.id, contains="预算会")
+
+    cal = await _calendar(fake, zhang)
+    assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Asia/Shanghai"]
+    events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
+    assert set(events) == {"task-1@officebot", "notice-1@officebot"}
+    meeting, task = events["notice-1@officebot"], events["task-1@officebot"]
+    assert meeting.decoded("dtstart") == datetime(2026, 12, 1, 9, 0, tzinfo=SH)
+    assert str(meeting.decoded("dtstart").tzinfo) == "Asia/Shanghai"
+    assert "会议：" in str(meeting["SUMMARY"]) and "预算会" in str(meeting["SUMMARY"])
+    assert meeting.walk("VALARM")[0].decoded("trigger") == -timedelta(minutes=30)
+    assert task.decoded("dtstart") == datetime(2026, 12, 2, 15, 0, tzinfo=SH)
+    assert task.walk("VALARM")[0].decoded("trigger") < timedelta(0)
+
+    # The sender has the meeting he called (the task is 张三's to do, not his).
+    mine = await _calendar(fake, leader)
+    assert [str(e["UID"]) for e in mine.walk("VEVENT")] == ["notice-1@officebot"]
+
+    # An outsider has neither: no file, and the empty answer says what it would hold.
+    mark = fake.mark()
+    fake.send_message(outsider, fake.private_chat(outsider), "/calendar")
+    await fake.wait_for_message(outsider.id, contains="也没有要开的会", after=mark)
+    await env.settle()
+    assert not [m for m in fake.bot_messages(outsider.id) if m.kind == "document"]
 
 
 async def test_old_or_tampered_buttons_get_an_answer_and_change_nothing(office: Office) -> None:

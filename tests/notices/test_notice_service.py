@@ -309,3 +309,23 @@ async def test_a_failed_edit_is_tried_again_on_a_later_tick(world: World):
     world.clock.advance(EDIT_GAP)
     await world.service.tick()
     assert len(calls) == 2 and not world.service.get(1).tracking_stale
+
+
+async def test_meetings_for_lists_the_meetings_ahead_a_person_sent_or_received(world: World):
+    _notify(world, "@zhangsan @sunba 周三上午9点开预算会")  # 1
+    _notify(world, "@zhangsan 今天上午11点碰头")  # 2: over before we look
+    _notify(world, "@zhangsan 交一下本周材料")  # 3: no meeting time
+    _notify(world, "@zhangsan 明天下午3点开评审会")  # 4: cancelled
+    _notify(world, "@sunba 明天上午9点在三楼开会")  # 5: 张三 is not asked
+    await world.service.cancel(4, LEADER, _no_admin)
+    world.clock.advance(timedelta(hours=2))  # 12:00: the 11:00 meeting is past
+
+    def numbers(user_id: int) -> list[int]:
+        return [n.number for n in world.service.meetings_for(user_id)]
+
+    assert numbers(LEADER) == [5, 1]  # the sender, by meeting time: Tuesday, then Wednesday
+    assert numbers(ZHANG) == [1]
+    assert numbers(SUN) == [5, 1]  # a recipient who never started the bot: still his
+    assert numbers(WANG) == []  # an outsider sees none
+    world.clock.advance(timedelta(days=2))  # Wednesday 12:00: both are over
+    assert numbers(LEADER) == []

@@ -169,6 +169,22 @@ def test_my_calendar_holds_my_open_deadlines(world: World) -> None:
     assert file.count == 1 and file.filename == "officebot.ics"
 
 
+def test_my_calendar_holds_the_meetings_ahead_as_their_notices_calendar_has_them(
+    world: World,
+) -> None:
+    world.put(_task(1, due=NOW + timedelta(days=1)))
+    file = world.files.my_calendar(ZHANG, [], meetings=[MEETING])
+    assert file.count == 2
+    events = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(file.content).walk("VEVENT")}
+    assert set(events) == {"task-1@officebot", "notice-1@officebot"}
+    own = icalendar.Calendar.from_ical(world.files.notice_calendar(1, ZHANG).content)
+    (alone,) = own.walk("VEVENT")
+    meeting = events["notice-1@officebot"]
+    for key in ("SUMMARY", "DESCRIPTION", "DTSTART", "DTEND"):
+        assert meeting[key].to_ical() == alone[key].to_ical(), key
+    assert meeting.walk("VALARM")[0].decoded("trigger") == -timedelta(minutes=30)
+
+
 def test_the_weekly_pictures_of_a_person_and_of_a_group(world: World) -> None:
     world.put(
         _task(1, due=NOW - timedelta(hours=1)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ from bot.reports.models import (
     Status,
 )
 from storage import Database
+from storage.engine import dumps, loads
 from storage.reports import CollectionStore, collection_from_dict, collection_to_dict
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -89,6 +90,92 @@ def _reopened(db: Database, tmp_path: Path) -> Database:
 
 def test_a_collection_maps_both_ways() -> None:
     assert collection_from_dict(collection_to_dict(C)) == C
+
+
+# What the hand-written mapping wrote before storage.mapping's RecordMapper took its place (the
+# bytes captured from it): a collection with every field set, and a bare one.
+_ZHANG = replace(
+    C.members[0],
+    items=(
+        *C.members[0].items,
+        Item(
+            ItemKind.PHOTO,
+            datetime(2026, 11, 30, 11, tzinfo=timezone(timedelta(hours=8))),
+            file_id="P1",
+        ),
+        Item(ItemKind.TEXT, NOW, "本周完成"),
+    ),
+    reminded=2,
+)
+_LI = Member(
+    "李四",
+    12,
+    "li",
+    state=MemberState.DECLINED,
+    answered_at=NOW,
+    reason="出差",
+    chat_id=12,
+    message_ids=(6,),
+)
+FULL = replace(
+    C,
+    members=(_ZHANG, _LI, *C.members[1:]),
+    round=3,
+    closed_at=datetime(2026, 12, 4, 18, 0, 1, tzinfo=SH),
+    next_number=8,
+)
+BARE = Collection(
+    2, "p10", 10, 10, "t", NOW, datetime(2026, 12, 1, 9, tzinfo=SH), (Member("王五"),)
+)
+OLD_FULL = (
+    '{"number":1,"space":"g-100","chat_id":-100,"sender":10,"title":"交总结",'
+    '"created_at":"2026-11-30T10:00:00+08:00[Asia/Shanghai]",'
+    '"due":"2026-12-04T18:00:00+08:00[Asia/Shanghai]","members":[{"name":"张三",'
+    '"user_id":11,"username":"zhang","phone":"138","state":"submitted",'
+    '"items":[{"kind":"document","at":"2026-11-30T10:00:00+08:00[Asia/Shanghai]",'
+    '"text":"见附件","file_id":"F1","file_name":"a.docx"},{"kind":"photo",'
+    '"at":"2026-11-30T11:00:00+08:00","text":"","file_id":"P1","file_name":null},'
+    '{"kind":"text","at":"2026-11-30T10:00:00+08:00[Asia/Shanghai]","text":"本周完成",'
+    '"file_id":null,"file_name":null}],'
+    '"answered_at":"2026-11-30T10:00:00+08:00[Asia/Shanghai]","late":true,'
+    '"reason":"","chat_id":11,"message_ids":[5,9],"reminded":2},{"name":"李四",'
+    '"user_id":12,"username":"li","phone":null,"state":"declined","items":[],'
+    '"answered_at":"2026-11-30T10:00:00+08:00[Asia/Shanghai]","late":false,'
+    '"reason":"出差","chat_id":12,"message_ids":[6],"reminded":0},{"name":"@qian",'
+    '"user_id":null,"username":"qian","phone":null,"state":"waiting","items":[],'
+    '"answered_at":null,"late":false,"reason":"","chat_id":null,"message_ids":[],'
+    '"reminded":0}],"targets":["#科长","@qian"],"recurrence":"FREQ=WEEKLY;BYDAY=FR",'
+    '"first_due":"2026-12-04T18:00:00+08:00[Asia/Shanghai]","round":3,'
+    '"status":"closed","closed_at":"2026-12-04T18:00:01+08:00[Asia/Shanghai]",'
+    '"bundled":true,"bundle_entry":"c1:bundle:1","reminders":["morning"],'
+    '"forwards":[["11",0,"c1:bundle:1"]],'
+    '"next_at":"2026-12-07T10:00:00+08:00[Asia/Shanghai]","next_number":8,'
+    '"tracking_chat_id":10,"tracking_message_id":3,"rev":4,"shown_rev":2,'
+    '"updated_at":"2026-11-30T10:00:00+08:00[Asia/Shanghai]"}'
+).encode()
+OLD_BARE = (
+    '{"number":2,"space":"p10","chat_id":10,"sender":10,"title":"t",'
+    '"created_at":"2026-11-30T10:00:00+08:00[Asia/Shanghai]",'
+    '"due":"2026-12-01T09:00:00+08:00[Asia/Shanghai]","members":[{"name":"王五",'
+    '"user_id":null,"username":null,"phone":null,"state":"waiting","items":[],'
+    '"answered_at":null,"late":false,"reason":"","chat_id":null,"message_ids":[],'
+    '"reminded":0}],"targets":[],"recurrence":null,"first_due":null,"round":1,'
+    '"status":"open","closed_at":null,"bundled":false,"bundle_entry":null,'
+    '"reminders":[],"forwards":[],"next_at":null,"next_number":null,'
+    '"tracking_chat_id":null,"tracking_message_id":null,"rev":0,"shown_rev":0,'
+    '"updated_at":null}'
+).encode()
+
+
+@pytest.mark.parametrize(
+    ("old", "record"), [(OLD_FULL, FULL), (OLD_BARE, BARE)], ids=["full", "bare"]
+)
+def test_a_document_the_old_mapping_wrote_reads_back_and_is_written_the_same(
+    old: bytes, record: Collection
+) -> None:
+    loaded = collection_from_dict(loads(old))
+    assert loaded == record
+    assert dumps(collection_to_dict(loaded)) == old
 
 
 def test_a_collection_and_its_entries_are_one_write_and_come_back(
