@@ -90,7 +90,7 @@ async def test_it_says_what_is_still_pending_when_it_gives_up(env: BotRunner, us
     assert _told(env, user, 6) == 1
 
 
-async def test_it_waits_for_a_tick_under_way(env: BotRunner, user: FakeUser):
+async def test_it_waits_for_a_tick_under_way(env: BotRunner):
     """A tick sends what it finds itself (a weekly chart drawn in a thread after a summary):
     settle waits until the tick running now has finished."""
     assert env.app is not None
