@@ -13,7 +13,8 @@ finds records by. Everything kept in memory is guarded by `_lock`.
 from __future__ import annotations
 
 import threading
-from typing import ClassVar, Generic, Protocol, TypeVar
+from collections import OrderedDict
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from tinydb.table import Document as TinyDoc
 
@@ -31,6 +32,8 @@ class Numbered(Protocol):
 
 _R = TypeVar("_R", bound=Numbered)
 
+READ_CACHE = 256  # records kept as last read (the most recently read)
+
 
 class NumberedStore(Generic[_R]):
     table: ClassVar[str]
@@ -42,6 +45,10 @@ class NumberedStore(Generic[_R]):
         self._space: dict[int, str] = {}
         self._top = 0
         self._loaded = False
+        # The last record read of each number, with the document it was read from: a stored
+        # document equal to it (a comparison in C, its unchanged parts the same objects) is not
+        # mapped again (a notice to 1,000 is read every tick).
+        self._read: OrderedDict[int, tuple[dict[str, Any], _R]] = OrderedDict()
 
     # --- the index -----------------------------------------------------------------------------
 
@@ -68,6 +75,7 @@ class NumberedStore(Generic[_R]):
         self._space.clear()
         self._top = 0
         self._loaded = False
+        self._read.clear()
 
     # --- reads and writes ----------------------------------------------------------------------
 
@@ -86,7 +94,18 @@ class NumberedStore(Generic[_R]):
         doc = self.db.shard_table(space, self.table).get(doc_id=number)
         if doc is None or isinstance(doc, list):
             return None
-        return self.mapper.load(doc)
+        with self._lock:
+            seen = self._read.get(number)
+            if seen is not None and seen[0] == doc:
+                self._read.move_to_end(number)
+                return seen[1]
+        record = self.mapper.load(doc)
+        with self._lock:
+            self._read[number] = (dict(doc), record)
+            self._read.move_to_end(number)
+            while len(self._read) > READ_CACHE:
+                self._read.popitem(last=False)
+        return record
 
     def in_space(self, space: str) -> list[_R]:
         return [self.mapper.load(d) for d in self.db.shard_table(space, self.table).all()]

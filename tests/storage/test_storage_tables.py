@@ -94,3 +94,26 @@ def test_forget_reads_everything_again_at_the_next_use(db: Database) -> None:
     assert store.get(2) is None
     assert store.open == {1}
     assert store.next_number() == 2
+
+
+def test_an_unchanged_record_is_not_mapped_again_a_changed_one_is(db: Database) -> None:
+    """A notice to 1,000 is read every tick: while its document is unchanged the record read
+    last is the answer (mapped once); a write, or a write rolled back, is read afresh."""
+    store = MemoStore(db)
+    write(db, store, Memo(1, "g-1", "a"))
+    first = store.get(1)
+    assert store.get(1) is first
+    write(db, store, Memo(1, "g-1", "b"))
+    changed = store.get(1)
+    assert changed == Memo(1, "g-1", "b")
+    assert store.get(1) is changed
+
+    def crash() -> None:
+        with db.transaction("g-1") as tx:
+            store.put(tx, Memo(1, "g-1", "c"))
+            store.get(1)  # read inside: not what is stored once it is rolled back
+            raise RuntimeError("crash before the commit")
+
+    with pytest.raises(RuntimeError):  # written, then rolled back: what is stored counts
+        crash()
+    assert store.get(1) == Memo(1, "g-1", "b")
