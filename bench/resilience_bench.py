@@ -89,6 +89,7 @@ if __package__ in (None, ""):
 from telegram.ext import BaseRateLimiter
 from typing_extensions import override  # typing.override from Python 3.12 on
 
+from bot.core.ratelimit import OVERALL_RATE
 from bot.sim.fake_api import FakeBotAPI, FakeChat, FakeUser
 from bot.sim.runner import BotRunner
 
@@ -882,10 +883,10 @@ async def part_notify(sizes: list[int]) -> None:
                     await fake.wait_for(delivered, timeout=n / 10 + 60, interval=0.1)
                 except TimeoutError:
                     print(f"  !! not every notice of {n} arrived in time")
-                last = max(
-                    (s.done for s in sends(fake, t0) if s.chat_id in ids and "通知（第" in s.text),
-                    default=float("nan"),
-                )
+                times = [
+                    s.done for s in sends(fake, t0) if s.chat_id in ids and "通知（第" in s.text
+                ]
+                first, last = min(times, default=float("nan")), max(times, default=float("nan"))
                 await asyncio.sleep(1.0)
                 meter.active = False
                 t1 = time.monotonic()
@@ -916,6 +917,13 @@ async def part_notify(sizes: list[int]) -> None:
                     "notify",
                     f"n={n}: last notice delivered after",
                     f"{last - t0:.2f} s  (n/30 = {n / 30:.2f} s, ratio {(last - t0) / (n / 30):.2f})",
+                )
+                paced = (n - 1) / OVERALL_RATE  # the limiter's own ceiling, from the first send
+                figure(
+                    "notify",
+                    f"n={n}: first notice after / first → last",
+                    f"{first - t0:.2f} s / {last - first:.2f} s  ((n-1)/{OVERALL_RATE:g} = "
+                    f"{paced:.2f} s, ratio {(last - first) / paced:.3f})",
                 )
         finally:
             await beat.stop()
