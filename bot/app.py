@@ -38,6 +38,7 @@ from bot.notices.service import NoticeService
 from bot.people.models import Person
 from bot.people.service import PeopleService
 from bot.reminders.service import Scheduler
+from bot.reports.export import close_workbooks
 from bot.reports.service import ReportService
 from bot.tasks.service import TaskService
 from handlers import directory, groups, notices, people, reminders, reports, start, tasks
@@ -276,3 +277,4 @@ async def _post_stop(app: OfficeApp) -> None:
 async def _post_shutdown(app: OfficeApp) -> None:
     """Close the database (flushes and releases the data directory's lock)."""
     app.bot_data.db.close()
+    close_workbooks()  # the child process of big /export tasks workbooks, if one started

@@ -1,5 +1,6 @@
 """Excel files (pure): which tasks a period holds, a row per task, counts per person, and the
-workbooks of `/export tasks` and `/export collect <n>` (XlsxWriter, in memory).
+workbooks of `/export tasks` and `/export collect <n>` (XlsxWriter, in memory). A big
+`/export tasks` workbook is made in a child process (`tasks_workbook_apart`).
 
 Times go into cells as Excel date-times in the reader's zone (Excel has no zones), so a
 leader can sort and filter by them.
@@ -8,8 +9,14 @@ leader can sort and filter by them.
 from __future__ import annotations
 
 import io
+import multiprocessing
+import pickle
 import re
-from collections.abc import Callable, Iterable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -333,6 +340,103 @@ def tasks_workbook(
     book.sheet(t_plain(lang, "reports.sheet_tasks"), _TASK_COLUMNS, lang, rows)
     book.sheet(t_plain(lang, "reports.sheet_people"), _COUNT_COLUMNS, lang, counts)
     return book.close()
+
+
+# ----- the big workbook's process --------------------------------------------------------------
+#: From this many rows on, `tasks_workbook_apart` makes the workbook in the child process.
+APART_FROM = 1000
+#: Rows go to the child pickled this many at a time (each a short pickle; see `_packed`).
+_CHUNK = 500
+_pool_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+
+def tasks_workbook_apart(
+    rows: Sequence[Sequence[Any]], counts: Sequence[Sequence[Any]], lang: Lang, title: str
+) -> bytes:
+    """`tasks_workbook`, made in a child process when there are many rows (blocks the caller's
+    thread until it is made; the same workbook either way).
+
+    In a thread it would hold up the event loop: XlsxWriter (constant_memory) writes its rows
+    to a temporary file 8 KiB at a time, and a thread that lets go of the interpreter's lock
+    for a short write every millisecond and takes it straight back keeps the loop's thread
+    from getting it for 100-300 ms at a time (each hand-over restarts the loop thread's 5 ms
+    wait before it may ask for the lock). Kept in memory instead, the cells set off full
+    garbage collections as long. In a process of its own neither touches the bot.
+    """
+    if len(rows) < APART_FROM:
+        return tasks_workbook(rows, counts, lang, title)
+    packed = _packed(rows)
+    try:
+        return _workbooks().submit(_tasks_workbook_of, packed, counts, lang, title).result()
+    except BrokenProcessPool:  # the child died (killed, out of memory): a new one next time
+        close_workbooks()
+        return tasks_workbook(rows, counts, lang, title)
+
+
+def start_workbooks() -> None:
+    """Start the child process now (it takes a few hundred ms), for a big workbook to come."""
+    _workbooks()
+
+
+def close_workbooks() -> None:
+    """Stop the child process, if it was started (the application's post_shutdown; tests)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _workbooks() -> ProcessPoolExecutor:
+    """The one child process, started at the first big workbook ("spawn": the bot runs
+    threads, which a forked child would copy in whatever state they were)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_ignore_interrupts,
+            )
+            _pool.submit(_ready)  # the process starts with its first call
+        return _pool
+
+
+def _ready() -> None:
+    """In the child: nothing (importing this module, to unpickle it, is the start)."""
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C stops the bot, which then stops this child (post_shutdown), not the child itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _packed(rows: Iterable[Sequence[Any]]) -> list[bytes]:
+    """The rows as a few pickles of `_CHUNK` rows each: pickling them all at once would hold
+    the interpreter's lock (and the event loop) for as long as that takes."""
+    out: list[bytes] = []
+    chunk: list[Sequence[Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == _CHUNK:
+            out.append(pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL))
+            chunk = []
+    if chunk:
+        out.append(pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL))
+    return out
+
+
+def _unpacked(packed: Iterable[bytes]) -> Iterator[Sequence[Any]]:
+    for data in packed:
+        yield from pickle.loads(data)  # our own pickles, from the parent process
+
+
+def _tasks_workbook_of(
+    packed: list[bytes], counts: Sequence[Sequence[Any]], lang: Lang, title: str
+) -> bytes:
+    """In the child: the workbook of the rows `_packed` made."""
+    return tasks_workbook(_unpacked(packed), counts, lang, title)
 
 
 def member_state_text(member: Member, lang: Lang) -> str:

@@ -2,7 +2,8 @@
 `/export tasks` (xlsx), 加到日历 and `/calendar` (ics), the weekly picture (PNG).
 
 Reads go through `Reads` (the Database has these methods); each maker is plain CPU work
-that handlers run in a thread (`asyncio.to_thread`), so a big export never holds up the bot.
+that handlers run in a thread (`asyncio.to_thread`), and a big export's workbook is made in
+a child process from there (`export.tasks_workbook_apart`), so it never holds up the bot.
 """
 
 from __future__ import annotations
@@ -179,7 +180,8 @@ class ReportFiles:
                 yield (1, first, task.updated_at.timestamp(), task.number), task
 
     def tasks_workbook(self, scope: Scope, period: Period, lang: Lang, tz: ZoneInfo) -> File:
-        """The workbook of /export tasks: a row per task, counts per person (CPU: a thread)."""
+        """The workbook of /export tasks: a row per task, counts per person (CPU: a thread;
+        a big one is made in a child process meanwhile, see `export.tasks_workbook_apart`)."""
         names = self._names()
         now = self.clock.now()
         # Rows are tuples of plain values: the collector stops tracking them at once.
@@ -188,10 +190,12 @@ class ReportFiles:
         for place, task in self._placed(scope, period):
             rows[task.number] = tuple(export.task_row(task, names, now, tz, lang))
             tally.add(task, now, place)
+            if len(rows) == export.APART_FROM:
+                export.start_workbooks()  # it starts while the rest are read
         title = t_plain(lang, "reports.export_title", scope=scope.name, period=period.label(lang))
-        ordered = (rows[number] for number in sorted(rows))
+        ordered = [rows[number] for number in sorted(rows)]
         counts = export.count_rows(tally.in_order(), names)
-        content = export.tasks_workbook(ordered, counts, lang, title)
+        content = export.tasks_workbook_apart(ordered, counts, lang, title)
         return File(content, f"tasks-{period.slug}.xlsx", len(rows))
 
     def collection_workbook(self, c: Collection, tz: ZoneInfo, lang: Lang) -> bytes:

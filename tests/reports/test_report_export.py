@@ -4,6 +4,8 @@ read back with openpyxl."""
 from __future__ import annotations
 
 import io
+import multiprocessing
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -205,6 +207,59 @@ def test_the_tasks_workbook_reads_back() -> None:
     )
     assert book["Tasks"]["E2"].number_format == "yyyy-mm-dd hh:mm"
     assert book.properties.title == "Office tasks"
+
+
+@pytest.fixture
+def apart(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every tasks workbook made in the child process, its rows sent three at a time; the
+    process stopped afterwards."""
+    monkeypatch.setattr(export, "APART_FROM", 1)
+    monkeypatch.setattr(export, "_CHUNK", 3)
+    try:
+        yield
+    finally:
+        export.close_workbooks()
+    assert multiprocessing.active_children() == []
+
+
+def _sheets(content: bytes) -> tuple[str | None, dict[str, list[tuple[object, ...]]]]:
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    cells = {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
+    return book.properties.title, cells
+
+
+def _seven_rows() -> list[list[object]]:
+    tasks = [_task(n, due=NOW + timedelta(hours=n)) for n in range(1, 8)]
+    return export.task_rows(tasks, _names, NOW, SH, "zh")
+
+
+@pytest.mark.usefixtures("apart")
+def test_a_big_tasks_workbook_made_in_the_child_process_is_the_same_workbook() -> None:
+    rows = [tuple(row) for row in _seven_rows()]
+    counts = [["张三", 7, 0, 7, 0, 0, 0]]
+    made = export.tasks_workbook_apart(rows, counts, "zh", "办公室的任务")
+    assert export._pool is not None  # it was made over there
+    assert _sheets(made) == _sheets(export.tasks_workbook(rows, counts, "zh", "办公室的任务"))
+    assert len(_sheets(made)[1]["任务"]) == 1 + 7
+
+
+@pytest.mark.usefixtures("apart")
+def test_a_dead_child_process_leaves_the_workbook_to_the_thread() -> None:
+    rows = _seven_rows()
+    export.start_workbooks()
+    assert export._pool is not None
+    for process in list(export._pool._processes.values()):
+        process.kill()
+        process.join()
+    made = export.tasks_workbook_apart(rows, [], "en", "Office tasks")
+    assert _sheets(made) == _sheets(export.tasks_workbook(rows, [], "en", "Office tasks"))
+    assert export._pool is None  # a new one starts with the next big workbook
+
+
+def test_a_small_tasks_workbook_is_made_in_the_callers_thread() -> None:
+    assert len(_seven_rows()) < export.APART_FROM
+    export.tasks_workbook_apart(_seven_rows(), [], "en", "Office tasks")
+    assert export._pool is None
 
 
 def test_the_collection_workbook_reads_back() -> None:

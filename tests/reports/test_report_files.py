@@ -4,6 +4,7 @@ who may have which calendar, and the weekly pictures of a person and of a group.
 from __future__ import annotations
 
 import io
+import multiprocessing
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -340,3 +341,30 @@ def test_an_exports_sheets_follow_the_order_of_its_tasks(world: World) -> None:
     counts = export.person_counts(tasks, NOW)
     assert people == [row[0] for row in export.count_rows(counts, lambda u, _: NAMES[u])]
     assert people == ["王五", "张三", "李主任"]  # 张三 and 李主任 have one each: 张三 came first
+
+
+def test_a_big_export_is_made_in_the_child_process_the_same(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _archive_of_two_months(world)
+    world.put(_task(8, assigner=ZHANG, assignees=(Assignee(user_id=WANG),)), _task(9))
+    week = period_of("本周", NOW, SH)
+    assert week is not None
+    scope = world.files.task_scope(LEADER, GROUP)
+
+    def sheets(content: bytes) -> list[list[tuple[object, ...]]]:
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        return [list(ws.iter_rows(values_only=True)) for ws in book.worksheets]
+
+    here = world.files.tasks_workbook(scope, week, "zh", SH)
+    monkeypatch.setattr(export, "APART_FROM", 2)  # started at the second row read
+    try:
+        there = world.files.tasks_workbook(scope, week, "zh", SH)
+        assert export._pool is not None
+    finally:
+        export.close_workbooks()
+    assert multiprocessing.active_children() == []
+    assert (
+        (there.filename, there.count) == (here.filename, here.count) == ("tasks-2026-W49.xlsx", 4)
+    )
+    assert sheets(there.content) == sheets(here.content)
