@@ -91,7 +91,7 @@ def build_title(scan: Scan) -> str:
             title = _EMPTY_BRACKETS_RE.sub("", title)
             seams = []  # positions moved: tidy every run, as before
         title = _collapse_at(title, seams)
-    title = _tidy_edges(title)
+    title = _tidy_edges(title).strip()  # and whatever else is white space (\x1f, \u2028 …)
     if kept:
         title = _restore(title, placeholder, "".join(scan.text[a:b] for a, b in kept))
     return title

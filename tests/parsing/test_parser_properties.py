@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.core.config import Settings
@@ -181,6 +181,7 @@ def outcome(text: str, now: datetime) -> ParsedMessage | ParseError:
 
 @settings(max_examples=300, deadline=None)
 @given(text=MESSAGES, now=SHANGHAI_NOWS)
+@example(text=":\x1f", now=datetime(2026, 11, 30, 10, tzinfo=TZ))  # white space Python knows
 def test_parses_or_explains_never_crashes_never_past(text: str, now: datetime) -> None:
     first = outcome(text, now)
     again = outcome(text, now)
