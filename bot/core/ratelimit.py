@@ -120,8 +120,9 @@ class Pace:
             wait = self.period - (now - times[0])
         elif len(times) + self._granted >= self.limit:
             # Full with grants whose waiters have not resumed yet: they are recorded (at their
-            # real time) in a moment.
-            wait = max(self.spacing, 0.005)
+            # real time) in a moment. Only that moment: a whole spacing from now would add each
+            # timer's lateness to the schedule (1 ms a grant: a notice to 1,000 2.5 % slower).
+            wait = 0.001
         if self.spacing:
             wait = max(wait, self._tat - self.tolerance - now)
         return wait
