@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.sim._http import UploadedFile
 from bot.sim._models import (
+    ADMIN_RIGHTS,
     ApiError,
     CallbackAnswer,
     FakeChat,
@@ -384,24 +385,7 @@ class BotApiMethods(FakeState):
         if status == "creator":
             member["is_anonymous"] = False
         elif status == "administrator":
-            member.update(
-                {
-                    "can_be_edited": False,
-                    "is_anonymous": False,
-                    "can_manage_chat": True,
-                    "can_delete_messages": True,
-                    "can_manage_video_chats": True,
-                    "can_restrict_members": True,
-                    "can_promote_members": False,
-                    "can_change_info": True,
-                    "can_invite_users": True,
-                    "can_post_stories": False,
-                    "can_edit_stories": False,
-                    "can_delete_stories": False,
-                    "can_pin_messages": True,
-                    "can_manage_topics": False,
-                }
-            )
+            member.update({**ADMIN_RIGHTS, "can_pin_messages": True, "can_manage_topics": False})
         elif status == "kicked":
             member["until_date"] = 0
         return member

@@ -261,3 +261,20 @@ class StoredMessage:
             params=dict(self.params),
             data=copy.deepcopy(self.data),
         )
+
+
+#: What an administrator's ChatMember carries besides its status (Telegram requires these).
+ADMIN_RIGHTS: JSONDict = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+}

@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 from bot.sim._http import FakeHTTPServer, HttpResponse, UploadedFile, parse_body
 from bot.sim._methods import BotApiMethods
 from bot.sim._models import (
+    ADMIN_RIGHTS,
     ApiError,
     BotMessage,
     Call,
@@ -64,23 +65,6 @@ GROUP_ANONYMOUS_BOT = FakeUser(
 CHANNEL_BOT = FakeUser(
     136817688, "Channel", username="Channel_Bot", language_code=None, is_bot=True
 )
-
-
-#: What an administrator's ChatMember carries besides its status (Telegram requires these).
-_ADMIN_RIGHTS: JSONDict = {
-    "can_be_edited": False,
-    "is_anonymous": False,
-    "can_manage_chat": True,
-    "can_delete_messages": True,
-    "can_manage_video_chats": True,
-    "can_restrict_members": True,
-    "can_promote_members": False,
-    "can_change_info": True,
-    "can_invite_users": True,
-    "can_post_stories": False,
-    "can_edit_stories": False,
-    "can_delete_stories": False,
-}
 
 
 def call_sent(call: Call) -> Callable[[bool], None]:
@@ -493,7 +477,7 @@ class FakeBotAPI(BotApiMethods):
                             "status": "administrator" if admin else "member",
                             "user": user.to_dict(),
                         }
-                        | (_ADMIN_RIGHTS if admin else {}),
+                        | (ADMIN_RIGHTS if admin else {}),
                     }
                 }
             )
